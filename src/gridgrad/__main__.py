@@ -1,0 +1,3 @@
+from gridgrad.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,262 @@
+"""Public functions. Each one finds the array namespace, builds the plan, runs one engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, is_array_api_obj
+
+from gridgrad import _ndarray
+from gridgrad._engines import array_api
+from gridgrad._plan import (
+    build_plan,
+    check_edge_order,
+    check_sizes,
+    normalize_dims,
+    numpy_dtypes,
+    numpy_spacing,
+    torch_spacing,
+)
+
+__all__ = ["gradient", "numpy_gradient"]
+
+
+def _as_numpy(f: Any, name: str) -> np.ndarray:
+    """Array-likes that are not arrays of another library become NumPy arrays."""
+    if isinstance(f, np.ndarray):
+        return f
+    try:
+        return np.asarray(f)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
+        raise TypeError(msg) from None
+
+
+def _generic_dtypes(xp: Any, dtype: Any) -> tuple[Any, Any]:
+    """``(value_dtype, out_dtype)`` for a non-NumPy array, following its own library."""
+    if xp.isdtype(dtype, "bool") or not xp.isdtype(dtype, "numeric"):
+        msg = f"`input` must hold real or complex numbers; got dtype {dtype}."
+        raise TypeError(msg)
+    if xp.isdtype(dtype, "integral"):
+        return xp.__array_namespace_info__().default_dtypes()["real floating"], None
+    return None, None
+
+
+def gradient(
+    input: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    edge_order: int = 1,
+    axis: Any = None,
+) -> tuple[Any, ...]:
+    r"""Estimate the gradient of a function sampled on a grid, as torch.gradient does.
+
+    Each partial derivative is estimated independently with second-order central
+    differences in the interior and first- or second-order one-sided differences
+    at the two edges of every differentiated dimension.
+
+    Parameters
+    ----------
+    input : array_like
+        Samples of the function. NumPy arrays (and subclasses such as masked
+        arrays), nested sequences of numbers, and Array-API arrays are accepted;
+        results come back in the input's library.
+    spacing : scalar or sequence, optional
+        Sample spacing. None (default) means 1 along every dimension. One real
+        or complex scalar is the step along every differentiated dimension. A
+        list or tuple has one entry per differentiated dimension, each a scalar
+        step or the 1-D coordinates of that dimension's samples (any order,
+        distinct, finite values; evenly spaced coordinates use the uniform formula).
+    dim : int or sequence of int, optional
+        The dimension(s) to differentiate along; None (default) means all, in
+        order. Negative values count from the end. ``axis`` is an alias.
+    edge_order : {1, 2}, optional
+        Accuracy order of the one-sided differences at the edges (default 1).
+    axis : int or sequence of int, optional
+        Alias of ``dim`` (give one of them).
+
+    Returns
+    -------
+    tuple of arrays
+        One array per differentiated dimension, in the order of ``dim``, each
+        the shape of ``input``. Integer input gives float64 (NumPy; the library's
+        default float type elsewhere), computed without integer overflow; complex
+        spacing gives a complex result.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or bool input, a non-integer ``dim``, a non-numeric or bool
+        spacing, or both ``dim`` and ``axis``.
+    ValueError
+        ``edge_order`` not 1 or 2; a differentiated dimension with fewer than
+        ``edge_order + 1`` samples; a spacing list of the wrong length; repeated
+        dims; coordinates that are not 1-D, have the wrong length, are not
+        finite, or repeat a value; a zero or non-finite step.
+    numpy.exceptions.AxisError
+        A dim out of range (an ``IndexError`` and a ``ValueError``).
+
+    See Also
+    --------
+    numpy_gradient : the same engine with numpy.gradient's signature.
+
+    Notes
+    -----
+    With a uniform step :math:`h` the interior estimate is
+    :math:`(f_{i+1} - f_{i-1}) / 2h`. On coordinates with :math:`h_l = x_i - x_{i-1}`
+    and :math:`h_r = x_{i+1} - x_i` it is :math:`a f_{i-1} + b f_i + c f_{i+1}` with
+
+    .. math::
+
+        a = \frac{-h_r}{h_l (h_l + h_r)}, \quad
+        b = \frac{h_r - h_l}{h_l h_r}, \quad
+        c = \frac{h_l}{h_r (h_l + h_r)}.
+
+    At the edges, ``edge_order=1`` uses :math:`(f_1 - f_0)/h` (and its mirror),
+    ``edge_order=2`` the three-point one-sided formula
+    :math:`(-3 f_0 + 4 f_1 - f_2) / 2h` or its non-uniform counterpart. Stencil
+    weights come from Fornberg's algorithm [1]_. Unlike torch.gradient, integer
+    input never overflows, coordinates are checked, and evenly spaced
+    coordinates use the uniform formula (so an ``inf`` at one interior sample
+    does not turn its own derivative into NaN).
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> gridgrad.gradient([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    (array([[3., 3., 3.],
+           [3., 3., 3.],
+           [3., 3., 3.]]), array([[1., 1., 1.],
+           [1., 1., 1.],
+           [1., 1., 1.]]))
+    >>> gridgrad.gradient([0.0, 0.25, 1.0, 2.25], spacing=(0.5,))
+    (array([0.5, 1. , 2. , 2.5]),)
+
+    Coordinates of a non-uniform grid, and a second-order edge:
+
+    >>> x = np.array([0.0, 1.0, 1.5, 3.5])
+    >>> gridgrad.gradient(x**2, spacing=(x,), edge_order=2)
+    (array([0., 2., 3., 7.]),)
+
+    One dimension only:
+
+    >>> gridgrad.gradient(np.arange(27.0).reshape(3, 3, 3), dim=-1)[0][0, 0]
+    array([1., 1., 1.])
+    """
+    if axis is not None:
+        if dim is not None:
+            msg = "give `dim` or its alias `axis`, not both."
+            raise TypeError(msg)
+        dim = axis
+    if is_array_api_obj(input) and not isinstance(input, np.ndarray):
+        return _gradient_generic(input, spacing, dim, edge_order)
+    f = _as_numpy(input, "input")
+    edge_order = check_edge_order(edge_order)
+    numpy_dtypes(f.dtype, False)  # reject non-numeric input first
+    dims = normalize_dims(dim, f.ndim, "dim")
+    check_sizes(f.shape, dims, edge_order, "dim")
+    spacings = torch_spacing(spacing, dims, f.shape)
+    return _gradient_ndarray(f, dims, spacings, edge_order)
+
+
+def _gradient_ndarray(f: np.ndarray, dims: Any, spacings: Any, edge_order: int) -> tuple[Any, ...]:
+    value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
+    plan = build_plan(f.shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    x = _ndarray.as_values(f, plan)
+    results = array_api.gradient(plan, x, array_namespace(x))
+    return _ndarray.restore(f, plan, results)
+
+
+def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
+    xp = array_namespace(f)
+    edge_order = check_edge_order(edge_order)
+    value_dtype, out_dtype = _generic_dtypes(xp, f.dtype)
+    shape = tuple(f.shape)
+    dims = normalize_dims(dim, len(shape), "dim")
+    check_sizes(shape, dims, edge_order, "dim")
+    spacings = torch_spacing(spacing, dims, shape)
+    plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    return array_api.gradient(plan, f, xp)
+
+
+def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """Drop-in replacement for :func:`numpy.gradient`, on gridgrad's engine.
+
+    Same signature, return convention, results and dtypes as numpy.gradient,
+    with clear errors where numpy fails silently (a zero or repeated
+    coordinate, ``edge_order`` 0, NaN coordinates).
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the function: numbers, datetime64 or timedelta64 values.
+        ndarray subclasses (masked arrays included) keep their class.
+    *varargs : scalar or array_like, optional
+        Spacing: nothing (unit spacing), one scalar for every axis, or one
+        entry per axis, each a scalar step or 1-D coordinates (numbers,
+        datetime64 or timedelta64; time coordinates count in their own unit).
+    axis : None or int or tuple of ints, optional
+        Axes to differentiate along; None (default) means all.
+    edge_order : {1, 2}, optional
+        Accuracy order of the one-sided differences at the edges (default 1).
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        One array per axis; a single array when exactly one axis is
+        differentiated. Integer input gives float64; datetime64 input gives
+        timedelta64 of the same unit; other dtypes are kept.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or bool input, or a number of spacings that is neither 0,
+        1 nor the number of axes.
+    ValueError
+        ``edge_order`` not 1 or 2, too few samples, repeated axes, or bad
+        coordinates (not 1-D, wrong length, NaN/inf/NaT, repeated values).
+    numpy.exceptions.AxisError
+        An axis out of range.
+
+    See Also
+    --------
+    gradient : the same engine with torch.gradient's signature.
+
+    Notes
+    -----
+    The formulas are those of :func:`gradient`. A masked input gives a masked
+    result in which every point whose stencil reads a masked sample is masked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> f = np.array([1, 2, 4, 7, 11, 16])
+    >>> gridgrad.numpy_gradient(f)
+    array([1. , 1.5, 2.5, 3.5, 4.5, 5. ])
+    >>> gridgrad.numpy_gradient(f, 2.0)
+    array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
+    >>> x = np.array([0.0, 1.0, 1.5, 3.5, 4.0, 6.0])
+    >>> gridgrad.numpy_gradient(f, x)
+    array([1.        , 3.        , 3.53333333, 1.66666667, 3.33333333,
+           2.5       ])
+    >>> gridgrad.numpy_gradient(np.array([[1, 2, 6], [3, 4, 5]]), axis=0)
+    array([[ 2.,  2., -1.],
+           [ 2.,  2., -1.]])
+    """
+    f = _as_numpy(f, "f")
+    edge_order = check_edge_order(edge_order)
+    numpy_dtypes(f.dtype, False)
+    axes = normalize_dims(axis, f.ndim, "axis")
+    check_sizes(f.shape, axes, edge_order, "axis")
+    spacings = numpy_spacing(varargs, axes, f.shape)
+    results = _gradient_ndarray(f, axes, spacings, edge_order)
+    return results[0] if len(axes) == 1 else results

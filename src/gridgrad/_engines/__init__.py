@@ -1,0 +1,1 @@
+"""Engines execute a validated :class:`gridgrad._plan.GradientPlan`; they never validate."""

@@ -1,0 +1,55 @@
+"""NumPy-specific adaptation around the engine: ndarray subclasses, masked arrays, datetimes.
+
+The engine sees a plain ndarray (datetimes viewed as timedeltas); the results are
+given back the input's class, and a masked input gets a mask that covers every
+output point whose stencil touches a masked sample, as numpy.gradient does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gridgrad._plan import AxisPlan, GradientPlan
+
+__all__ = ["as_values", "restore"]
+
+
+def as_values(f: Any, plan: GradientPlan) -> np.ndarray:
+    """The plain ndarray the engine differentiates (datetimes as timedeltas)."""
+    arr = np.asarray(f)
+    if arr.dtype.kind == "M":
+        arr = arr.view(plan.value_dtype)
+    return arr
+
+
+def _stencil_mask(mask: np.ndarray, ax: AxisPlan) -> np.ndarray:
+    """OR of the mask over every sample each output point's stencil reads."""
+    blocks = []
+    for run in ax.runs:
+        m = None
+        for offset in run.offsets:
+            index = [slice(None)] * mask.ndim
+            index[ax.axis] = slice(run.start + offset, run.stop + offset)
+            s = mask[tuple(index)]
+            m = s if m is None else m | s
+        blocks.append(m)
+    return np.concatenate(blocks, axis=ax.axis)
+
+
+def restore(f: Any, plan: GradientPlan, results: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+    """Give the results the class of ``f`` (a no-op for plain ndarrays)."""
+    if type(f) is np.ndarray or not isinstance(f, np.ndarray):
+        return results
+    masked = isinstance(f, np.ma.MaskedArray)
+    mask = np.ma.getmaskarray(f) if masked else None
+    out = []
+    for ax, r in zip(plan.axes, results):
+        wrapped = np.empty_like(f, dtype=r.dtype)  # the subclass, finalized from f
+        if masked:
+            wrapped[...] = np.ma.array(r, mask=_stencil_mask(mask, ax))
+        else:
+            wrapped[...] = r
+        out.append(wrapped)
+    return tuple(out)
