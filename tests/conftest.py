@@ -1,0 +1,13 @@
+import importlib
+import os
+
+import pytest
+
+
+def require(module: str):
+    """Import an optional test dependency: skipped locally when missing, but in CI
+    (CI set in the environment, as .ci/run does) a missing one fails the run, so a
+    comparison never disappears silently."""
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"{module} is not installed (pip install -e '.[test]')")
