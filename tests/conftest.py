@@ -10,4 +10,6 @@ def require(module: str):
     comparison never disappears silently."""
     if os.environ.get("CI"):
         return importlib.import_module(module)
-    return pytest.importorskip(module, reason=f"{module} is not installed (pip install -e '.[test]')")
+    return pytest.importorskip(
+        module, reason=f"{module} is not installed (pip install -e '.[test]')"
+    )

@@ -6,9 +6,9 @@ import zlib
 
 import numpy as np
 import pytest
-from cases import Case, cases, spacing_entries, values
 
 import gridgrad
+from cases import Case, cases, spacing_entries, values
 
 DTYPES = ["float16", "float32", "float64", "complex128", "int64", "int8", "uint8", "uint64"]
 TOL = {"float16": 4e-3, "float32": 2e-6, "float64": 1e-13, "complex128": 1e-13}
@@ -66,8 +66,15 @@ def test_unsigned_integers_do_not_wrap(dtype: str) -> None:
 
 
 DATES = np.array(
-    ["1910-08-16", "1910-08-11", "1910-08-10", "1910-08-12", "1910-10-12", "1910-12-12",
-     "1912-12-12"],
+    [
+        "1910-08-16",
+        "1910-08-11",
+        "1910-08-10",
+        "1910-08-12",
+        "1910-10-12",
+        "1910-12-12",
+        "1912-12-12",
+    ],
     dtype="datetime64[D]",
 )
 
@@ -128,8 +135,9 @@ def test_datetime_coordinates_where_numpy_fails() -> None:
 @pytest.mark.parametrize("edge_order", [1, 2])
 @pytest.mark.parametrize("coords", [False, True])
 def test_masked_arrays(edge_order: int, coords: bool) -> None:
-    x = np.ma.array([[1.0, 2, 4, 8, 16, 32], [1, 3, 2, 5, 4, 7]],
-                    mask=[[0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1]])
+    x = np.ma.array(
+        [[1.0, 2, 4, 8, 16, 32], [1, 3, 2, 5, 4, 7]], mask=[[0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1]]
+    )
     mask_before = x.mask.copy()
     args = (np.array([0, 1, 2.5, 3, 5, 6]),) if coords else ()
     ours = gridgrad.numpy_gradient(x, *args, axis=1, edge_order=edge_order)
@@ -173,8 +181,15 @@ def test_custom_subclass_finalized_from_input() -> None:
 
 @pytest.mark.parametrize(
     ("args", "kw"),
-    [((), {}), ((2.0,), {}), ((np.float32(0.5),), {}), ((), {"axis": 0}), ((), {"axis": (0,)}),
-     ((0.5, 2.0), {}), ((), {"axis": -1, "edge_order": 2})],
+    [
+        ((), {}),
+        ((2.0,), {}),
+        ((np.float32(0.5),), {}),
+        ((), {"axis": 0}),
+        ((), {"axis": (0,)}),
+        ((0.5, 2.0), {}),
+        ((), {"axis": -1, "edge_order": 2}),
+    ],
 )
 def test_return_convention(args, kw) -> None:
     f = np.arange(12.0).reshape(3, 4) ** 2

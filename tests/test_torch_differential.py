@@ -6,10 +6,10 @@ import zlib
 
 import numpy as np
 import pytest
-from cases import Case, cases, spacing_entries, values
-from conftest import require
 
 import gridgrad
+from cases import Case, cases, spacing_entries, values
+from conftest import require
 
 torch = require("torch")
 
@@ -56,8 +56,9 @@ def test_matches_torch(case: Case, dtype: str) -> None:
     entries = spacing_entries(case, rng)
     f_before = f.copy()
 
-    ours = gridgrad.gradient(f, spacing=_user_spacing(case, entries), dim=case.dim,
-                             edge_order=case.edge_order)
+    ours = gridgrad.gradient(
+        f, spacing=_user_spacing(case, entries), dim=case.dim, edge_order=case.edge_order
+    )
 
     t = torch.from_numpy(f)
     if dtype == "int64":
@@ -104,8 +105,9 @@ def test_complex_values_on_coordinates_match_torch(edge_order: int) -> None:
     f = values((6, 5), "complex128", rng)
     x = np.cumsum(rng.uniform(0.5, 1.5, 5))
     ours = gridgrad.gradient(f, spacing=(x,), dim=1, edge_order=edge_order)
-    ref = torch.gradient(torch.from_numpy(f), spacing=(torch.from_numpy(x),), dim=1,
-                         edge_order=edge_order)
+    ref = torch.gradient(
+        torch.from_numpy(f), spacing=(torch.from_numpy(x),), dim=1, edge_order=edge_order
+    )
     np.testing.assert_allclose(ours[0], ref[0].numpy(), rtol=1e-13, atol=1e-13)
 
 

@@ -246,8 +246,7 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
     >>> x = np.array([0.0, 1.0, 1.5, 3.5, 4.0, 6.0])
     >>> gridgrad.numpy_gradient(f, x)
-    array([1.        , 3.        , 3.53333333, 1.66666667, 3.33333333,
-           2.5       ])
+    array([1. , 3. , 3.5, 6.7, 6.9, 2.5])
     >>> gridgrad.numpy_gradient(np.array([[1, 2, 6], [3, 4, 5]]), axis=0)
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])

@@ -24,16 +24,19 @@ def as_values(f: Any, plan: GradientPlan) -> np.ndarray:
     return arr
 
 
+def _along(axis: int, ndim: int, start: int, stop: int) -> tuple[slice, ...]:
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
 def _stencil_mask(mask: np.ndarray, ax: AxisPlan) -> np.ndarray:
     """OR of the mask over every sample each output point's stencil reads."""
     blocks = []
     for run in ax.runs:
-        m = None
+        m = np.zeros_like(mask[_along(ax.axis, mask.ndim, run.start, run.stop)])
         for offset in run.offsets:
-            index = [slice(None)] * mask.ndim
-            index[ax.axis] = slice(run.start + offset, run.stop + offset)
-            s = mask[tuple(index)]
-            m = s if m is None else m | s
+            m |= mask[_along(ax.axis, mask.ndim, run.start + offset, run.stop + offset)]
         blocks.append(m)
     return np.concatenate(blocks, axis=ax.axis)
 
@@ -42,12 +45,11 @@ def restore(f: Any, plan: GradientPlan, results: tuple[np.ndarray, ...]) -> tupl
     """Give the results the class of ``f`` (a no-op for plain ndarrays)."""
     if type(f) is np.ndarray or not isinstance(f, np.ndarray):
         return results
-    masked = isinstance(f, np.ma.MaskedArray)
-    mask = np.ma.getmaskarray(f) if masked else None
+    mask = np.ma.getmaskarray(f) if isinstance(f, np.ma.MaskedArray) else None
     out = []
     for ax, r in zip(plan.axes, results):
         wrapped = np.empty_like(f, dtype=r.dtype)  # the subclass, finalized from f
-        if masked:
+        if mask is not None:
             wrapped[...] = np.ma.array(r, mask=_stencil_mask(mask, ax))
         else:
             wrapped[...] = r

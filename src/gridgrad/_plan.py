@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numbers
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from gridgrad._stencils import (
+    difference_form,
     three_point_center,
     three_point_left,
     three_point_right,
@@ -70,16 +72,21 @@ class Coordinates:
 class Run:
     """Output points ``start:stop`` along one axis, all with the same stencil shape.
 
-    ``out[i] = (sum_k coeffs[k] * f[i + offsets[k]]) / scale`` for ``start <= i < stop``.
-    Each coefficient is a Python number (same for every point), a NumPy scalar, or a
-    1-D NumPy array with one weight per point; ``scale`` likewise.
+    ``out[i] = (sum over terms (c, p, m) of c * (f[i+p] - f[i+m])) / scale``, where a
+    term with ``m`` None reads the single sample ``f[i+p]``. Each ``c`` (and ``scale``)
+    is a Python number (the same for every point), a NumPy scalar, or a 1-D NumPy
+    array with one value per point.
     """
 
     start: int
     stop: int
-    offsets: tuple[int, ...]
-    coeffs: tuple[Any, ...]
+    terms: tuple[tuple[Any, int, int | None], ...]
     scale: Any = 1
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Every sample offset the stencil reads, sorted."""
+        return tuple(sorted({o for _, p, m in self.terms for o in (p, m) if o is not None}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +152,12 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
             )
             raise AxisError(msg)
         dims.append(i % ndim)
-    seen = set()
-    for given, d in zip(items, dims):
+    seen: set[int] = set()
+    for d in dims:
         if d in seen:
-            msg = f"`{name}` must not repeat a dimension; got {tuple(items)!r} (dimension {d} twice)."
+            msg = (
+                f"`{name}` must not repeat a dimension; got {tuple(items)!r} (dimension {d} twice)."
+            )
             raise ValueError(msg)
         seen.add(d)
     return tuple(dims)
@@ -228,7 +237,9 @@ def _spacing_entry(value: Any, where: str, dim: int, size: int, weak: bool) -> S
             msg = f"`{where}` coordinates must not contain NaT; got {x!r}."
             raise ValueError(msg)
     else:
-        msg = f"`{where}` coordinates must be numbers, datetimes or timedeltas; got dtype {x.dtype}."
+        msg = (
+            f"`{where}` coordinates must be numbers, datetimes or timedeltas; got dtype {x.dtype}."
+        )
         raise TypeError(msg)
     uniq, counts = np.unique(x, return_counts=True)
     if uniq.size != x.size:
@@ -325,8 +336,7 @@ def numpy_dtypes(dtype: np.dtype, complex_spacing: bool) -> tuple[Any, Any]:
     else:
         what = "bool" if kind == "b" else str(dtype)
         msg = (
-            "`input` must hold real or complex numbers, datetimes or timedeltas; "
-            f"got dtype {what}."
+            f"`input` must hold real or complex numbers, datetimes or timedeltas; got dtype {what}."
         )
         raise TypeError(msg)
     out = value
@@ -345,7 +355,7 @@ def _uniform_runs(size: int, h: Any, edge_order: int) -> list[Run]:
     def run(start: int, stop: int, offsets: tuple[int, ...]) -> Run:
         kept, numerators, denominator = uniform_stencil(offsets)
         scale = h if denominator == 1 else denominator * h
-        return Run(start, stop, kept, numerators, scale)
+        return Run(start, stop, difference_form(kept, numerators), scale)
 
     left = tuple(range(edge_order + 1))
     right = tuple(range(-edge_order, 1))
@@ -356,17 +366,25 @@ def _uniform_runs(size: int, h: Any, edge_order: int) -> list[Run]:
     return runs
 
 
+def _single(
+    weights: tuple[Any, ...], offsets: tuple[int, ...]
+) -> tuple[tuple[Any, int, None], ...]:
+    return tuple((w, o, None) for w, o in zip(weights, offsets))
+
+
 def _coordinate_runs(steps: np.ndarray, edge_order: int) -> list[Run]:
+    # numpy's and torch's expressions, term for term: bitwise identical results
     size = steps.shape[0] + 1
     if edge_order == 1:
-        left = Run(0, 1, (0, 1), (-1, 1), steps[0])
-        right = Run(size - 1, size, (-1, 0), (-1, 1), steps[-1])
+        left = Run(0, 1, ((1, 1, 0),), steps[0])
+        right = Run(size - 1, size, ((1, 0, -1),), steps[-1])
     else:
-        left = Run(0, 1, (0, 1, 2), three_point_left(steps[0], steps[1]))
-        right = Run(size - 1, size, (-2, -1, 0), three_point_right(steps[-2], steps[-1]))
+        left = Run(0, 1, _single(three_point_left(steps[0], steps[1]), (0, 1, 2)))
+        right = Run(size - 1, size, _single(three_point_right(steps[-2], steps[-1]), (-2, -1, 0)))
     runs = [left]
     if size > 2:
-        runs.append(Run(1, size - 1, (-1, 0, 1), three_point_center(steps[:-1], steps[1:])))
+        center = three_point_center(steps[:-1], steps[1:])
+        runs.append(Run(1, size - 1, _single(center, (-1, 0, 1))))
     runs.append(right)
     return runs
 

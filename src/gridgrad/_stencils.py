@@ -20,17 +20,20 @@ grids", Mathematics of Computation 51 (1988), 699-706.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = [
+    "difference_form",
     "fornberg",
-    "uniform_stencil",
     "three_point_center",
     "three_point_left",
     "three_point_right",
+    "uniform_stencil",
 ]
 
 
@@ -86,6 +89,38 @@ def uniform_stencil(
     denominator = math.lcm(*(w.denominator for w in weights))
     kept = [(o, int(w * denominator)) for o, w in zip(offsets, weights) if w != 0]
     return tuple(o for o, _ in kept), tuple(n for _, n in kept), denominator
+
+
+def difference_form(
+    offsets: tuple[int, ...], numerators: tuple[int, ...]
+) -> tuple[tuple[int, int, int | None], ...]:
+    """``sum n_k f[o_k]`` rewritten as terms ``(c, p, m)`` meaning ``c * (f[p] - f[m])``.
+
+    Derivative weights sum to zero, so a stencil is a combination of differences:
+    differencing first cancels the common part of the samples exactly (a constant
+    gives exactly 0) before any multiplication. Antisymmetric (central) stencils pair
+    ``f[k] - f[-k]``; others use differences of neighbouring stencil points, with the
+    partial sums of the weights as coefficients. Weights that do not sum to zero come
+    back as single-sample terms ``(n, o, None)``.
+
+    >>> difference_form((-1, 1), (-1, 1))
+    ((1, 1, -1),)
+    >>> difference_form((0, 1, 2), (-3, 4, -1))
+    ((3, 1, 0), (-1, 2, 1))
+    """
+    if sum(numerators) != 0:
+        return tuple((n, o, None) for o, n in zip(offsets, numerators))
+    weights = dict(zip(offsets, numerators))
+    if 0 not in weights and all(weights.get(-o) == -n for o, n in weights.items()):
+        return tuple((weights[o], o, -o) for o in sorted(o for o in weights if o > 0))
+    order = sorted(weights)
+    terms = []
+    partial = 0
+    for lo, hi in itertools.pairwise(order):
+        partial += weights[lo]
+        if partial != 0:
+            terms.append((-partial, hi, lo))
+    return tuple(terms)
 
 
 def three_point_center(dx1: Any, dx2: Any) -> tuple[Any, Any, Any]:

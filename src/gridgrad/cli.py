@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,17 +22,20 @@ def _demo(args: argparse.Namespace) -> int:
             for k, r in enumerate(result):
                 print(f"[{k}]\n{r}", file=out)
             print(file=out)
-    print("# Convergence: max |error| over all points of grad(sin(3x) exp(y)) on [0, 2]^2", file=out)
+    print(
+        "# Convergence: max |error| over all points of grad(sin(3x) exp(y)) on [0, 2]^2", file=out
+    )
     rows = demo.convergence_table()
-    keys = [k for k in rows[0] if k != "n"]
+    keys = [str(k) for k in rows[0] if k != "n"]
     header = f"{'n':>5} " + " ".join(f"{k:>24}" for k in keys)
     print(header, file=out)
     print(f"{'':>5} " + " ".join(f"{'max error':>14} {'order':>9}" for _ in keys), file=out)
     for row in rows:
-        cells = []
-        for k in keys:
-            err, order = row[k]
-            cells.append(f"{err:14.3e} {'' if order is None else f'{order:9.2f}':>9}")
+        cells: list[str] = []
+        for key in keys:
+            err, order = row[key]
+            shown = "" if order is None else f"{order:9.2f}"
+            cells.append(f"{err:14.3e} {shown:>9}")
         print(f"{row['n']:>5} " + " ".join(cells), file=out)
     print(
         "\nedge_order=1 converges at first order (the edges dominate), edge_order=2 at "

@@ -45,18 +45,20 @@ def _weight(c: Any, xp: Any, device: Any, axis: int, ndim: int) -> Any:
 
 
 def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any) -> Any:
-    """``(sum_k c_k * f[i + o_k]) / scale`` for the run's points, as one expression.
+    """``(sum c * (f[i+p] - f[i+m])) / scale`` for the run's points, as one expression.
 
-    Coefficients of +1 and -1 become additions and subtractions, and the first
-    term taken is one that needs no negation, so a central difference reads
+    Coefficients of +1 and -1 become additions and subtractions, and the first term
+    taken is one that needs no negation, so a central difference reads
     ``(f[i+1] - f[i-1]) / (2 h)`` exactly as numpy and torch evaluate it.
     """
-    terms = list(zip(run.offsets, run.coeffs))
-    first = next((k for k, (_, c) in enumerate(terms) if not _is_number(c, -1)), 0)
+    terms = list(run.terms)
+    first = next((k for k, t in enumerate(terms) if not _is_number(t[0], -1)), 0)
     terms.insert(0, terms.pop(first))
     acc = None
-    for offset, c in terms:
-        s = _slab(x, axis, run.start + offset, run.stop + offset)
+    for c, plus, minus in terms:
+        s = _slab(x, axis, run.start + plus, run.stop + plus)
+        if minus is not None:
+            s = s - _slab(x, axis, run.start + minus, run.stop + minus)
         if acc is None:
             acc = s if _is_number(c, 1) else _weight(c, xp, device, axis, x.ndim) * s
         elif _is_number(c, 1):
