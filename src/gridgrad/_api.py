@@ -33,14 +33,20 @@ def _as_numpy(f: Any, name: str) -> np.ndarray:
         raise TypeError(msg) from None
 
 
-def _generic_dtypes(xp: Any, dtype: Any) -> tuple[Any, Any]:
-    """``(value_dtype, out_dtype)`` for a non-NumPy array, following its own library."""
+def _generic_dtypes(xp: Any, dtype: Any, complex_spacing: bool) -> tuple[Any, Any]:
+    """``(value_dtype, out_dtype)`` for a non-NumPy array, following its own library:
+    integers become its default float type (torch: ``torch.get_default_dtype()``), complex
+    spacing makes real input complex, and coordinate arrays take part in the library's
+    type promotion (``out_dtype`` None)."""
     if xp.isdtype(dtype, "bool") or not xp.isdtype(dtype, "numeric"):
         msg = f"`input` must hold real or complex numbers; got dtype {dtype}."
         raise TypeError(msg)
+    value = None
     if xp.isdtype(dtype, "integral"):
-        return xp.__array_namespace_info__().default_dtypes()["real floating"], None
-    return None, None
+        value = dtype = xp.__array_namespace_info__().default_dtypes()["real floating"]
+    if complex_spacing and xp.isdtype(dtype, "real floating"):
+        value = xp.complex128 if dtype == xp.float64 else xp.complex64
+    return value, None
 
 
 def gradient(
@@ -178,12 +184,21 @@ def _gradient_ndarray(f: np.ndarray, dims: Any, spacings: Any, edge_order: int) 
 def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
     xp = array_namespace(f)
     edge_order = check_edge_order(edge_order)
-    value_dtype, out_dtype = _generic_dtypes(xp, f.dtype)
+    _generic_dtypes(xp, f.dtype, False)  # reject non-numeric input first
     shape = tuple(f.shape)
     dims = normalize_dims(dim, len(shape), "dim")
     check_sizes(shape, dims, edge_order, "dim")
-    spacings = torch_spacing(spacing, dims, shape)
-    plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    spacings = torch_spacing(spacing, dims, shape, native=True)
+    value_dtype, out_dtype = _generic_dtypes(xp, f.dtype, any(s.is_complex for s in spacings))
+    plan = build_plan(
+        shape,
+        dims,
+        spacings,
+        edge_order,
+        value_dtype,
+        out_dtype,
+        result_type=lambda a, b: xp.result_type(f.dtype if a is None else a, b),
+    )
     return array_api.gradient(plan, f, xp)
 
 

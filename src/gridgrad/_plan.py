@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 
 from gridgrad._stencils import (
     difference_form,
@@ -51,21 +52,19 @@ class Step:
     """A uniform grid step: a Python or NumPy real/complex scalar, finite, nonzero."""
 
     value: Any
-
-    @property
-    def is_complex(self) -> bool:
-        return bool(np.iscomplexobj(self.value))
+    is_complex: bool = False
+    #: dtype of the foreign coordinate array an evenly spaced step was found in: the
+    #: result takes part in type promotion with it, as torch.gradient's does
+    promote: Any = None
 
 
 @dataclass(frozen=True, eq=False)
 class Coordinates:
-    """A non-uniform grid, as the 1-D NumPy array of its steps ``x[i+1] - x[i]``."""
+    """A non-uniform grid, as the 1-D array of its steps ``x[i+1] - x[i]`` (NumPy, or
+    the input's own library, so that autograd reaches the coordinates)."""
 
-    steps: np.ndarray
-
-    @property
-    def is_complex(self) -> bool:
-        return bool(np.iscomplexobj(self.steps))
+    steps: Any
+    is_complex: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +95,8 @@ class AxisPlan:
     axis: int
     size: int
     runs: tuple[Run, ...]
+    #: dtype of this axis' result where it differs from the plan's ``out_dtype``
+    out_dtype: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,6 +181,29 @@ def _is_python_scalar(value: Any) -> bool:
     return isinstance(value, numbers.Number) and not isinstance(value, np.generic)
 
 
+def _is_foreign_array(value: Any) -> bool:
+    """An array of another library than NumPy (torch, JAX, CuPy, Dask, array-api-strict)."""
+    return is_array_api_obj(value) and not isinstance(value, (np.ndarray, np.generic))
+
+
+def host_copy(value: Any) -> np.ndarray | None:
+    """A NumPy copy of an array of any library, for value checks only, never for the data
+    path; None when its values cannot be seen (an abstract tracer under ``jax.jit``)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value)
+    if is_torch_array(value):
+        return value.detach().cpu().numpy()
+    if is_cupy_array(value):
+        return value.get()
+    try:
+        return np.asarray(value)
+    except Exception:
+        try:
+            return np.from_dlpack(value)
+        except Exception:
+            return None
+
+
 def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     """A scalar step; ``weak`` turns NumPy scalars into Python ones (torch semantics)."""
     if isinstance(value, (bool, np.bool_)):
@@ -188,59 +212,45 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     if _is_python_scalar(value):
         step: Any = float(value) if isinstance(value, numbers.Integral) else value
     else:
-        arr = np.asarray(value)
+        arr = host_copy(value)
+        if arr is None:  # a traced 0-d array: its value is only known at run time
+            return Step(value, is_complex=_foreign_kind(value, where) == "c")
         kind = arr.dtype.kind
-        if kind == "m":
-            arr = arr.astype(np.float64)  # a count of its own unit, as numpy does
-        elif kind in "iu":
+        if kind in "ium":  # timedeltas count in their own unit, as numpy does
             arr = arr.astype(np.float64)
         elif kind not in "fc":
             msg = f"`{where}` must be a real or complex number; got {value!r} (dtype {arr.dtype})."
             raise TypeError(msg)
         step = arr[()]
-        if weak:
+        if weak or _is_foreign_array(value):
             step = step.item()
     if not (np.isfinite(step) and step != 0):
         msg = f"`{where}` must be a finite, nonzero step; got {value!r}."
         raise ValueError(msg)
-    return Step(step)
+    return Step(step, is_complex=isinstance(step, (complex, np.complexfloating)))
 
 
-def _spacing_entry(value: Any, where: str, dim: int, size: int, weak: bool) -> Step | Coordinates:
-    """One dim's spacing: a scalar step or a 1-D array of coordinates."""
-    if _is_python_scalar(value) or isinstance(value, (bool, np.bool_)) or np.ndim(value) == 0:
-        return _scalar_step(value, where, weak)
-    try:
-        x = np.asarray(value)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{where}` must be a scalar or 1-D coordinates; got {value!r} ({exc})."
-        raise TypeError(msg) from None
-    if x.ndim != 1:
-        msg = f"`{where}` must be a scalar or 1-D coordinates; got an array of shape {x.shape}."
+def _check_length(shape: tuple[int, ...], where: str, dim: int, size: int) -> None:
+    if len(shape) != 1:
+        msg = f"`{where}` must be a scalar or 1-D coordinates; got an array of shape {shape}."
         raise ValueError(msg)
-    if x.shape[0] != size:
+    if shape[0] != size:
         msg = (
-            f"`{where}` has {x.shape[0]} coordinates but dimension {dim} of the input has "
+            f"`{where}` has {shape[0]} coordinates but dimension {dim} of the input has "
             f"{size} samples; they must match."
         )
         raise ValueError(msg)
+
+
+def _check_values(x: np.ndarray, where: str) -> None:
+    """Coordinates must be finite (no NaN, inf or NaT) and distinct."""
     kind = x.dtype.kind
-    if kind == "M":
-        if np.isnat(x).any():
-            msg = f"`{where}` coordinates must not contain NaT; got {x!r}."
-            raise ValueError(msg)
-    elif kind in "iufcm":
-        if kind in "fc" and not np.isfinite(x).all():
-            msg = f"`{where}` coordinates must be finite (no NaN or inf); got {x!r}."
-            raise ValueError(msg)
-        if kind == "m" and np.isnat(x).any():
-            msg = f"`{where}` coordinates must not contain NaT; got {x!r}."
-            raise ValueError(msg)
-    else:
-        msg = (
-            f"`{where}` coordinates must be numbers, datetimes or timedeltas; got dtype {x.dtype}."
-        )
-        raise TypeError(msg)
+    if kind in "mM" and np.isnat(x).any():
+        msg = f"`{where}` coordinates must not contain NaT; got {x!r}."
+        raise ValueError(msg)
+    if kind in "fc" and not np.isfinite(x).all():
+        msg = f"`{where}` coordinates must be finite (no NaN or inf); got {x!r}."
+        raise ValueError(msg)
     uniq, counts = np.unique(x, return_counts=True)
     if uniq.size != x.size:
         msg = (
@@ -248,6 +258,63 @@ def _spacing_entry(value: Any, where: str, dim: int, size: int, weak: bool) -> S
             f"{uniq[counts > 1][0]!r} appears {int(counts.max())} times."
         )
         raise ValueError(msg)
+
+
+def _foreign_kind(x: Any, where: str) -> str:
+    """'i', 'f' or 'c' for an array of another library; TypeError for anything else."""
+    xp = array_namespace(x)
+    for kind, name in (("c", "complex floating"), ("f", "real floating"), ("i", "integral")):
+        if xp.isdtype(x.dtype, name):
+            return kind
+    msg = f"`{where}` must hold real or complex numbers; got dtype {x.dtype}."
+    raise TypeError(msg)
+
+
+def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coordinates:
+    """Coordinates of another library: steps computed in that library (dtype, device and
+    autograd kept, as torch.gradient does), values checked on a host copy."""
+    _check_length(tuple(x.shape), where, dim, size)
+    kind = _foreign_kind(x, where)
+    host = host_copy(x)
+    if host is not None:
+        _check_values(host, where)
+    xp = array_namespace(x)
+    if kind == "i":  # integer coordinates difference in the default float type
+        x = xp.astype(x, xp.__array_namespace_info__().default_dtypes()["real floating"])
+        host = None if host is None else host.astype(np.float64)
+    steps = x[1:] - x[:-1]
+    if host is not None and not getattr(x, "requires_grad", False):
+        host_steps = np.diff(host)
+        if (host_steps == host_steps[0]).all():  # evenly spaced: the uniform formula
+            return Step(host_steps[0].item(), is_complex=kind == "c", promote=x.dtype)
+    return Coordinates(steps, is_complex=kind == "c")
+
+
+def _spacing_entry(
+    value: Any, where: str, dim: int, size: int, weak: bool, native: bool
+) -> Step | Coordinates:
+    """One dim's spacing: a scalar step or a 1-D array of coordinates. ``native``: arrays
+    of the input's own (non-NumPy) library stay in it."""
+    if _is_python_scalar(value) or isinstance(value, (bool, np.bool_)) or np.ndim(value) == 0:
+        return _scalar_step(value, where, weak)
+    if native and _is_foreign_array(value):
+        return _foreign_coordinates(value, where, dim, size)
+    try:
+        x = host_copy(value) if _is_foreign_array(value) else np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{where}` must be a scalar or 1-D coordinates; got {value!r} ({exc})."
+        raise TypeError(msg) from None
+    if x is None:
+        msg = f"`{where}` coordinates must be concrete values here; got a traced array."
+        raise TypeError(msg)
+    _check_length(x.shape, where, dim, size)
+    kind = x.dtype.kind
+    if kind not in "iufcmM":
+        msg = (
+            f"`{where}` coordinates must be numbers, datetimes or timedeltas; got dtype {x.dtype}."
+        )
+        raise TypeError(msg)
+    _check_values(x, where)
     # steps in the arithmetic numpy.gradient uses: integers and timedeltas as float64
     # counts (converted before differencing); datetimes differenced exactly first.
     if kind in "ium":
@@ -261,12 +328,12 @@ def _spacing_entry(value: Any, where: str, dim: int, size: int, weak: bool) -> S
         raise ValueError(msg)
     if (steps == steps[0]).all():  # evenly spaced: the uniform formula, as numpy does
         first = steps[0]
-        return Step(first.item() if weak else first)
-    return Coordinates(steps)
+        return Step(first.item() if weak else first, is_complex=kind == "c")
+    return Coordinates(steps, is_complex=kind == "c")
 
 
 def torch_spacing(
-    spacing: Any, dims: tuple[int, ...], shape: tuple[int, ...]
+    spacing: Any, dims: tuple[int, ...], shape: tuple[int, ...], native: bool = False
 ) -> list[Step | Coordinates]:
     """torch.gradient's ``spacing``: None, one scalar, or one entry per differentiated dim."""
     if spacing is None:
@@ -280,7 +347,7 @@ def torch_spacing(
             )
             raise ValueError(msg)
         return [
-            _spacing_entry(s, f"spacing[{i}]", d, shape[d], weak=True)
+            _spacing_entry(s, f"spacing[{i}]", d, shape[d], weak=True, native=native)
             for i, (s, d) in enumerate(zip(spacing, dims))
         ]
     if isinstance(spacing, (bool, np.bool_)) or _is_python_scalar(spacing) or np.ndim(spacing) == 0:
@@ -310,7 +377,7 @@ def numpy_spacing(
         )
         raise TypeError(msg)
     return [
-        _spacing_entry(v, f"varargs[{i}]", a, shape[a], weak=False)
+        _spacing_entry(v, f"varargs[{i}]", a, shape[a], weak=False, native=False)
         for i, (v, a) in enumerate(zip(varargs, axes))
     ]
 
@@ -396,13 +463,19 @@ def build_plan(
     edge_order: int,
     value_dtype: Any = None,
     out_dtype: Any = None,
+    result_type: Any = None,
 ) -> GradientPlan:
-    """Assemble the plan from already validated pieces."""
+    """Assemble the plan from already validated pieces. ``result_type(dtype, dtype)``
+    (the input library's) gives the result dtype of an axis whose evenly spaced
+    coordinates came as an array of that library."""
     axes = []
     for d, sp in zip(dims, spacings):
+        axis_dtype = None
         if isinstance(sp, Step):
             runs = _uniform_runs(shape[d], sp.value, edge_order)
+            if sp.promote is not None and result_type is not None:
+                axis_dtype = result_type(value_dtype, sp.promote)
         else:
             runs = _coordinate_runs(sp.steps, edge_order)
-        axes.append(AxisPlan(d, shape[d], tuple(runs)))
+        axes.append(AxisPlan(d, shape[d], tuple(runs), axis_dtype))
     return GradientPlan(tuple(shape), tuple(axes), value_dtype, out_dtype)

@@ -10,6 +10,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
 from gridgrad._plan import GradientPlan, Run
@@ -36,7 +37,9 @@ def _weight(c: Any, xp: Any, device: Any, axis: int, ndim: int) -> Any:
     device, 1-D ones shaped to broadcast along ``axis``."""
     if _is_number(c):
         return c
-    w = xp.asarray(c, device=device)
+    # weights computed from coordinates of the input's own library are used as they
+    # are (device and autograd kept); NumPy weights are moved to the input's device
+    w = c if array_namespace(c) is xp else xp.asarray(c, device=device)
     if w.ndim == 1:
         shape = [1] * ndim
         shape[axis] = w.shape[0]
@@ -81,7 +84,8 @@ def gradient(plan: GradientPlan, x: Any, xp: Any) -> tuple[Any, ...]:
     for ax in plan.axes:
         blocks = [_evaluate(x, ax.axis, run, xp, device) for run in ax.runs]
         g = xp.concat(blocks, axis=ax.axis)
-        if plan.out_dtype is not None and g.dtype != plan.out_dtype:
-            g = xp.astype(g, plan.out_dtype)
+        dtype = ax.out_dtype if ax.out_dtype is not None else plan.out_dtype
+        if dtype is not None and g.dtype != dtype:
+            g = xp.astype(g, dtype)
         results.append(g)
     return tuple(results)
