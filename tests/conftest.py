@@ -13,3 +13,11 @@ def require(module: str):
     return pytest.importorskip(
         module, reason=f"{module} is not installed (pip install -e '.[test]')"
     )
+
+
+@pytest.fixture(params=["numpy", "torch", "jax", "dask", "array_api_strict"], scope="session")
+def backend(request):
+    """Each array library in turn; a failing backend never hides another (separate ids)."""
+    from backends import make
+
+    return make(request.param)

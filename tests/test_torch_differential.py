@@ -14,7 +14,7 @@ from conftest import require
 torch = require("torch")
 
 DTYPES = ["float32", "float64", "complex128", "int64"]
-TOL = {"float32": 2e-5, "float64": 1e-13, "complex128": 1e-13, "int64": 1e-13}
+TOL = {"float32": 2e-5, "float64": 1e-13, "complex64": 2e-5, "complex128": 1e-13}
 
 
 def _torch_gradient(t, case: Case, entries: list[object]):
@@ -48,42 +48,59 @@ def _has_uniform_dim(case: Case) -> bool:
     return case.spacing in ("none", "scalar", "scalars", "mixed", "even-coords")
 
 
+def _expected_dtype(backend, case: Case, dtype: str, entry: object) -> np.dtype:
+    value = backend.default_float if dtype == "int64" else np.dtype(dtype)
+    if isinstance(entry, np.ndarray) and backend.promotes_coordinates:
+        return np.result_type(value, entry.dtype)  # coordinate arrays promote (torch)
+    return value
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", cases(), ids=Case.id)
-def test_matches_torch(case: Case, dtype: str) -> None:
+def test_matches_torch(backend, case: Case, dtype: str) -> None:
+    """gridgrad on every backend (input and coordinates in that library) against
+    torch.gradient on the same values."""
     rng = np.random.default_rng(zlib.crc32(f"{case.id()}{dtype}".encode()))
     f = values(case.shape, dtype, rng)
     entries = spacing_entries(case, rng)
     f_before = f.copy()
+    native = [backend.asarray(e) if isinstance(e, np.ndarray) else e for e in entries]
 
     ours = gridgrad.gradient(
-        f, spacing=_user_spacing(case, entries), dim=case.dim, edge_order=case.edge_order
+        backend.asarray(f),
+        spacing=_user_spacing(case, native),
+        dim=case.dim,
+        edge_order=case.edge_order,
     )
 
     t = torch.from_numpy(f)
     if dtype == "int64":
-        # torch differences int64 in int64 and returns float32 (and overflows on
-        # int8/int16); gridgrad converts to float64 first: compare with torch on
-        # the float64 values, and with torch's own float32 answer loosely.
+        # torch differences int64 in int64 and returns its default float (and overflows
+        # on int8/int16); gridgrad converts to that float first: compare with torch on
+        # the float64 values, and with torch's own answer loosely.
         ref = _torch_gradient(t.double(), case, entries)
         loose = _torch_gradient(t, case, entries)
         for o, r in zip(ours, loose):
-            np.testing.assert_allclose(o, r.double().numpy(), rtol=1e-5, atol=1e-5 * 50)
+            np.testing.assert_allclose(backend.to_numpy(o), r.double().numpy(), rtol=1e-5,
+                                       atol=1e-5 * 50)
     else:
         ref = _torch_gradient(t, case, entries)
 
     assert isinstance(ours, tuple) and len(ours) == len(case.dims) == len(ref)
-    expected_dtype = np.float64 if dtype == "int64" else np.dtype(dtype)
-    exact = dtype in ("float64", "int64") and not (case.edge_order == 2 and _has_uniform_dim(case))
-    exact = exact and case.spacing != "even-coords"
-    for o, r in zip(ours, ref):
-        r = r.numpy()
-        assert o.shape == f.shape
-        assert o.dtype == expected_dtype
+    uniform_edge2 = case.edge_order == 2 and _has_uniform_dim(case)
+    exact = backend.bitwise and not uniform_edge2 and case.spacing != "even-coords"
+    for o, r, entry in zip(ours, ref, entries):
+        assert backend.is_native(o)
+        got = backend.to_numpy(o)
+        r = r.detach().numpy()
+        assert got.shape == f.shape
+        assert got.dtype == _expected_dtype(backend, case, dtype, entry)
+        # the input's precision: torch computes mixed-precision edges in the input dtype
+        tol = TOL[str(backend.default_float if dtype == "int64" else np.dtype(dtype))]
         scale = max(1.0, float(np.abs(r).max()))
-        np.testing.assert_allclose(o, r.astype(o.dtype), rtol=TOL[dtype], atol=TOL[dtype] * scale)
-        if exact:  # same formula, same operation order: bitwise identical
-            np.testing.assert_array_equal(o, r)
+        np.testing.assert_allclose(got, r.astype(got.dtype), rtol=tol, atol=tol * scale)
+        if exact and got.dtype == np.float64 and dtype != "float32":  # same expression: bitwise
+            np.testing.assert_array_equal(got, r)
     np.testing.assert_array_equal(f, f_before)
 
 

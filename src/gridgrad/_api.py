@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_array_api_obj
+from array_api_compat import array_namespace, is_array_api_obj, is_torch_namespace
 
 from gridgrad import _ndarray
 from gridgrad._engines import array_api
@@ -43,6 +43,10 @@ def _generic_dtypes(xp: Any, dtype: Any, complex_spacing: bool) -> tuple[Any, An
         raise TypeError(msg)
     value = None
     if xp.isdtype(dtype, "integral"):
+        if is_torch_namespace(xp):
+            # as torch.gradient, but differenced in int64 so int8/int16 cannot wrap:
+            # torch's own division rules then give its default float type
+            return xp.int64, None
         value = dtype = xp.__array_namespace_info__().default_dtypes()["real floating"]
     if complex_spacing and xp.isdtype(dtype, "real floating"):
         value = xp.complex128 if dtype == xp.float64 else xp.complex64

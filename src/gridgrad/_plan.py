@@ -95,8 +95,9 @@ class AxisPlan:
     axis: int
     size: int
     runs: tuple[Run, ...]
-    #: dtype of this axis' result where it differs from the plan's ``out_dtype``
-    out_dtype: Any = None
+    #: dtype this axis is computed and returned in, where the coordinates call for
+    #: another than the plan's (evenly spaced coordinates of a promoting library)
+    dtype: Any = None
 
 
 @dataclass(frozen=True, eq=False)

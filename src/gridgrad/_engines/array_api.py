@@ -70,7 +70,7 @@ def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any) -> Any:
             acc = acc - s
         else:
             acc = acc + _weight(c, xp, device, axis, x.ndim) * s
-    if not _is_number(run.scale, 1):
+    if not (type(run.scale) is int and run.scale == 1):  # a float 1.0 still makes ints float
         acc = acc / _weight(run.scale, xp, device, axis, x.ndim)
     return acc
 
@@ -82,9 +82,10 @@ def gradient(plan: GradientPlan, x: Any, xp: Any) -> tuple[Any, ...]:
     device = _device(x)
     results = []
     for ax in plan.axes:
-        blocks = [_evaluate(x, ax.axis, run, xp, device) for run in ax.runs]
+        xa = x if ax.dtype is None or x.dtype == ax.dtype else xp.astype(x, ax.dtype)
+        blocks = [_evaluate(xa, ax.axis, run, xp, device) for run in ax.runs]
         g = xp.concat(blocks, axis=ax.axis)
-        dtype = ax.out_dtype if ax.out_dtype is not None else plan.out_dtype
+        dtype = ax.dtype if ax.dtype is not None else plan.out_dtype
         if dtype is not None and g.dtype != dtype:
             g = xp.astype(g, dtype)
         results.append(g)
