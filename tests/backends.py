@@ -24,7 +24,13 @@ class Backend:
     #: whether the arithmetic is numpy's/torch's, op for op (JAX's XLA may fuse)
     bitwise: bool
     dtypes: tuple[str, ...] = (
-        "float16", "float32", "float64", "complex64", "complex128", "int64", "uint8",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+        "int64",
+        "uint8",
     )
 
     def is_native(self, a: Any) -> bool:
@@ -40,8 +46,14 @@ def make(name: str) -> Backend:
         def t_asarray(a):
             return torch.from_numpy(np.ascontiguousarray(a))
 
-        return Backend(name, t_asarray, lambda t: t.detach().cpu().numpy(),
-                       np.dtype(str(torch.get_default_dtype()).split(".")[1]), True, True)
+        return Backend(
+            name,
+            t_asarray,
+            lambda t: t.detach().cpu().numpy(),
+            np.dtype(str(torch.get_default_dtype()).split(".")[1]),
+            True,
+            True,
+        )
     if name == "jax":
         jax = require("jax")
         jax.config.update("jax_enable_x64", True)
@@ -49,10 +61,23 @@ def make(name: str) -> Backend:
         return Backend(name, jnp.asarray, np.asarray, np.dtype("float64"), True, False)
     if name == "dask":
         da = require("dask.array")
-        return Backend(name, lambda a: da.from_array(a, chunks=3), lambda d: np.asarray(d.compute()),
-                       np.dtype("float64"), False, True)
+        return Backend(
+            name,
+            lambda a: da.from_array(a, chunks=3),
+            lambda d: np.asarray(d.compute()),
+            np.dtype("float64"),
+            False,
+            True,
+        )
     if name == "array_api_strict":
         xs = require("array_api_strict")
-        return Backend(name, xs.asarray, np.from_dlpack, np.dtype("float64"), True, True,
-                       dtypes=("float32", "float64", "complex64", "complex128", "int64", "uint8"))
+        return Backend(
+            name,
+            xs.asarray,
+            np.from_dlpack,
+            np.dtype("float64"),
+            True,
+            True,
+            dtypes=("float32", "float64", "complex64", "complex128", "int64", "uint8"),
+        )
     raise ValueError(name)

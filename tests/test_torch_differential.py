@@ -81,8 +81,9 @@ def test_matches_torch(backend, case: Case, dtype: str) -> None:
         ref = _torch_gradient(t.double(), case, entries)
         loose = _torch_gradient(t, case, entries)
         for o, r in zip(ours, loose):
-            np.testing.assert_allclose(backend.to_numpy(o), r.double().numpy(), rtol=1e-5,
-                                       atol=1e-5 * 50)
+            np.testing.assert_allclose(
+                backend.to_numpy(o), r.double().numpy(), rtol=1e-5, atol=1e-5 * 50
+            )
     else:
         ref = _torch_gradient(t, case, entries)
 
