@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+
 from conftest import require
 
 NAMES = ["numpy", "torch", "jax", "dask", "array_api_strict"]

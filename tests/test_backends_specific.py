@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import require
 
 import gridgrad
+from conftest import require
 
 
 @pytest.fixture(scope="module")
