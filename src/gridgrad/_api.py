@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_array_api_obj
+from array_api_compat import array_namespace, is_array_api_obj, is_dask_array
 
 from gridgrad import _ndarray
 from gridgrad._engines import array_api
 from gridgrad._plan import (
     build_plan,
     check_edge_order,
+    check_known_shape,
     check_sizes,
     normalize_dims,
     numpy_dtypes,
@@ -156,6 +157,8 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
+    if is_dask_array(input):
+        return _gradient_dask(input, spacing, dim, edge_order)
     if is_array_api_obj(input) and not isinstance(input, np.ndarray):
         return _gradient_generic(input, spacing, dim, edge_order)
     f = _as_numpy(input, "input")
@@ -185,6 +188,23 @@ def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[
     spacings = torch_spacing(spacing, dims, shape)
     plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
     return array_api.gradient(plan, f, xp)
+
+
+def _gradient_dask(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
+    """Dask arrays: numpy's dtype rules, a lazy graph per dim (see _engines/dask.py)."""
+    from gridgrad._engines import dask as dask_engine
+
+    edge_order = check_edge_order(edge_order)
+    shape = check_known_shape(f.shape, "input")
+    numpy_dtypes(f.dtype, False)
+    dims = normalize_dims(dim, len(shape), "dim")
+    check_sizes(shape, dims, edge_order, "dim")
+    spacings = torch_spacing(spacing, dims, shape)  # dask coordinates are computed here
+    value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
+    plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    if f.dtype.kind == "M":
+        f = f.view(value_dtype)
+    return dask_engine.gradient(plan, f, array_api.gradient)
 
 
 def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
