@@ -63,7 +63,8 @@ def gradient(
     input : array_like
         Samples of the function. NumPy arrays (and subclasses such as masked
         arrays), nested sequences of numbers, and Array-API arrays are accepted;
-        results come back in the input's library.
+        results come back in the input's library. Dask arrays stay lazy (see
+        Notes) and follow NumPy's dtype rules.
     spacing : scalar or sequence, optional
         Sample spacing. None (default) means 1 along every dimension. One real
         or complex scalar is the step along every differentiated dimension. A
@@ -122,6 +123,15 @@ def gradient(
     input never overflows, coordinates are checked, and evenly spaced
     coordinates use the uniform formula (so an ``inf`` at one interior sample
     does not turn its own derivative into NaN).
+
+    A dask array gives dask arrays and computes nothing: each block is
+    differentiated with ghost cells borrowed from its neighbours along the
+    differentiated dimension only (as many as the stencils reach), and the
+    one-sided formulas at the array's own edges; the results equal the NumPy
+    path's bitwise. Chunks narrower than that reach (1 sample; 2 with
+    ``edge_order=2``) along a differentiated dimension are first merged with a
+    neighbour, so the results may have fewer chunks than the input. Coordinates
+    given as dask arrays are computed at call time (they are small).
 
     References
     ----------
