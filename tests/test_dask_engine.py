@@ -240,3 +240,27 @@ def test_distributed_local_cluster() -> None:
         assert o.dtype == np.float32
         np.testing.assert_array_equal(o, r)
     np.testing.assert_allclose(ours[0], np.gradient(f, 0.3, axis=0, edge_order=2), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("args", "kw"),
+    [((), {}), ((2.0,), {}), ((), {"axis": 1}), ((0.5, np.array([0, 1, 3, 4, 7.0])), {})],
+)
+def test_numpy_gradient_stays_lazy(args, kw) -> None:
+    f = np.random.default_rng(8).standard_normal((4, 5))
+    with dask.config.set(scheduler=_no_compute):
+        lazy = gridgrad.numpy_gradient(da.from_array(f, chunks=2), *args, **kw)
+    ref = np.gradient(f, *args, **kw)
+    assert isinstance(lazy, tuple) if isinstance(ref, tuple) else isinstance(lazy, da.Array)
+    lazy, ref = (lazy, ref) if isinstance(ref, tuple) else ((lazy,), (ref,))
+    assert len(lazy) == len(ref)
+    for o, r in zip(dask.compute(*lazy, scheduler="sync"), ref):
+        np.testing.assert_array_equal(o, r)
+
+
+def test_numpy_gradient_errors_name_numpy_arguments() -> None:
+    x = da.from_array(np.ones((4, 5)), chunks=2)
+    with pytest.raises(IndexError, match="`axis` 3"):
+        gridgrad.numpy_gradient(x, axis=3)
+    with pytest.raises(TypeError, match="`varargs`"):
+        gridgrad.numpy_gradient(x, 1.0, 2.0, 3.0)

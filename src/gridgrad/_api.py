@@ -200,16 +200,23 @@ def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[
     return array_api.gradient(plan, f, xp)
 
 
-def _gradient_dask(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
-    """Dask arrays: numpy's dtype rules, a lazy graph per dim (see _engines/dask.py)."""
+def _gradient_dask(
+    f: Any, spacing: Any, dim: Any, edge_order: int, names: tuple[str, str] = ("input", "dim")
+) -> tuple[Any, ...]:
+    """Dask arrays: numpy's dtype rules, a lazy graph per dim (see _engines/dask.py).
+    ``spacing`` is torch's argument, or numpy's varargs tuple when ``names[1]`` is "axis"."""
     from gridgrad._engines import dask as dask_engine
 
     edge_order = check_edge_order(edge_order)
-    shape = check_known_shape(f.shape, "input")
+    shape = check_known_shape(f.shape, names[0])
     numpy_dtypes(f.dtype, False)
-    dims = normalize_dims(dim, len(shape), "dim")
-    check_sizes(shape, dims, edge_order, "dim")
-    spacings = torch_spacing(spacing, dims, shape)  # dask coordinates are computed here
+    dims = normalize_dims(dim, len(shape), names[1])
+    check_sizes(shape, dims, edge_order, names[1])
+    # dask coordinates are computed here
+    if names[1] == "axis":
+        spacings = numpy_spacing(spacing, dims, shape)
+    else:
+        spacings = torch_spacing(spacing, dims, shape)
     value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
     plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
     if f.dtype.kind == "M":
@@ -243,7 +250,8 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     ndarray or tuple of ndarray
         One array per axis; a single array when exactly one axis is
         differentiated. Integer input gives float64; datetime64 input gives
-        timedelta64 of the same unit; other dtypes are kept.
+        timedelta64 of the same unit; other dtypes are kept. A dask array
+        gives lazy dask arrays, as in :func:`gradient`.
 
     Raises
     ------
@@ -281,6 +289,9 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
+    if is_dask_array(f):
+        lazy = _gradient_dask(f, varargs, axis, edge_order, ("f", "axis"))
+        return lazy[0] if len(lazy) == 1 else lazy
     f = _as_numpy(f, "f")
     edge_order = check_edge_order(edge_order)
     numpy_dtypes(f.dtype, False)
