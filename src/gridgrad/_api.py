@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_array_api_obj, is_torch_namespace
+from array_api_compat import (
+    array_namespace,
+    is_array_api_obj,
+    is_dask_array,
+    is_torch_namespace,
+)
 
 from gridgrad import _ndarray
 from gridgrad._engines import array_api
 from gridgrad._plan import (
     build_plan,
     check_edge_order,
+    check_known_shape,
     check_sizes,
     normalize_dims,
     numpy_dtypes,
@@ -72,7 +78,8 @@ def gradient(
     input : array_like
         Samples of the function. NumPy arrays (and subclasses such as masked
         arrays), nested sequences of numbers, and Array-API arrays are accepted;
-        results come back in the input's library.
+        results come back in the input's library. Dask arrays stay lazy (see
+        Notes) and follow NumPy's dtype rules.
     spacing : scalar or sequence, optional
         Sample spacing. None (default) means 1 along every dimension. One real
         or complex scalar is the step along every differentiated dimension. A
@@ -132,6 +139,15 @@ def gradient(
     coordinates use the uniform formula (so an ``inf`` at one interior sample
     does not turn its own derivative into NaN).
 
+    A dask array gives dask arrays and computes nothing: each block is
+    differentiated with ghost cells borrowed from its neighbours along the
+    differentiated dimension only (as many as the stencils reach), and the
+    one-sided formulas at the array's own edges; the results equal the NumPy
+    path's bitwise. Chunks narrower than that reach (1 sample; 2 with
+    ``edge_order=2``) along a differentiated dimension are first merged with a
+    neighbour, so the results may have fewer chunks than the input. Coordinates
+    given as dask arrays are computed at call time (they are small).
+
     References
     ----------
     .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
@@ -166,6 +182,8 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
+    if is_dask_array(input):
+        return _gradient_dask(input, spacing, dim, edge_order)
     if is_array_api_obj(input) and not isinstance(input, np.ndarray):
         return _gradient_generic(input, spacing, dim, edge_order)
     f = _as_numpy(input, "input")
@@ -206,6 +224,30 @@ def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[
     return array_api.gradient(plan, f, xp)
 
 
+def _gradient_dask(
+    f: Any, spacing: Any, dim: Any, edge_order: int, names: tuple[str, str] = ("input", "dim")
+) -> tuple[Any, ...]:
+    """Dask arrays: numpy's dtype rules, a lazy graph per dim (see _engines/dask.py).
+    ``spacing`` is torch's argument, or numpy's varargs tuple when ``names[1]`` is "axis"."""
+    from gridgrad._engines import dask as dask_engine
+
+    edge_order = check_edge_order(edge_order)
+    shape = check_known_shape(f.shape, names[0])
+    numpy_dtypes(f.dtype, False)
+    dims = normalize_dims(dim, len(shape), names[1])
+    check_sizes(shape, dims, edge_order, names[1])
+    # dask coordinates are computed here
+    if names[1] == "axis":
+        spacings = numpy_spacing(spacing, dims, shape)
+    else:
+        spacings = torch_spacing(spacing, dims, shape)
+    value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
+    plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    if f.dtype.kind == "M":
+        f = f.view(value_dtype)
+    return dask_engine.gradient(plan, f, array_api.gradient)
+
+
 def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
     """Drop-in replacement for :func:`numpy.gradient`, on gridgrad's engine.
 
@@ -232,7 +274,8 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     ndarray or tuple of ndarray
         One array per axis; a single array when exactly one axis is
         differentiated. Integer input gives float64; datetime64 input gives
-        timedelta64 of the same unit; other dtypes are kept.
+        timedelta64 of the same unit; other dtypes are kept. A dask array
+        gives lazy dask arrays, as in :func:`gradient`.
 
     Raises
     ------
@@ -270,6 +313,9 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
+    if is_dask_array(f):
+        lazy = _gradient_dask(f, varargs, axis, edge_order, ("f", "axis"))
+        return lazy[0] if len(lazy) == 1 else lazy
     f = _as_numpy(f, "f")
     edge_order = check_edge_order(edge_order)
     numpy_dtypes(f.dtype, False)

@@ -37,9 +37,11 @@ __all__ = [
     "Step",
     "build_plan",
     "check_edge_order",
+    "check_known_shape",
     "normalize_dims",
     "numpy_dtypes",
     "numpy_spacing",
+    "restrict",
     "torch_spacing",
 ]
 
@@ -173,6 +175,17 @@ def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], edge_order: int, 
                 f"samples; `{name}` {d} of the input (shape {shape}) has {shape[d]}."
             )
             raise ValueError(msg)
+
+
+def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
+    """The shape as ints, or raise if a size is unknown (a lazy array's NaN chunk sizes)."""
+    if any(not isinstance(n, numbers.Integral) for n in shape):
+        msg = (
+            f"`{name}` must have a known shape; got shape {shape} (unknown sizes are NaN). "
+            "For a dask array, call `.compute_chunk_sizes()` on it first."
+        )
+        raise ValueError(msg)
+    return tuple(int(n) for n in shape)
 
 
 # --------------------------------------------------------------------------- spacing
@@ -480,3 +493,33 @@ def build_plan(
             runs = _coordinate_runs(sp.steps, edge_order)
         axes.append(AxisPlan(d, shape[d], tuple(runs), axis_dtype))
     return GradientPlan(tuple(shape), tuple(axes), value_dtype, out_dtype)
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _cut(c: Any, start: int, stop: int) -> Any:
+    """Per-point values ``start:stop`` of a coefficient; a shared value as it is."""
+    return c[start:stop] if isinstance(c, np.ndarray) and c.ndim == 1 else c
+
+
+def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
+    """The part of ``ax`` that computes the output points ``lo:hi`` from a block.
+
+    ``origin`` is the global index of the block's first sample (its ghost cells
+    included). Runs are clipped to ``lo:hi``, per-point coefficients sliced to
+    match, and start/stop re-expressed as indices into the block, so an engine
+    given the block and the restricted plan computes exactly the points ``lo:hi``
+    with the same arithmetic as on the whole array. The block must hold every
+    sample those points read. ``size`` of the result is ``hi - lo``, the number
+    of output points; its runs tile ``lo - origin : hi - origin``.
+    """
+    runs = []
+    for run in ax.runs:
+        start, stop = max(run.start, lo), min(run.stop, hi)
+        if start >= stop:
+            continue
+        a, b = start - run.start, stop - run.start
+        terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
+        runs.append(Run(start - origin, stop - origin, terms, _cut(run.scale, a, b)))
+    return AxisPlan(ax.axis, hi - lo, tuple(runs))
