@@ -19,6 +19,7 @@ from gridgrad._plan import (
     check_edge_order,
     check_known_shape,
     check_sizes,
+    make_specs,
     normalize_dims,
     numpy_dtypes,
     numpy_spacing,
@@ -64,8 +65,11 @@ def gradient(
     *,
     spacing: Any = None,
     dim: Any = None,
-    edge_order: int = 1,
+    edge_order: int | None = None,
     axis: Any = None,
+    accuracy: int = 2,
+    boundary: str = "one-sided",
+    period: Any = None,
 ) -> tuple[Any, ...]:
     r"""Estimate the gradient of a function sampled on a grid, as torch.gradient does.
 
@@ -182,70 +186,66 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
-    if is_dask_array(input):
-        return _gradient_dask(input, spacing, dim, edge_order)
-    if is_array_api_obj(input) and not isinstance(input, np.ndarray):
-        return _gradient_generic(input, spacing, dim, edge_order)
-    f = _as_numpy(input, "input")
-    edge_order = check_edge_order(edge_order)
-    numpy_dtypes(f.dtype, False)  # reject non-numeric input first
-    dims = normalize_dims(dim, f.ndim, "dim")
-    check_sizes(f.shape, dims, edge_order, "dim")
-    spacings = torch_spacing(spacing, dims, f.shape)
-    return _gradient_ndarray(f, dims, spacings, edge_order)
+    specs = lambda n: make_specs(  # noqa: E731
+        n, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period
+    )
+    return differentiate(input, dim, spacing, specs)
 
 
-def _gradient_ndarray(f: np.ndarray, dims: Any, spacings: Any, edge_order: int) -> tuple[Any, ...]:
-    value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
-    plan = build_plan(f.shape, dims, spacings, edge_order, value_dtype, out_dtype)
+def differentiate(
+    f: Any,
+    dim: Any,
+    spacing: Any,
+    specs: Any,
+    *,
+    names: tuple[str, str] = ("input", "dim"),
+    numpy_varargs: bool = False,
+) -> tuple[Any, ...]:
+    """The one path from arguments to results: find the array library, check everything
+    and build the plan (``specs(n)`` gives the stencil spec of each of the n dims), then
+    run one engine. ``spacing`` is torch's argument, or numpy's varargs tuple."""
+    kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
+    if kind == "numpy":
+        f = _as_numpy(f, names[0])
+        shape = f.shape
+    elif kind == "dask":
+        shape = check_known_shape(f.shape, names[0])
+    else:
+        shape = tuple(f.shape)
+    xp = array_namespace(f)
+    numpy_rules = kind != "foreign"
+    dtypes = (lambda c: numpy_dtypes(f.dtype, c)) if numpy_rules else (
+        lambda c: _generic_dtypes(xp, f.dtype, c)
+    )
+    dims = normalize_dims(dim, len(shape), names[1])
+    axis_specs = specs(len(dims))  # argument checks (edge_order, accuracy, ...)
+    dtypes(False)  # reject non-numeric input first
+    check_sizes(shape, dims, axis_specs, names[1])
+    if numpy_varargs:
+        spacings = numpy_spacing(spacing, dims, shape)
+    else:
+        spacings = torch_spacing(spacing, dims, shape, native=kind == "foreign")
+    value_dtype, out_dtype = dtypes(any(s.is_complex for s in spacings))
+    result_type = None if numpy_rules else (
+        lambda a, b: xp.result_type(f.dtype if a is None else a, b)
+    )
+    plan = build_plan(
+        shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
+    )
+    if kind == "dask":
+        from gridgrad._engines import dask as dask_engine
+
+        x = f.view(value_dtype) if f.dtype.kind == "M" else f
+        return dask_engine.gradient(plan, x, array_api.gradient)
+    if kind == "foreign":
+        return array_api.gradient(plan, f, xp)
     x = _ndarray.as_values(f, plan)
     results = array_api.gradient(plan, x, array_namespace(x))
     return _ndarray.restore(f, plan, results)
 
 
-def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
-    xp = array_namespace(f)
-    edge_order = check_edge_order(edge_order)
-    _generic_dtypes(xp, f.dtype, False)  # reject non-numeric input first
-    shape = tuple(f.shape)
-    dims = normalize_dims(dim, len(shape), "dim")
-    check_sizes(shape, dims, edge_order, "dim")
-    spacings = torch_spacing(spacing, dims, shape, native=True)
-    value_dtype, out_dtype = _generic_dtypes(xp, f.dtype, any(s.is_complex for s in spacings))
-    plan = build_plan(
-        shape,
-        dims,
-        spacings,
-        edge_order,
-        value_dtype,
-        out_dtype,
-        result_type=lambda a, b: xp.result_type(f.dtype if a is None else a, b),
-    )
-    return array_api.gradient(plan, f, xp)
-
-
-def _gradient_dask(
-    f: Any, spacing: Any, dim: Any, edge_order: int, names: tuple[str, str] = ("input", "dim")
-) -> tuple[Any, ...]:
-    """Dask arrays: numpy's dtype rules, a lazy graph per dim (see _engines/dask.py).
-    ``spacing`` is torch's argument, or numpy's varargs tuple when ``names[1]`` is "axis"."""
-    from gridgrad._engines import dask as dask_engine
-
-    edge_order = check_edge_order(edge_order)
-    shape = check_known_shape(f.shape, names[0])
-    numpy_dtypes(f.dtype, False)
-    dims = normalize_dims(dim, len(shape), names[1])
-    check_sizes(shape, dims, edge_order, names[1])
-    # dask coordinates are computed here
-    if names[1] == "axis":
-        spacings = numpy_spacing(spacing, dims, shape)
-    else:
-        spacings = torch_spacing(spacing, dims, shape)
-    value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
-    plan = build_plan(shape, dims, spacings, edge_order, value_dtype, out_dtype)
-    if f.dtype.kind == "M":
-        f = f.view(value_dtype)
-    return dask_engine.gradient(plan, f, array_api.gradient)
+def _is_foreign(f: Any) -> bool:
+    return is_array_api_obj(f) and not isinstance(f, (np.ndarray, np.generic))
 
 
 def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
@@ -313,14 +313,6 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
-    if is_dask_array(f):
-        lazy = _gradient_dask(f, varargs, axis, edge_order, ("f", "axis"))
-        return lazy[0] if len(lazy) == 1 else lazy
-    f = _as_numpy(f, "f")
-    edge_order = check_edge_order(edge_order)
-    numpy_dtypes(f.dtype, False)
-    axes = normalize_dims(axis, f.ndim, "axis")
-    check_sizes(f.shape, axes, edge_order, "axis")
-    spacings = numpy_spacing(varargs, axes, f.shape)
-    results = _gradient_ndarray(f, axes, spacings, edge_order)
-    return results[0] if len(axes) == 1 else results
+    specs = lambda n: make_specs(n, edge_order=check_edge_order(edge_order))  # noqa: E731
+    results = differentiate(f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True)
+    return results[0] if len(results) == 1 else results

@@ -16,13 +16,7 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 
-from gridgrad._stencils import (
-    difference_form,
-    three_point_center,
-    three_point_left,
-    three_point_right,
-    uniform_stencil,
-)
+from gridgrad._layout import AxisSpec, coordinate_runs, uniform_runs
 
 try:  # numpy >= 1.25
     from numpy.exceptions import AxisError
@@ -58,6 +52,8 @@ class Step:
     #: dtype of the foreign coordinate array an evenly spaced step was found in: the
     #: result takes part in type promotion with it, as torch.gradient's does
     promote: Any = None
+    #: the steps of the evenly spaced coordinates it came from (None for a scalar)
+    steps: Any = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +96,9 @@ class AxisPlan:
     #: dtype this axis is computed and returned in, where the coordinates call for
     #: another than the plan's (evenly spaced coordinates of a promoting library)
     dtype: Any = None
+    #: periodic axis: the engine pads it with this many wrapped samples on each side
+    #: and reads sample ``i + offset`` of the output point ``i`` at ``i + halo + offset``
+    halo: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,14 +166,103 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
     return tuple(dims)
 
 
-def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], edge_order: int, name: str) -> None:
-    for d in dims:
-        if shape[d] < edge_order + 1:
+def check_sizes(
+    shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name: str
+) -> None:
+    """Every differentiated dimension must hold enough samples for its stencils.
+    ``specs``: one :class:`AxisSpec` per dim, or an ``edge_order`` (first derivative,
+    accuracy 2, as torch.gradient)."""
+    if isinstance(specs, int):
+        specs = [AxisSpec(edge=specs)] * len(dims)
+    for d, spec in zip(dims, specs):
+        need = spec.min_samples()
+        if shape[d] < need:
+            if (spec.order, spec.accuracy, spec.periodic) == (1, 2, False):
+                why = f"edge_order + 1 = {need}"
+            else:
+                why = (
+                    f"{need} (derivative order {spec.order}, accuracy {spec.accuracy}"
+                    + (", periodic)" if spec.periodic else f", edge order {spec.edge})")
+                )
             msg = (
-                f"each differentiated dimension needs at least edge_order + 1 = {edge_order + 1} "
-                f"samples; `{name}` {d} of the input (shape {shape}) has {shape[d]}."
+                f"each differentiated dimension needs at least {why} samples; `{name}` {d} "
+                f"of the input (shape {shape}) has {shape[d]}."
             )
             raise ValueError(msg)
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral)):
+        msg = f"`{name}` must be a positive integer; got {value!r}."
+        raise TypeError(msg)
+    if value < 1:
+        msg = f"`{name}` must be a positive integer; got {value!r}."
+        raise ValueError(msg)
+    return int(value)
+
+
+def _per_dim(value: Any, n: int, name: str) -> list[Any]:
+    """One value for every dim, or a list/tuple with one per dim."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            msg = f"`{name}` must be one value or one per differentiated dimension ({n}); got {value!r}."
+            raise ValueError(msg)
+        return list(value)
+    return [value] * n
+
+
+def make_specs(
+    n: int,
+    *,
+    order: Any = 1,
+    accuracy: Any = 2,
+    edge_order: Any = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+    default_edge: str = "torch",
+) -> list[AxisSpec]:
+    """Validate the stencil arguments and give one :class:`AxisSpec` per dim.
+
+    ``edge_order`` None means 1 at accuracy 2 and the interior accuracy otherwise
+    (``default_edge="torch"``, gradient's rule) or always the interior accuracy
+    (``default_edge="accuracy"``, derivative's rule).
+    """
+    if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, numbers.Integral):
+        msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
+        raise TypeError(msg)
+    if accuracy < 2 or accuracy % 2:
+        msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
+        raise ValueError(msg)
+    p = int(accuracy)
+    if edge_order is None:
+        e = 1 if (p == 2 and default_edge == "torch") else p
+    elif p == 2:
+        e = check_edge_order(edge_order)
+    else:
+        if isinstance(edge_order, (bool, np.bool_)) or edge_order not in range(1, p + 1):
+            msg = f"`edge_order` must be an integer from 1 to accuracy={p}; got {edge_order!r}."
+            raise ValueError(msg)
+        e = int(edge_order)
+    orders = [_positive_int(m, "order") for m in _per_dim(order, n, "order")]
+    boundaries = _per_dim(boundary, n, "boundary")
+    for b in boundaries:
+        if b not in ("one-sided", "periodic"):
+            msg = f"`boundary` must be 'one-sided' or 'periodic'; got {b!r}."
+            raise ValueError(msg)
+    periods = _per_dim(period, n, "period")
+    for t in periods:
+        if t is None:
+            continue
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
+            msg = f"`period` must be a positive real number; got {t!r}."
+            raise TypeError(msg)
+        if not (np.isfinite(t) and t > 0):
+            msg = f"`period` must be a positive real number; got {t!r}."
+            raise ValueError(msg)
+    return [
+        AxisSpec(m, p, e, b == "periodic", t)
+        for m, b, t in zip(orders, boundaries, periods)
+    ]
 
 
 def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -300,7 +388,9 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
     if host is not None and not getattr(x, "requires_grad", False):
         host_steps = np.diff(host)
         if (host_steps == host_steps[0]).all():  # evenly spaced: the uniform formula
-            return Step(host_steps[0].item(), is_complex=kind == "c", promote=x.dtype)
+            return Step(
+                host_steps[0].item(), is_complex=kind == "c", promote=x.dtype, steps=steps
+            )
     return Coordinates(steps, is_complex=kind == "c")
 
 
@@ -342,7 +432,7 @@ def _spacing_entry(
         raise ValueError(msg)
     if (steps == steps[0]).all():  # evenly spaced: the uniform formula, as numpy does
         first = steps[0]
-        return Step(first.item() if weak else first, is_complex=kind == "c")
+        return Step(first.item() if weak else first, is_complex=kind == "c", steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
@@ -432,42 +522,30 @@ def numpy_dtypes(dtype: np.dtype, complex_spacing: bool) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- plan
 
 
-def _uniform_runs(size: int, h: Any, edge_order: int) -> list[Run]:
-    def run(start: int, stop: int, offsets: tuple[int, ...]) -> Run:
-        kept, numerators, denominator = uniform_stencil(offsets)
-        scale = h if denominator == 1 else denominator * h
-        return Run(start, stop, difference_form(kept, numerators), scale)
-
-    left = tuple(range(edge_order + 1))
-    right = tuple(range(-edge_order, 1))
-    runs = [run(0, 1, left)]
-    if size > 2:
-        runs.append(run(1, size - 1, (-1, 0, 1)))
-    runs.append(run(size - 1, size, right))
-    return runs
-
-
-def _single(
-    weights: tuple[Any, ...], offsets: tuple[int, ...]
-) -> tuple[tuple[Any, int, None], ...]:
-    return tuple((w, o, None) for w, o in zip(weights, offsets))
-
-
-def _coordinate_runs(steps: np.ndarray, edge_order: int) -> list[Run]:
-    # numpy's and torch's expressions, term for term: bitwise identical results
-    size = steps.shape[0] + 1
-    if edge_order == 1:
-        left = Run(0, 1, ((1, 1, 0),), steps[0])
-        right = Run(size - 1, size, ((1, 0, -1),), steps[-1])
-    else:
-        left = Run(0, 1, _single(three_point_left(steps[0], steps[1]), (0, 1, 2)))
-        right = Run(size - 1, size, _single(three_point_right(steps[-2], steps[-1]), (-2, -1, 0)))
-    runs = [left]
-    if size > 2:
-        center = three_point_center(steps[:-1], steps[1:])
-        runs.append(Run(1, size - 1, _single(center, (-1, 0, 1))))
-    runs.append(right)
-    return runs
+def _periodic_steps(sp: Step | Coordinates, size: int, spec: AxisSpec, where: str) -> Any:
+    """The cyclic steps of periodic coordinates (the last one wraps around), checked."""
+    steps = sp.steps
+    if spec.period is None:
+        msg = (
+            f"boundary='periodic' on coordinates needs `period=` (the domain length) for "
+            f"{where}; got period=None."
+        )
+        raise ValueError(msg)
+    xp = array_namespace(steps)
+    host = host_copy(steps)
+    if host is not None:
+        if not ((host > 0).all() or (host < 0).all()):
+            msg = f"boundary='periodic' needs monotonic coordinates for {where}."
+            raise ValueError(msg)
+        wrap = spec.period - host.sum()
+        if not (np.isfinite(wrap) and wrap * host[0] > 0):
+            msg = (
+                f"`period` must be longer than the coordinates' span for {where}: got "
+                f"period={spec.period!r} for a span of {host.sum()!r}."
+            )
+            raise ValueError(msg)
+    wrap_step = spec.period - xp.sum(steps)
+    return xp.concat([steps, xp.reshape(xp.asarray(wrap_step, dtype=steps.dtype), (1,))])
 
 
 def build_plan(
@@ -478,20 +556,39 @@ def build_plan(
     value_dtype: Any = None,
     out_dtype: Any = None,
     result_type: Any = None,
+    specs: Sequence[AxisSpec] | None = None,
 ) -> GradientPlan:
-    """Assemble the plan from already validated pieces. ``result_type(dtype, dtype)``
-    (the input library's) gives the result dtype of an axis whose evenly spaced
-    coordinates came as an array of that library."""
+    """Assemble the plan from already validated pieces. ``specs`` (one per dim) say
+    what to compute; by default the first derivative at accuracy 2 with edges of
+    ``edge_order``. ``result_type(dtype, dtype)`` (the input library's) gives the result
+    dtype of an axis whose evenly spaced coordinates came as an array of that library."""
+    if specs is None:
+        specs = [AxisSpec(edge=edge_order)] * len(dims)
     axes = []
-    for d, sp in zip(dims, spacings):
+    for d, sp, spec in zip(dims, spacings, specs):
         axis_dtype = None
+        if spec.periodic and sp.steps is not None:
+            cyclic = _periodic_steps(sp, shape[d], spec, f"dimension {d}")
+            host = host_copy(cyclic)
+            if host is not None and (host == host[0]).all():
+                sp = Step(host[0].item(), sp.is_complex, sp.promote)
+            else:
+                sp = Coordinates(cyclic, sp.is_complex)
+        elif spec.periodic and spec.period is not None:
+            h = sp.value
+            if not np.isclose(spec.period, shape[d] * h, rtol=1e-12, atol=0):
+                msg = (
+                    f"`period` {spec.period!r} contradicts the step {h!r} of dimension {d} "
+                    f"({shape[d]} samples span {shape[d] * h!r}); omit it for a scalar step."
+                )
+                raise ValueError(msg)
         if isinstance(sp, Step):
-            runs = _uniform_runs(shape[d], sp.value, edge_order)
+            runs, halo = uniform_runs(shape[d], sp.value, spec)
             if sp.promote is not None and result_type is not None:
                 axis_dtype = result_type(value_dtype, sp.promote)
         else:
-            runs = _coordinate_runs(sp.steps, edge_order)
-        axes.append(AxisPlan(d, shape[d], tuple(runs), axis_dtype))
+            runs, halo = coordinate_runs(sp.steps, spec)
+        axes.append(AxisPlan(d, shape[d], tuple(runs), axis_dtype, halo))
     return GradientPlan(tuple(shape), tuple(axes), value_dtype, out_dtype)
 
 
@@ -522,4 +619,4 @@ def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
         a, b = start - run.start, stop - run.start
         terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
         runs.append(Run(start - origin, stop - origin, terms, _cut(run.scale, a, b)))
-    return AxisPlan(ax.axis, hi - lo, tuple(runs))
+    return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)

@@ -47,7 +47,7 @@ def _weight(c: Any, xp: Any, device: Any, axis: int, ndim: int) -> Any:
     return w
 
 
-def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any) -> Any:
+def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any, base: int = 0) -> Any:
     """``(sum c * (f[i+p] - f[i+m])) / scale`` for the run's points, as one expression.
 
     Coefficients of +1 and -1 become additions and subtractions, and the first term
@@ -59,9 +59,9 @@ def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any) -> Any:
     terms.insert(0, terms.pop(first))
     acc = None
     for c, plus, minus in terms:
-        s = _slab(x, axis, run.start + plus, run.stop + plus)
+        s = _slab(x, axis, base + run.start + plus, base + run.stop + plus)
         if minus is not None:
-            s = s - _slab(x, axis, run.start + minus, run.stop + minus)
+            s = s - _slab(x, axis, base + run.start + minus, base + run.stop + minus)
         if acc is None:
             acc = s if _is_number(c, 1) else _weight(c, xp, device, axis, x.ndim) * s
         elif _is_number(c, 1):
@@ -83,7 +83,11 @@ def gradient(plan: GradientPlan, x: Any, xp: Any) -> tuple[Any, ...]:
     results = []
     for ax in plan.axes:
         xa = x if ax.dtype is None or x.dtype == ax.dtype else xp.astype(x, ax.dtype)
-        blocks = [_evaluate(xa, ax.axis, run, xp, device) for run in ax.runs]
+        if ax.halo:  # periodic: wrap the axis around by the stencil's reach
+            n = xa.shape[ax.axis]
+            wrapped = [_slab(xa, ax.axis, n - ax.halo, n), xa, _slab(xa, ax.axis, 0, ax.halo)]
+            xa = xp.concat(wrapped, axis=ax.axis)
+        blocks = [_evaluate(xa, ax.axis, run, xp, device, ax.halo) for run in ax.runs]
         g = xp.concat(blocks, axis=ax.axis)
         dtype = ax.dtype if ax.dtype is not None else plan.out_dtype
         if dtype is not None and g.dtype != dtype:

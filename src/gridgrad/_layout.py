@@ -1,0 +1,181 @@
+"""Which stencil computes which output point along one axis: the runs of a plan.
+
+Uniform grids use exact integer stencils (:func:`gridgrad._stencils.uniform_stencil`)
+in difference form; non-uniform grids use per-point Fornberg weights on normalised
+offsets, or, for the first derivative at accuracy 2, the closed-form three-point
+weights of numpy and torch (bitwise compatibility). Interior points get a centred
+stencil; points where it does not fit get one-sided stencils of the edge accuracy,
+or, on a periodic axis, the centred stencil over wrapped samples (the engine pads
+the axis with ``halo`` wrapped samples on each side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace
+
+from gridgrad._stencils import (
+    difference_form,
+    fornberg,
+    three_point_center,
+    three_point_left,
+    three_point_right,
+    uniform_stencil,
+)
+
+__all__ = ["AxisSpec", "central_half", "coordinate_runs", "uniform_runs"]
+
+
+@dataclass(frozen=True)
+class AxisSpec:
+    """What to compute along one axis: derivative ``order``, interior ``accuracy``,
+    accuracy ``edge`` of the one-sided stencils, and whether the axis is periodic
+    (``period``: the domain length, needed on coordinates)."""
+
+    order: int = 1
+    accuracy: int = 2
+    edge: int = 1
+    periodic: bool = False
+    period: Any = None
+
+    def min_samples(self) -> int:
+        """Samples an axis needs for this spec."""
+        half = central_half(self.order, self.accuracy)
+        if self.periodic:
+            return max(2 * half + 1, self.order + self.accuracy)
+        return max(self.order + self.edge, 2 * half, self.order + 1)
+
+
+def central_half(order: int, accuracy: int) -> int:
+    """Half-width of the centred stencil of ``accuracy`` for a derivative of ``order``
+    on a uniform grid (symmetric stencils gain one order for free)."""
+    return (order + 1) // 2 - 1 + accuracy // 2
+
+
+# --------------------------------------------------------------------------- uniform
+
+
+def uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
+    """Runs for a uniform step ``h``, and the periodic halo (0 if not periodic)."""
+    from gridgrad._plan import Run
+
+    m = spec.order
+    scale_h = h if m == 1 else h**m
+
+    def run(start: int, stop: int, offsets: tuple[int, ...]) -> Run:
+        kept, numerators, denominator = uniform_stencil(offsets, m)
+        scale = scale_h if denominator == 1 else denominator * scale_h
+        return Run(start, stop, difference_form(kept, numerators), scale)
+
+    half = central_half(m, spec.accuracy)
+    central = tuple(range(-half, half + 1))
+    if spec.periodic:
+        return [run(0, size, central)], half
+    width = m + spec.edge
+    runs = [run(i, i + 1, tuple(range(-i, width - i))) for i in range(half)]
+    if size > 2 * half:
+        runs.append(run(half, size - half, central))
+    for r in reversed(range(half)):
+        i = size - 1 - r
+        runs.append(run(i, i + 1, tuple(range(-(width - 1 - r), r + 1))))
+    return runs, 0
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def _single(weights: tuple[Any, ...], offsets: tuple[int, ...]) -> tuple[tuple[Any, int, None], ...]:
+    return tuple((w, o, None) for w, o in zip(weights, offsets))
+
+
+def _closed_form_runs(steps: Any, edge: int) -> list[Any]:
+    """First derivative, accuracy 2: numpy's and torch's expressions, term for term."""
+    from gridgrad._plan import Run
+
+    size = steps.shape[0] + 1
+    if edge == 1:
+        left = Run(0, 1, ((1, 1, 0),), steps[0])
+        right = Run(size - 1, size, ((1, 0, -1),), steps[-1])
+    else:
+        left = Run(0, 1, _single(three_point_left(steps[0], steps[1]), (0, 1, 2)))
+        right = Run(size - 1, size, _single(three_point_right(steps[-2], steps[-1]), (-2, -1, 0)))
+    runs = [left]
+    if size > 2:
+        center = three_point_center(steps[:-1], steps[1:])
+        runs.append(Run(1, size - 1, _single(center, (-1, 0, 1))))
+    runs.append(right)
+    return runs
+
+
+def _distances(steps: Any, start: int, stop: int, offsets: tuple[int, ...]) -> dict[int, Any]:
+    """``x[i + o] - x[i]`` for the points ``start:stop``, summed from the steps
+    (``steps[k] = x[k + 1] - x[k]``), for every offset ``o``."""
+    d: dict[int, Any] = {}
+    acc = None
+    for o in range(1, max(offsets) + 1):
+        s = steps[start + o - 1 : stop + o - 1]
+        acc = s if acc is None else acc + s
+        d[o] = acc
+    acc = None
+    for o in range(1, -min(offsets) + 1):
+        s = steps[start - o : stop - o]
+        acc = -s if acc is None else acc - s
+        d[-o] = acc
+    d[0] = d[offsets[-1] if offsets[-1] else offsets[0]] * 0
+    return d
+
+
+def _fornberg_run(steps: Any, start: int, stop: int, offsets: tuple[int, ...], order: int,
+                  shift: int = 0) -> Any:
+    """Per-point Fornberg weights for output points ``start:stop`` in difference form.
+
+    Offsets are normalised by each point's mean step before the recursion (well
+    conditioned whatever the grid's scale) and the weights rescaled after. ``shift``
+    indexes ``steps`` for periodic axes, whose steps are extended by wrapping.
+    """
+    from gridgrad._plan import Run
+
+    d = _distances(steps, start + shift, stop + shift, offsets)
+    scale = (d[offsets[-1]] - d[offsets[0]]) / (len(offsets) - 1)
+    weights = fornberg([d[o] / scale for o in offsets], order)
+    factor = scale**order
+    weights = [w / factor for w in weights]
+    terms = []
+    partial = None
+    for j in range(len(offsets) - 1):  # sum_k w_k f_k as differences: exact zero on constants
+        partial = weights[j] if partial is None else partial + weights[j]
+        terms.append((-partial, offsets[j + 1], offsets[j]))
+    return Run(start, stop, tuple(terms))
+
+
+def coordinate_runs(steps: Any, spec: AxisSpec) -> tuple[list[Any], int]:
+    """Runs for a non-uniform grid given by its steps (cyclic steps, the last one the
+    wrap-around step, on a periodic axis), and the periodic halo."""
+    m, p = spec.order, spec.accuracy
+    if m == 1 and p == 2 and not spec.periodic:
+        return _closed_form_runs(steps, spec.edge), 0
+    if isinstance(steps, np.ndarray) and steps.dtype.kind in "fc" and steps.dtype.itemsize < 8:
+        steps = steps.astype(np.result_type(steps.dtype, np.float64))
+    n = m + p  # enough points to keep accuracy p for even derivatives too
+    lo = (n - 1) // 2
+    hi = n - 1 - lo
+    interior = tuple(range(-lo, hi + 1))
+    if spec.periodic:
+        size = steps.shape[0]
+        xp = array_namespace(steps)
+        ext = xp.concat([steps[size - lo :], steps, steps[:hi]]) if lo else xp.concat(
+            [steps, steps[:hi]]
+        )
+        return [_fornberg_run(ext, 0, size, interior, m, shift=lo)], max(lo, hi)
+    size = steps.shape[0] + 1
+    width = m + spec.edge
+    runs = [_fornberg_run(steps, i, i + 1, tuple(range(-i, width - i)), m) for i in range(lo)]
+    if size > lo + hi:
+        runs.append(_fornberg_run(steps, lo, size - hi, interior, m))
+    for r in reversed(range(hi)):
+        i = size - 1 - r
+        runs.append(_fornberg_run(steps, i, i + 1, tuple(range(-(width - 1 - r), r + 1)), m))
+    return runs, 0
