@@ -12,7 +12,18 @@ import gridgrad
 
 
 def test_public_surface_is_pinned() -> None:
-    assert sorted(gridgrad.__all__) == ["__version__", "gradient", "numpy_gradient"]
+    assert sorted(gridgrad.__all__) == [
+        "__version__",
+        "curl",
+        "derivative",
+        "divergence",
+        "fd_weights",
+        "gradient",
+        "hessian",
+        "jacobian",
+        "laplacian",
+        "numpy_gradient",
+    ]
 
 
 def test_import_loads_no_optional_library() -> None:

@@ -5,7 +5,27 @@ numpy.gradient; both run on one validated plan and one engine.
 """
 
 from gridgrad._api import gradient, numpy_gradient
+from gridgrad._calculus import (
+    curl,
+    derivative,
+    divergence,
+    fd_weights,
+    hessian,
+    jacobian,
+    laplacian,
+)
 
-__all__ = ["__version__", "gradient", "numpy_gradient"]
+__all__ = [
+    "__version__",
+    "curl",
+    "derivative",
+    "divergence",
+    "fd_weights",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "laplacian",
+    "numpy_gradient",
+]
 
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from array_api_compat import (
 from gridgrad import _ndarray
 from gridgrad._engines import array_api
 from gridgrad._plan import (
+    GradientPlan,
     build_plan,
     check_edge_order,
     check_known_shape,
@@ -93,10 +95,22 @@ def gradient(
     dim : int or sequence of int, optional
         The dimension(s) to differentiate along; None (default) means all, in
         order. Negative values count from the end. ``axis`` is an alias.
-    edge_order : {1, 2}, optional
-        Accuracy order of the one-sided differences at the edges (default 1).
+    edge_order : int, optional
+        Accuracy order of the one-sided differences at the edges: 1 or 2 at
+        accuracy 2 (default 1, as torch), 1 to ``accuracy`` otherwise (default
+        ``accuracy``).
     axis : int or sequence of int, optional
         Alias of ``dim`` (give one of them).
+    accuracy : int, optional
+        Even order of accuracy of the interior stencils (default 2: torch's
+        central differences). Higher orders use wider centred stencils.
+    boundary : {"one-sided", "periodic"} or sequence, optional
+        "periodic" wraps each dimension around (longitude, periodic boxes): every
+        point gets the centred stencil. One value for all dims or one per dim.
+    period : float or sequence, optional
+        Domain length of periodic dimensions given by coordinates (required
+        there: the step from the last coordinate back to the first is
+        ``period - (x[-1] - x[0])``).
 
     Returns
     -------
@@ -192,7 +206,17 @@ def gradient(
     return differentiate(input, dim, spacing, specs)
 
 
-def differentiate(
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A checked request, ready to run: the input, its kind and namespace, the plan."""
+
+    kind: str  # "numpy", "dask" or "foreign"
+    f: Any
+    xp: Any
+    plan: GradientPlan
+
+
+def prepare(
     f: Any,
     dim: Any,
     spacing: Any,
@@ -200,10 +224,10 @@ def differentiate(
     *,
     names: tuple[str, str] = ("input", "dim"),
     numpy_varargs: bool = False,
-) -> tuple[Any, ...]:
-    """The one path from arguments to results: find the array library, check everything
-    and build the plan (``specs(n)`` gives the stencil spec of each of the n dims), then
-    run one engine. ``spacing`` is torch's argument, or numpy's varargs tuple."""
+) -> Prepared:
+    """Find the array library, check every argument and build the plan (``specs(n)``
+    gives the stencil spec of each of the n dims). ``spacing`` is torch's argument,
+    or numpy's varargs tuple. No work on the data happens here."""
     kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
     if kind == "numpy":
         f = _as_numpy(f, names[0])
@@ -214,9 +238,12 @@ def differentiate(
         shape = tuple(f.shape)
     xp = array_namespace(f)
     numpy_rules = kind != "foreign"
-    dtypes = (lambda c: numpy_dtypes(f.dtype, c)) if numpy_rules else (
-        lambda c: _generic_dtypes(xp, f.dtype, c)
-    )
+
+    def dtypes(complex_spacing: bool) -> tuple[Any, Any]:
+        if numpy_rules:
+            return numpy_dtypes(f.dtype, complex_spacing)
+        return _generic_dtypes(xp, f.dtype, complex_spacing)
+
     dims = normalize_dims(dim, len(shape), names[1])
     axis_specs = specs(len(dims))  # argument checks (edge_order, accuracy, ...)
     dtypes(False)  # reject non-numeric input first
@@ -226,22 +253,38 @@ def differentiate(
     else:
         spacings = torch_spacing(spacing, dims, shape, native=kind == "foreign")
     value_dtype, out_dtype = dtypes(any(s.is_complex for s in spacings))
-    result_type = None if numpy_rules else (
-        lambda a, b: xp.result_type(f.dtype if a is None else a, b)
-    )
+    result_type = None
+    if not numpy_rules:
+
+        def result_type(a: Any, b: Any) -> Any:
+            return xp.result_type(f.dtype if a is None else a, b)
+
     plan = build_plan(
         shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
     )
-    if kind == "dask":
+    return Prepared(kind, f, xp, plan)
+
+
+def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> tuple[Any, ...]:
+    """Run ``plan`` (the prepared one by default) on ``f`` (the prepared input by
+    default) with the engine for its kind: one result per axis plan."""
+    plan = req.plan if plan is None else plan
+    f = req.f if f is None else f
+    if req.kind == "dask":
         from gridgrad._engines import dask as dask_engine
 
-        x = f.view(value_dtype) if f.dtype.kind == "M" else f
+        x = f.view(plan.value_dtype) if f.dtype.kind == "M" else f
         return dask_engine.gradient(plan, x, array_api.gradient)
-    if kind == "foreign":
-        return array_api.gradient(plan, f, xp)
+    if req.kind == "foreign":
+        return array_api.gradient(plan, f, req.xp)
     x = _ndarray.as_values(f, plan)
     results = array_api.gradient(plan, x, array_namespace(x))
     return _ndarray.restore(f, plan, results)
+
+
+def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:
+    """The one path from arguments to results: :func:`prepare`, then :func:`execute`."""
+    return execute(prepare(f, dim, spacing, specs, **kw))
 
 
 def _is_foreign(f: Any) -> bool:

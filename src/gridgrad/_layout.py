@@ -87,7 +87,9 @@ def uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
 # --------------------------------------------------------------------------- coordinates
 
 
-def _single(weights: tuple[Any, ...], offsets: tuple[int, ...]) -> tuple[tuple[Any, int, None], ...]:
+def _single(
+    weights: tuple[Any, ...], offsets: tuple[int, ...]
+) -> tuple[tuple[Any, int, None], ...]:
     return tuple((w, o, None) for w, o in zip(weights, offsets))
 
 
@@ -128,8 +130,9 @@ def _distances(steps: Any, start: int, stop: int, offsets: tuple[int, ...]) -> d
     return d
 
 
-def _fornberg_run(steps: Any, start: int, stop: int, offsets: tuple[int, ...], order: int,
-                  shift: int = 0) -> Any:
+def _fornberg_run(
+    steps: Any, start: int, stop: int, offsets: tuple[int, ...], order: int, shift: int = 0
+) -> Any:
     """Per-point Fornberg weights for output points ``start:stop`` in difference form.
 
     Offsets are normalised by each point's mean step before the recursion (well
@@ -166,8 +169,10 @@ def coordinate_runs(steps: Any, spec: AxisSpec) -> tuple[list[Any], int]:
     if spec.periodic:
         size = steps.shape[0]
         xp = array_namespace(steps)
-        ext = xp.concat([steps[size - lo :], steps, steps[:hi]]) if lo else xp.concat(
-            [steps, steps[:hi]]
+        ext = (
+            xp.concat([steps[size - lo :], steps, steps[:hi]])
+            if lo
+            else xp.concat([steps, steps[:hi]])
         )
         return [_fornberg_run(ext, 0, size, interior, m, shift=lo)], max(lo, hi)
     size = steps.shape[0] + 1

@@ -166,9 +166,7 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
     return tuple(dims)
 
 
-def check_sizes(
-    shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name: str
-) -> None:
+def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name: str) -> None:
     """Every differentiated dimension must hold enough samples for its stencils.
     ``specs``: one :class:`AxisSpec` per dim, or an ``edge_order`` (first derivative,
     accuracy 2, as torch.gradient)."""
@@ -180,9 +178,8 @@ def check_sizes(
             if (spec.order, spec.accuracy, spec.periodic) == (1, 2, False):
                 why = f"edge_order + 1 = {need}"
             else:
-                why = (
-                    f"{need} (derivative order {spec.order}, accuracy {spec.accuracy}"
-                    + (", periodic)" if spec.periodic else f", edge order {spec.edge})")
+                why = f"{need} (derivative order {spec.order}, accuracy {spec.accuracy}" + (
+                    ", periodic)" if spec.periodic else f", edge order {spec.edge})"
                 )
             msg = (
                 f"each differentiated dimension needs at least {why} samples; `{name}` {d} "
@@ -259,10 +256,7 @@ def make_specs(
         if not (np.isfinite(t) and t > 0):
             msg = f"`period` must be a positive real number; got {t!r}."
             raise ValueError(msg)
-    return [
-        AxisSpec(m, p, e, b == "periodic", t)
-        for m, b, t in zip(orders, boundaries, periods)
-    ]
+    return [AxisSpec(m, p, e, b == "periodic", t) for m, b, t in zip(orders, boundaries, periods)]
 
 
 def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -388,9 +382,7 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
     if host is not None and not getattr(x, "requires_grad", False):
         host_steps = np.diff(host)
         if (host_steps == host_steps[0]).all():  # evenly spaced: the uniform formula
-            return Step(
-                host_steps[0].item(), is_complex=kind == "c", promote=x.dtype, steps=steps
-            )
+            return Step(host_steps[0].item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
@@ -576,7 +568,7 @@ def build_plan(
                 sp = Coordinates(cyclic, sp.is_complex)
         elif spec.periodic and spec.period is not None:
             h = sp.value
-            if not np.isclose(spec.period, shape[d] * h, rtol=1e-12, atol=0):
+            if not np.isclose(spec.period, abs(shape[d] * h), rtol=1e-12, atol=0):
                 msg = (
                     f"`period` {spec.period!r} contradicts the step {h!r} of dimension {d} "
                     f"({shape[d]} samples span {shape[d] * h!r}); omit it for a scalar step."
@@ -619,4 +611,4 @@ def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
         a, b = start - run.start, stop - run.start
         terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
         runs.append(Run(start - origin, stop - origin, terms, _cut(run.scale, a, b)))
-    return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)
+    return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)  # ghost cells replace the halo

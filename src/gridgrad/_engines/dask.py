@@ -2,7 +2,8 @@
 
 For every differentiated axis the input gets ``depth`` ghost cells from its
 neighbours along that axis only (``depth``: the widest reach of the plan's
-stencils), no padding at the array's own edges, and one task per block runs the
+stencils), no padding at the array's own edges (wrapped samples there on a
+periodic axis), and one task per block runs the
 inner engine on a plan restricted to that block's points
 (:func:`gridgrad._plan.restrict`): the one-sided edge formulas run where the
 block touches the array's edges, per-point coefficients (non-uniform
@@ -66,12 +67,12 @@ def _axis_gradient(x: da.Array, ax: AxisPlan, plan: GradientPlan, inner: Engine)
     plans = np.empty(len(core), dtype=object)
     for k in range(len(core)):
         lo, hi = bounds[k], bounds[k + 1]
-        plans[k] = restrict(ax, lo, hi, lo - reach if k else 0)
+        # a periodic axis gets wrapped ghost cells at the array's edges too
+        plans[k] = restrict(ax, lo, hi, lo - reach if (k or ax.halo) else 0)
     token = tokenize(x.name, plan.value_dtype, plan.out_dtype, inner, plans.tolist())
     plans_da = da.from_array(plans, chunks=1, name=f"gridgrad-plans-{token}")
-    ghosted = da.overlap.overlap(
-        x, depth={axis: reach}, boundary={d: "none" for d in range(x.ndim)}
-    )
+    boundary = {d: "periodic" if (d == axis and ax.halo) else "none" for d in range(x.ndim)}
+    ghosted = da.overlap.overlap(x, depth={axis: reach}, boundary=boundary)
     index = tuple(range(x.ndim))
     meta = np.empty((0,) * x.ndim, dtype=plan.out_dtype)
     return da.blockwise(

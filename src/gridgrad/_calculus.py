@@ -1,0 +1,424 @@
+r"""Beyond torch.gradient: any derivative order and accuracy, mixed partials, error
+estimates, vector calculus and stencil weights, all on the one plan -> engine path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from gridgrad._api import Prepared, execute, prepare
+from gridgrad._plan import GradientPlan, make_specs, normalize_dims
+from gridgrad._stencils import fornberg
+
+__all__ = ["curl", "derivative", "divergence", "fd_weights", "hessian", "jacobian", "laplacian"]
+
+
+# --------------------------------------------------------------------------- weights
+
+
+@lru_cache(maxsize=512)
+def _weights(offsets: tuple[Any, ...], order: int, x0: Any) -> tuple[float, ...]:
+    exact = all(isinstance(v, (int, Fraction)) for v in (*offsets, x0))
+    if exact:
+        return tuple(
+            float(w) for w in fornberg([Fraction(o) for o in offsets], order, Fraction(x0))
+        )
+    pts = np.asarray(offsets, dtype=np.float64) - float(x0)
+    scale = float(np.abs(pts).max()) or 1.0
+    w = fornberg(list(pts / scale), order)
+    return tuple(float(v) / scale**order for v in w)
+
+
+def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
+    """Finite-difference weights for the ``order``-th derivative at ``x0``.
+
+    Fornberg's algorithm on arbitrary, also non-uniform, stencil points: exact
+    rational arithmetic for integer points, float64 on normalised offsets
+    otherwise. Results are cached.
+
+    Parameters
+    ----------
+    offsets : sequence of real numbers
+        The stencil points (distinct, finite), in units of the grid step.
+    order : int, optional
+        Derivative order, ``0 <= order < len(offsets)`` (default 1).
+    x0 : float, optional
+        Where the derivative is taken (default 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 weights ``w`` with ``f^(order)(x0) ~ sum(w * f(offsets)) / h**order``.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric offsets, or a non-integer order.
+    ValueError
+        Fewer than ``order + 1`` points, repeated or non-finite points, negative order.
+
+    Notes
+    -----
+    A stencil of n points is exact for polynomials of degree up to n - 1.
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    >>> import gridgrad
+    >>> gridgrad.fd_weights([-1, 0, 1])
+    array([-0.5,  0. ,  0.5])
+    >>> gridgrad.fd_weights([-2, -1, 0, 1, 2], order=2) * 12
+    array([ -1.,  16., -30.,  16.,  -1.])
+    >>> gridgrad.fd_weights([0.0, 0.5, 2.0], x0=0.0)
+    array([-2.5       ,  2.66666667, -0.16666667])
+    """
+    if isinstance(order, (bool, np.bool_)) or not isinstance(order, (int, np.integer)):
+        msg = f"`order` must be a non-negative integer; got {order!r}."
+        raise TypeError(msg)
+    pts = np.asarray(offsets)
+    if pts.ndim != 1 or pts.dtype.kind not in "iuf":
+        msg = f"`offsets` must be a 1-D sequence of real numbers; got {offsets!r}."
+        raise TypeError(msg)
+    if not np.isfinite(pts).all() or np.unique(pts).size != pts.size:
+        msg = f"`offsets` must be finite and distinct; got {offsets!r}."
+        raise ValueError(msg)
+    if order < 0 or order >= pts.size:
+        msg = f"`order` must be from 0 to len(offsets) - 1 = {pts.size - 1}; got {order}."
+        raise ValueError(msg)
+    if not np.isfinite(x0):
+        msg = f"`x0` must be finite; got {x0!r}."
+        raise ValueError(msg)
+    integer = pts.dtype.kind in "iu" or (pts == np.round(pts)).all()
+    key = tuple(int(o) for o in pts) if integer else tuple(float(o) for o in pts)
+    x = int(x0) if integer and float(x0).is_integer() else float(x0)
+    return np.array(_weights(key, int(order), x))
+
+
+# --------------------------------------------------------------------------- derivative
+
+
+def _specs(order, accuracy, edge_order, boundary, period):
+    return lambda n: make_specs(
+        n,
+        order=order,
+        accuracy=accuracy,
+        edge_order=edge_order,
+        boundary=boundary,
+        period=period,
+        default_edge="accuracy",
+    )
+
+
+def _sequential(req: Prepared, plan: GradientPlan) -> Any:
+    """Apply the plan's axes one after another (a mixed partial derivative)."""
+    g = req.f
+    for ax in plan.axes:
+        sub = GradientPlan(plan.shape, (ax,), plan.value_dtype, plan.out_dtype)
+        (g,) = execute(req, sub, g)
+    return g
+
+
+def derivative(
+    f: Any,
+    dim: Any,
+    *,
+    order: Any = 1,
+    accuracy: int = 2,
+    spacing: Any = None,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+    return_error: bool = False,
+) -> Any:
+    r"""The ``order``-th derivative of sampled data along ``dim`` (mixed partials too).
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the function (any array library, as :func:`gradient`).
+    dim : int or tuple of int
+        The dimension(s) to differentiate along; a tuple gives a mixed partial,
+        e.g. ``dim=(0, 1)`` is :math:`\partial^2 f / \partial x_0 \partial x_1`.
+    order : int or tuple of int, optional
+        Derivative order, one for all dims or one per dim (default 1).
+    accuracy : int, optional
+        Even order of accuracy of the interior stencils (default 2).
+    spacing : scalar or sequence, optional
+        As in :func:`gradient`: one step for all dims, or one entry (step or
+        coordinates) per dim of ``dim``.
+    edge_order : int, optional
+        Accuracy of the one-sided stencils where the centred one does not fit;
+        by default the interior ``accuracy``.
+    boundary : {"one-sided", "periodic"} or sequence, optional
+        "periodic" wraps the axis around (on coordinates it needs ``period``).
+    period : float or sequence, optional
+        Domain length of periodic coordinates.
+    return_error : bool, optional
+        Also return :math:`|D_p - D_{p+2}|` per point, the a-posteriori estimate of
+        the truncation error of the accuracy-p result.
+
+    Returns
+    -------
+    array, or (array, array) with ``return_error``
+
+    Raises
+    ------
+    TypeError, ValueError, IndexError
+        As :func:`gradient`, plus a bad ``order``, ``accuracy``, ``boundary`` or
+        ``period``, repeated dims, or too few samples for the stencils.
+
+    Notes
+    -----
+    Uniform grids use exact integer stencils; non-uniform grids use per-point
+    Fornberg weights with ``order + accuracy`` points, so even derivatives keep the
+    requested order on non-uniform grids too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(0, 1, 11)
+    >>> d2 = gridgrad.derivative(x**3, 0, order=2, spacing=0.1)
+    >>> bool(np.allclose(d2, 6 * x))
+    True
+    >>> f = np.outer(x, x**2)  # f = x y^2, d2f/dxdy = 2y
+    >>> bool(np.allclose(gridgrad.derivative(f, (0, 1), spacing=0.1), 2 * x[None, :]))
+    True
+    """
+    dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
+    req = prepare(f, dims, spacing, _specs(order, accuracy, edge_order, boundary, period))
+    if return_error:  # checked by now: accuracy is an even int, edge_order None or an int
+        edge = None if edge_order is None else edge_order + 2
+        finer = _specs(order, accuracy + 2, edge, boundary, period)
+        req2 = prepare(f, dims, spacing, finer)
+    value = _sequential(req, req.plan)
+    if not return_error:
+        return value
+    return value, abs(value - _sequential(req2, req2.plan))
+
+
+def _prepare_many(items: Sequence[tuple[Any, Any, Any]], specs: Any) -> list[Prepared]:
+    """Check every (array, dims, spacing) before any work."""
+    return [prepare(f, d, s, specs) for f, d, s in items]
+
+
+def _components(
+    components: Any, dim: Any, name: str = "components"
+) -> tuple[list[Any], tuple[int, ...]]:
+    if not isinstance(components, (list, tuple)) or not components:
+        msg = f"`{name}` must be a non-empty list or tuple of arrays; got {type(components).__name__}."
+        raise TypeError(msg)
+    comps = list(components)
+    shapes = {tuple(np.shape(c)) if not hasattr(c, "shape") else tuple(c.shape) for c in comps}
+    if len(shapes) != 1:
+        msg = f"`{name}` must all have the same shape; got shapes {sorted(shapes)}."
+        raise ValueError(msg)
+    ndim = len(next(iter(shapes)))
+    if dim is None:
+        if len(comps) > ndim:
+            msg = f"{len(comps)} `{name}` need at least {len(comps)} dimensions; the arrays have {ndim}."
+            raise ValueError(msg)
+        dims = tuple(range(ndim - len(comps), ndim))
+    else:
+        dims = normalize_dims(dim, ndim, "dim")
+        if len(dims) != len(comps):
+            msg = f"`dim` must name one dimension per component ({len(comps)}); got {dim!r}."
+            raise ValueError(msg)
+    return comps, dims
+
+
+def _entry(spacing: Any, k: int) -> Any:
+    """The spacing of the k-th dim, as a one-dim spacing argument."""
+    if spacing is None or not isinstance(spacing, (list, tuple)):
+        return spacing
+    return (spacing[k],)
+
+
+def _check_spacing_len(spacing: Any, n: int) -> None:
+    if isinstance(spacing, (list, tuple)) and len(spacing) != n:
+        msg = (
+            f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
+            f"dimension ({n}); got a {type(spacing).__name__} of length {len(spacing)}."
+        )
+        raise ValueError(msg)
+
+
+def laplacian(
+    f: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+) -> Any:
+    r"""The Laplacian :math:`\sum_k \partial^2 f / \partial x_k^2` over ``dim`` (all dims).
+
+    Arguments as :func:`derivative`. Returns one array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(-1, 1, 21)
+    >>> X, Y = np.meshgrid(x, x, indexing="ij")
+    >>> bool(np.allclose(gridgrad.laplacian(X**2 + 3 * Y**2, spacing=0.1), 8.0))
+    True
+    """
+    req = prepare(f, dim, spacing, _specs(2, accuracy, edge_order, boundary, period))
+    parts = execute(req)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p
+    return out
+
+
+def divergence(
+    components: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+) -> Any:
+    r"""The divergence :math:`\sum_k \partial F_k / \partial x_k` of a vector field.
+
+    ``components`` are the arrays :math:`F_k`, one per dim of ``dim`` (by default the
+    last ``len(components)`` dims); other arguments as :func:`derivative`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(0, 1, 11)
+    >>> X, Y = np.meshgrid(x, x, indexing="ij")
+    >>> bool(np.allclose(gridgrad.divergence([X * Y, Y**2], spacing=0.1), 3 * Y))
+    True
+    """
+    comps, dims = _components(components, dim)
+    _check_spacing_len(spacing, len(dims))
+    specs = _specs(1, accuracy, edge_order, boundary, period)
+    reqs = _prepare_many(
+        [(c, d, _entry(spacing, k)) for k, (c, d) in enumerate(zip(comps, dims))], specs
+    )
+    out = None
+    for req in reqs:
+        (g,) = execute(req)
+        out = g if out is None else out + g
+    return out
+
+
+def curl(
+    components: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+) -> Any:
+    r"""The curl of a 2-D (a scalar, :math:`\partial F_y/\partial x - \partial F_x/\partial y`)
+    or 3-D vector field (its three components).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(0, 1, 11)
+    >>> X, Y = np.meshgrid(x, x, indexing="ij")
+    >>> bool(np.allclose(gridgrad.curl([-Y, X], spacing=0.1), 2.0))
+    True
+    """
+    comps, dims = _components(components, dim)
+    if len(comps) not in (2, 3):
+        msg = f"`components` must hold 2 or 3 arrays for a curl; got {len(comps)}."
+        raise ValueError(msg)
+    _check_spacing_len(spacing, len(dims))
+    specs = _specs(1, accuracy, edge_order, boundary, period)
+    n = len(comps)
+    pairs = [(1, 0), (0, 1)] if n == 2 else [(2, 1), (1, 2), (0, 2), (2, 0), (1, 0), (0, 1)]
+    reqs = _prepare_many([(comps[i], dims[j], _entry(spacing, j)) for i, j in pairs], specs)
+    d = [execute(r)[0] for r in reqs]
+    if n == 2:
+        return d[0] - d[1]
+    return (d[0] - d[1], d[2] - d[3], d[4] - d[5])
+
+
+def jacobian(
+    components: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+) -> tuple[tuple[Any, ...], ...]:
+    r"""The Jacobian :math:`J_{ij} = \partial F_i / \partial x_j` as a tuple of rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(0, 1, 6)
+    >>> X, Y = np.meshgrid(x, x, indexing="ij")
+    >>> J = gridgrad.jacobian([X + 2 * Y, 3 * X], spacing=0.2)
+    >>> [[round(float(J[i][j].mean()), 6) for j in range(2)] for i in range(2)]
+    [[1.0, 2.0], [3.0, 0.0]]
+    """
+    comps, dims = _components(components, dim)
+    _check_spacing_len(spacing, len(dims))
+    specs = _specs(1, accuracy, edge_order, boundary, period)
+    reqs = _prepare_many([(c, list(dims), spacing) for c in comps], specs)
+    return tuple(tuple(execute(r)) for r in reqs)
+
+
+def hessian(
+    f: Any,
+    *,
+    spacing: Any = None,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    period: Any = None,
+) -> tuple[tuple[Any, ...], ...]:
+    r"""The Hessian :math:`H_{ij} = \partial^2 f / \partial x_i \partial x_j` as a tuple of
+    rows (symmetric: the mixed partials are computed once).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> x = np.linspace(0, 1, 11)
+    >>> X, Y = np.meshgrid(x, x, indexing="ij")
+    >>> H = gridgrad.hessian(X**2 * Y, spacing=0.1)
+    >>> bool(np.allclose(H[0][0], 2 * Y) and np.allclose(H[0][1], 2 * X))
+    True
+    """
+    pure = prepare(f, dim, spacing, _specs(2, accuracy, edge_order, boundary, period))
+    first = prepare(f, dim, spacing, _specs(1, accuracy, edge_order, boundary, period))
+    diag = execute(pure)
+    axes = first.plan.axes
+    n = len(axes)
+    rows: list[list[Any]] = [[None] * n for _ in range(n)]
+    for i in range(n):
+        rows[i][i] = diag[i]
+        for j in range(i + 1, n):
+            plan = GradientPlan(
+                first.plan.shape, (axes[i], axes[j]), first.plan.value_dtype, first.plan.out_dtype
+            )
+            rows[i][j] = rows[j][i] = _sequential(first, plan)
+    return tuple(tuple(r) for r in rows)
