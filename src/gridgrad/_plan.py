@@ -253,7 +253,7 @@ def make_specs(
         if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
             msg = f"`period` must be a positive real number; got {t!r}."
             raise TypeError(msg)
-        if not (np.isfinite(t) and t > 0):
+        if not (np.isfinite(float(t)) and float(t) > 0):
             msg = f"`period` must be a positive real number; got {t!r}."
             raise ValueError(msg)
     return [AxisSpec(m, p, e, b == "periodic", t) for m, b, t in zip(orders, boundaries, periods)]
@@ -563,10 +563,10 @@ def build_plan(
             cyclic = _periodic_steps(sp, shape[d], spec, f"dimension {d}")
             host = host_copy(cyclic)
             if host is not None and (host == host[0]).all():
-                sp = Step(host[0].item(), sp.is_complex, sp.promote)
+                sp = Step(host[0].item(), sp.is_complex, getattr(sp, "promote", None))
             else:
                 sp = Coordinates(cyclic, sp.is_complex)
-        elif spec.periodic and spec.period is not None:
+        elif spec.periodic and spec.period is not None and isinstance(sp, Step):
             h = sp.value
             if not np.isclose(spec.period, abs(shape[d] * h), rtol=1e-12, atol=0):
                 msg = (
