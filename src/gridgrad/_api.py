@@ -10,8 +10,10 @@ from array_api_compat import array_namespace, is_array_api_obj
 from gridgrad import _ndarray
 from gridgrad._engines import array_api
 from gridgrad._plan import (
+    GradientPlan,
     build_plan,
     check_edge_order,
+    check_out,
     check_sizes,
     normalize_dims,
     numpy_dtypes,
@@ -20,6 +22,31 @@ from gridgrad._plan import (
 )
 
 __all__ = ["gradient", "numpy_gradient"]
+
+# The Numba engine runs on NumPy arrays of at least this many elements (below it,
+# its thread start-up costs more than it saves; measured by ``python -m gridgrad.bench``).
+_KERNEL_MIN_SIZE = 1 << 16
+_KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
+_kernels: Any = None  # the numba_cpu module once imported; False if numba is missing
+
+
+def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
+    """The numba_cpu module if its guard holds for ``x`` and ``plan``, else None."""
+    global _kernels
+    if x.size < _KERNEL_MIN_SIZE or type(x) is not np.ndarray:
+        return None
+    if x.dtype.char not in _KERNEL_DTYPES or plan.value_dtype != x.dtype:
+        return None
+    if np.dtype(plan.out_dtype).kind not in "fc":
+        return None
+    if _kernels is None:
+        try:
+            from gridgrad._engines import numba_cpu
+        except ImportError:  # numba missing or broken: the reference engine runs
+            _kernels = False
+        else:
+            _kernels = numba_cpu
+    return _kernels or None
 
 
 def _as_numpy(f: Any, name: str) -> np.ndarray:
@@ -50,6 +77,7 @@ def gradient(
     dim: Any = None,
     edge_order: int = 1,
     axis: Any = None,
+    out: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[Any, ...]:
     r"""Estimate the gradient of a function sampled on a grid, as torch.gradient does.
 
@@ -76,25 +104,32 @@ def gradient(
         Accuracy order of the one-sided differences at the edges (default 1).
     axis : int or sequence of int, optional
         Alias of ``dim`` (give one of them).
+    out : tuple of numpy.ndarray, optional
+        Arrays to write the results into, one per differentiated dimension, each
+        of the input's shape and the result dtype, writeable and sharing no memory
+        with the input or with each other (checked before any work). NumPy input
+        only.
 
     Returns
     -------
     tuple of arrays
         One array per differentiated dimension, in the order of ``dim``, each
-        the shape of ``input``. Integer input gives float64 (NumPy; the library's
-        default float type elsewhere), computed without integer overflow; complex
-        spacing gives a complex result.
+        the shape of ``input`` (``out`` itself when given). Integer input gives
+        float64 (NumPy; the library's default float type elsewhere), computed
+        without integer overflow; complex spacing gives a complex result.
 
     Raises
     ------
     TypeError
         Non-numeric or bool input, a non-integer ``dim``, a non-numeric or bool
-        spacing, or both ``dim`` and ``axis``.
+        spacing, or both ``dim`` and ``axis``; ``out`` not a tuple of ndarrays of
+        the result dtype, or given for an input that is not a plain ndarray.
     ValueError
         ``edge_order`` not 1 or 2; a differentiated dimension with fewer than
         ``edge_order + 1`` samples; a spacing list of the wrong length; repeated
         dims; coordinates that are not 1-D, have the wrong length, are not
-        finite, or repeat a value; a zero or non-finite step.
+        finite, or repeat a value; a zero or non-finite step; ``out`` of the
+        wrong length or shape, read-only, or overlapping the input or each other.
     numpy.exceptions.AxisError
         A dim out of range (an ``IndexError`` and a ``ValueError``).
 
@@ -121,6 +156,11 @@ def gradient(
     input never overflows, coordinates are checked, and evenly spaced
     coordinates use the uniform formula (so an ``inf`` at one interior sample
     does not turn its own derivative into NaN).
+
+    Large float32/64 and complex64/128 NumPy arrays run on parallel Numba kernels
+    (one pass per dim, each output written once); everything else, and any machine
+    without numba, runs on the reference Array-API engine. Both give the same
+    numbers.
 
     References
     ----------
@@ -150,6 +190,13 @@ def gradient(
 
     >>> gridgrad.gradient(np.arange(27.0).reshape(3, 3, 3), dim=-1)[0][0, 0]
     array([1., 1., 1.])
+
+    Into preallocated arrays:
+
+    >>> f = np.arange(12.0).reshape(3, 4) ** 2
+    >>> out = (np.empty((3, 4)),)
+    >>> gridgrad.gradient(f, dim=1, out=out)[0] is out[0]
+    True
     """
     if axis is not None:
         if dim is not None:
@@ -157,6 +204,9 @@ def gradient(
             raise TypeError(msg)
         dim = axis
     if is_array_api_obj(input) and not isinstance(input, np.ndarray):
+        if out is not None:
+            msg = f"`out` is supported for NumPy input only; got {type(input).__name__} input."
+            raise TypeError(msg)
         return _gradient_generic(input, spacing, dim, edge_order)
     f = _as_numpy(input, "input")
     edge_order = check_edge_order(edge_order)
@@ -164,15 +214,26 @@ def gradient(
     dims = normalize_dims(dim, f.ndim, "dim")
     check_sizes(f.shape, dims, edge_order, "dim")
     spacings = torch_spacing(spacing, dims, f.shape)
-    return _gradient_ndarray(f, dims, spacings, edge_order)
+    return _gradient_ndarray(f, dims, spacings, edge_order, out)
 
 
-def _gradient_ndarray(f: np.ndarray, dims: Any, spacings: Any, edge_order: int) -> tuple[Any, ...]:
+def _gradient_ndarray(
+    f: np.ndarray, dims: Any, spacings: Any, edge_order: int, out: Any = None
+) -> tuple[Any, ...]:
     value_dtype, out_dtype = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
     plan = build_plan(f.shape, dims, spacings, edge_order, value_dtype, out_dtype)
+    outs = check_out(out, f, plan)
     x = _ndarray.as_values(f, plan)
+    kernels = _kernel_engine(x, plan)
+    if kernels is not None:
+        results = kernels.gradient(plan, x, outs)
+        return results if outs is not None else _ndarray.restore(f, plan, results)
     results = array_api.gradient(plan, x, array_namespace(x))
-    return _ndarray.restore(f, plan, results)
+    if outs is None:
+        return _ndarray.restore(f, plan, results)
+    for o, r in zip(outs, results):
+        o[...] = r
+    return outs
 
 
 def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[Any, ...]:
@@ -187,7 +248,13 @@ def _gradient_generic(f: Any, spacing: Any, dim: Any, edge_order: int) -> tuple[
     return array_api.gradient(plan, f, xp)
 
 
-def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+def numpy_gradient(
+    f: Any,
+    *varargs: Any,
+    axis: Any = None,
+    edge_order: int = 1,
+    out: tuple[np.ndarray, ...] | None = None,
+) -> Any:
     """Drop-in replacement for :func:`numpy.gradient`, on gridgrad's engine.
 
     Same signature, return convention, results and dtypes as numpy.gradient,
@@ -207,13 +274,17 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
         Axes to differentiate along; None (default) means all.
     edge_order : {1, 2}, optional
         Accuracy order of the one-sided differences at the edges (default 1).
+    out : tuple of ndarray, optional
+        Arrays to write the results into, one per axis (a tuple even for one
+        axis), as for :func:`gradient`. Not in numpy.gradient.
 
     Returns
     -------
     ndarray or tuple of ndarray
         One array per axis; a single array when exactly one axis is
-        differentiated. Integer input gives float64; datetime64 input gives
-        timedelta64 of the same unit; other dtypes are kept.
+        differentiated. With ``out``, its arrays. Integer input gives float64;
+        datetime64 input gives timedelta64 of the same unit; other dtypes are
+        kept.
 
     Raises
     ------
@@ -222,7 +293,8 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
         1 nor the number of axes.
     ValueError
         ``edge_order`` not 1 or 2, too few samples, repeated axes, or bad
-        coordinates (not 1-D, wrong length, NaN/inf/NaT, repeated values).
+        coordinates (not 1-D, wrong length, NaN/inf/NaT, repeated values); a
+        bad ``out`` (see :func:`gradient`).
     numpy.exceptions.AxisError
         An axis out of range.
 
@@ -257,5 +329,5 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
     axes = normalize_dims(axis, f.ndim, "axis")
     check_sizes(f.shape, axes, edge_order, "axis")
     spacings = numpy_spacing(varargs, axes, f.shape)
-    results = _gradient_ndarray(f, axes, spacings, edge_order)
+    results = _gradient_ndarray(f, axes, spacings, edge_order, out)
     return results[0] if len(axes) == 1 else results
