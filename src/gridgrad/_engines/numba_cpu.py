@@ -18,6 +18,7 @@ copy and one float32 result at a time).
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -152,7 +153,7 @@ def _across(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # ty
     A task is one output row ``(o, i)`` times a block of the inner dim; tasks run
     down the rows of a block, so the rows a stencil reads are still in cache.
     """
-    outer, n, inner = x.shape
+    n, inner = x.shape[1], x.shape[2]
     nblock = (inner + block - 1) // block
     buf = np.empty(block, coef.dtype)
     for t in range(t0, t1):
@@ -181,7 +182,7 @@ def _along(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # typ
     A task is a chunk of ``block`` consecutive points of one line; within the chunk
     each run's points are evaluated term by term over contiguous slices.
     """
-    outer, n = x.shape
+    n = x.shape[1]
     nchunk = (n + block - 1) // block
     buf = np.empty(block, coef.dtype)
     for t in range(t0, t1):
@@ -247,8 +248,12 @@ def _power_of_two(s: np.floating) -> bool:
     """Whether dividing by ``s`` and multiplying by ``1 / s`` give the same numbers."""
     with np.errstate(all="ignore"):
         inv = 1 / s
-        return bool(np.isfinite(s) and np.frexp(s)[0] in (0.5, -0.5) and inv * s == 1
-                    and abs(inv) >= np.finfo(s.dtype).tiny)
+        return bool(
+            np.isfinite(s)
+            and np.frexp(s)[0] in (0.5, -0.5)
+            and inv * s == 1
+            and abs(inv) >= np.finfo(s.dtype).tiny
+        )
 
 
 def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
@@ -304,7 +309,7 @@ def _merge(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, int] 
     size = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if not dims:
         return size, 0
-    for (_, s_outer), (n_inner, s_inner) in zip(dims, dims[1:]):
+    for (_, s_outer), (n_inner, s_inner) in itertools.pairwise(dims):
         if s_outer != n_inner * s_inner:
             return None
     return size, dims[-1][1]
@@ -343,27 +348,52 @@ def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
     else:
         kernel, xk, ok = _across, x3, o3
         ntask = outer * n * -(-inner // _BLOCK)
-    _parallel(kernel, ntask, xk, ok, _BLOCK, *table.arrays, zeros)
+    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), *table.arrays, zeros)
 
 
 _POOL: ThreadPoolExecutor | None = None
+_ENTRY: dict[tuple[Any, ...], Any] = {}
+
+
+def _entry(kernel: Any, x: np.ndarray, out: np.ndarray, args: tuple[Any, ...]) -> Any:
+    """The compiled entry point of ``kernel`` for these argument types.
+
+    Input and output arrays are typed with layout 'A' (any strides; LLVM still
+    vectorizes the unit-stride case) and the input read-only, so one compiled
+    kernel serves every layout: fewer compilations and cache files.
+    """
+    key = (kernel.__name__, x.dtype, x.ndim, out.dtype, *(np.asarray(a).dtype for a in args))
+    entry = _ENTRY.get(key)
+    if entry is None:
+        dtype = numba.from_dtype
+        sig = (
+            types.Array(dtype(x.dtype), x.ndim, "A", readonly=True),
+            types.Array(dtype(out.dtype), out.ndim, "A"),
+            types.int64,
+            types.int64,
+            *(numba.typeof(a) for a in args),
+        )
+        kernel.compile(sig)
+        entry = _ENTRY[key] = kernel.overloads[sig].entry_point
+    return entry
 
 
 def _parallel(kernel: Any, ntask: int, x: np.ndarray, out: np.ndarray, *args: Any) -> None:
     """Run tasks ``0:ntask`` of ``kernel`` split into equal contiguous ranges, one per
     thread (``numba.get_num_threads()`` of them), the last in the calling thread."""
     global _POOL
+    run = _entry(kernel, x, out, args)
     nthreads = max(1, min(numba.get_num_threads(), ntask))
     bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
     if nthreads == 1:
-        kernel(x, out, 0, ntask, *args)
+        run(x, out, 0, ntask, *args)
         return
     if _POOL is None or _POOL._max_workers < nthreads - 1:
         _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad")
     futures = [
-        _POOL.submit(kernel, x, out, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
+        _POOL.submit(run, x, out, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
     ]
-    kernel(x, out, bounds[-2], bounds[-1], *args)
+    run(x, out, bounds[-2], bounds[-1], *args)
     for f in futures:
         f.result()
 
@@ -392,7 +422,7 @@ def gradient(plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | No
     results = []
     for k, ax in enumerate(plan.axes):
         table = _table(ax, compute)
-        result = np.dtype(plan.out_dtype if plan.out_dtype is not None else table.div_dtype)
+        result = np.dtype(plan.out_dtype if plan.out_dtype is not None else table.scale.dtype)
         dest = out[k] if out is not None else None
         direct = result == _native(result) and not (result.kind == "f" and result.itemsize == 2)
         if dest is None:
