@@ -358,17 +358,25 @@ _ENTRY: dict[tuple[Any, ...], Any] = {}
 def _entry(kernel: Any, x: np.ndarray, out: np.ndarray, args: tuple[Any, ...]) -> Any:
     """The compiled entry point of ``kernel`` for these argument types.
 
-    Input and output arrays are typed with layout 'A' (any strides; LLVM still
-    vectorizes the unit-stride case) and the input read-only, so one compiled
-    kernel serves every layout: fewer compilations and cache files.
+    Input and output arrays are typed 'C' when both are C-contiguous and 'A' (any
+    strides) otherwise, the input always read-only, so two compiled kernels serve
+    every layout: fewer compilations and cache files.
     """
-    key = (kernel.__name__, x.dtype, x.ndim, out.dtype, *(np.asarray(a).dtype for a in args))
+    layout: Any = "C" if x.flags.c_contiguous and out.flags.c_contiguous else "A"
+    key = (
+        kernel.__name__,
+        layout,
+        x.dtype,
+        x.ndim,
+        out.dtype,
+        *(np.asarray(a).dtype for a in args),
+    )
     entry = _ENTRY.get(key)
     if entry is None:
         dtype = numba.from_dtype
         sig = (
-            types.Array(dtype(x.dtype), x.ndim, "A", readonly=True),
-            types.Array(dtype(out.dtype), out.ndim, "A"),
+            types.Array(dtype(x.dtype), x.ndim, layout, readonly=True),
+            types.Array(dtype(out.dtype), out.ndim, layout),
             types.int64,
             types.int64,
             *(numba.typeof(a) for a in args),
