@@ -377,3 +377,28 @@ def test_vector_calculus_errors() -> None:
         gridgrad.divergence([a, a], spacing=(1.0,))
     with pytest.raises(AxisError):
         gridgrad.laplacian(a, dim=3)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"accuracy": 8},
+        {"accuracy": 4, "order": 2},
+        {"accuracy": 6, "nonuniform": True},
+        {"accuracy": 8, "order": (2, 1, 3), "nonuniform": True},
+    ],
+)
+def test_numba_kernels_run_wide_stencils_like_the_reference(monkeypatch, kw) -> None:
+    """The fast path takes any stencil width from its weights table: bitwise equal."""
+    from gridgrad import _api
+
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((20, 24, 18))
+    kw = dict(kw)
+    spacing = (0.3, np.cumsum(rng.uniform(0.5, 1.5, 24)), 0.2) if kw.pop("nonuniform", 0) else 0.5
+    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 1 << 62)
+    ref = gridgrad.derivative(f, (0, 1, 2), spacing=spacing, **kw)
+    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
+    got = gridgrad.derivative(f, (0, 1, 2), spacing=spacing, **kw)
+    assert _api._kernels, "the numba engine did not run"
+    np.testing.assert_array_equal(got, ref)

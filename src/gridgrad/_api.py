@@ -20,6 +20,7 @@ from gridgrad._plan import (
     build_plan,
     check_edge_order,
     check_known_shape,
+    check_out,
     check_sizes,
     make_specs,
     normalize_dims,
@@ -29,6 +30,33 @@ from gridgrad._plan import (
 )
 
 __all__ = ["gradient", "numpy_gradient"]
+
+# The Numba engine runs on NumPy arrays of at least this many elements (below it,
+# its thread start-up costs more than it saves; measured by ``python -m gridgrad.bench``).
+_KERNEL_MIN_SIZE = 1 << 16
+_KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
+_kernels: Any = None  # the numba_cpu module once imported; False if numba is missing
+
+
+def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
+    """The numba_cpu module if its guard holds for ``x`` and ``plan``, else None."""
+    global _kernels
+    if x.size < _KERNEL_MIN_SIZE or type(x) is not np.ndarray:
+        return None
+    if x.dtype.char not in _KERNEL_DTYPES or plan.value_dtype != x.dtype:
+        return None
+    if np.dtype(plan.out_dtype).kind not in "fc":
+        return None
+    if any(ax.halo for ax in plan.axes):  # periodic axes: the reference engine wraps them
+        return None
+    if _kernels is None:
+        try:
+            from gridgrad._engines import numba_cpu
+        except ImportError:  # numba missing or broken: the reference engine runs
+            _kernels = False
+        else:
+            _kernels = numba_cpu
+    return _kernels or None
 
 
 def _as_numpy(f: Any, name: str) -> np.ndarray:
@@ -72,6 +100,7 @@ def gradient(
     accuracy: int = 2,
     boundary: str = "one-sided",
     period: Any = None,
+    out: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[Any, ...]:
     r"""Estimate the gradient of a function sampled on a grid, as torch.gradient does.
 
@@ -111,6 +140,11 @@ def gradient(
         Domain length of periodic dimensions given by coordinates (required
         there: the step from the last coordinate back to the first is
         ``period - (x[-1] - x[0])``).
+    out : tuple of numpy.ndarray, optional
+        Arrays to write the results into, one per differentiated dimension, each
+        of the input's shape and the result dtype, writeable and sharing no memory
+        with the input or with each other (checked before any work). NumPy input
+        only.
 
     Returns
     -------
@@ -203,7 +237,7 @@ def gradient(
     specs = lambda n: make_specs(  # noqa: E731
         n, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period
     )
-    return differentiate(input, dim, spacing, specs)
+    return differentiate(input, dim, spacing, specs, out=out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,6 +248,7 @@ class Prepared:
     f: Any
     xp: Any
     plan: GradientPlan
+    out: tuple[np.ndarray, ...] | None = None
 
 
 def prepare(
@@ -224,11 +259,15 @@ def prepare(
     *,
     names: tuple[str, str] = ("input", "dim"),
     numpy_varargs: bool = False,
+    out: Any = None,
 ) -> Prepared:
     """Find the array library, check every argument and build the plan (``specs(n)``
     gives the stencil spec of each of the n dims). ``spacing`` is torch's argument,
     or numpy's varargs tuple. No work on the data happens here."""
     kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
+    if out is not None and kind != "numpy":
+        msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
+        raise TypeError(msg)
     if kind == "numpy":
         f = _as_numpy(f, names[0])
         shape = f.shape
@@ -262,7 +301,8 @@ def prepare(
     plan = build_plan(
         shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
     )
-    return Prepared(kind, f, xp, plan)
+    outs = check_out(out, f, plan) if kind == "numpy" else None
+    return Prepared(kind, f, xp, plan, outs)
 
 
 def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> tuple[Any, ...]:
@@ -278,8 +318,17 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
     if req.kind == "foreign":
         return array_api.gradient(plan, f, req.xp)
     x = _ndarray.as_values(f, plan)
+    outs = req.out if plan is req.plan else None
+    kernels = _kernel_engine(x, plan)
+    if kernels is not None:
+        results = kernels.gradient(plan, x, outs)
+        return results if outs is not None else _ndarray.restore(f, plan, results)
     results = array_api.gradient(plan, x, array_namespace(x))
-    return _ndarray.restore(f, plan, results)
+    if outs is None:
+        return _ndarray.restore(f, plan, results)
+    for o, r in zip(outs, results):
+        o[...] = r
+    return outs
 
 
 def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:
@@ -291,7 +340,13 @@ def _is_foreign(f: Any) -> bool:
     return is_array_api_obj(f) and not isinstance(f, (np.ndarray, np.generic))
 
 
-def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+def numpy_gradient(
+    f: Any,
+    *varargs: Any,
+    axis: Any = None,
+    edge_order: int = 1,
+    out: tuple[np.ndarray, ...] | None = None,
+) -> Any:
     """Drop-in replacement for :func:`numpy.gradient`, on gridgrad's engine.
 
     Same signature, return convention, results and dtypes as numpy.gradient,
@@ -311,6 +366,9 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
         Axes to differentiate along; None (default) means all.
     edge_order : {1, 2}, optional
         Accuracy order of the one-sided differences at the edges (default 1).
+    out : tuple of ndarray, optional
+        Arrays to write the results into, one per axis (a tuple even for one
+        axis), as for :func:`gradient`. Not in numpy.gradient.
 
     Returns
     -------
@@ -357,5 +415,7 @@ def numpy_gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1)
            [ 2.,  2., -1.]])
     """
     specs = lambda n: make_specs(n, edge_order=check_edge_order(edge_order))  # noqa: E731
-    results = differentiate(f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True)
+    results = differentiate(
+        f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True, out=out
+    )
     return results[0] if len(results) == 1 else results

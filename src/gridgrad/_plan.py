@@ -32,6 +32,7 @@ __all__ = [
     "build_plan",
     "check_edge_order",
     "check_known_shape",
+    "check_out",
     "normalize_dims",
     "numpy_dtypes",
     "numpy_spacing",
@@ -509,6 +510,61 @@ def numpy_dtypes(dtype: np.dtype, complex_spacing: bool) -> tuple[Any, Any]:
             raise TypeError(msg)
         out = np.result_type(value, np.complex64)
     return value, out
+
+
+# --------------------------------------------------------------------------- out
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays share memory; a problem too hard to decide counts as yes."""
+    if not np.may_share_memory(a, b):
+        return False
+    try:
+        return bool(np.shares_memory(a, b, max_work=100_000))  # type: ignore[arg-type]
+    except np.exceptions.TooHardError:
+        return True
+
+
+def check_out(out: Any, f: np.ndarray, plan: GradientPlan) -> tuple[np.ndarray, ...] | None:
+    """Validate ``out=``: one writeable ndarray per differentiated dim, of the input's
+    shape and the result dtype, sharing no memory with the input or with each other."""
+    if out is None:
+        return None
+    n = len(plan.axes)
+    if not isinstance(out, tuple):
+        msg = (
+            f"`out` must be a tuple with one array per differentiated dimension ({n}); "
+            f"got {type(out).__name__}."
+        )
+        raise TypeError(msg)
+    if len(out) != n:
+        msg = f"`out` must have one array per differentiated dimension ({n}); got {len(out)}."
+        raise ValueError(msg)
+    if type(f) is not np.ndarray:
+        msg = f"`out` needs a plain numpy.ndarray input; got {type(f).__name__}."
+        raise TypeError(msg)
+    dtype = np.dtype(plan.out_dtype if plan.out_dtype is not None else f.dtype)
+    for k, o in enumerate(out):
+        if type(o) is not np.ndarray:
+            msg = f"`out[{k}]` must be a numpy.ndarray; got {type(o).__name__}."
+            raise TypeError(msg)
+        if o.shape != plan.shape:
+            msg = f"`out[{k}]` must have the input's shape {plan.shape}; got {o.shape}."
+            raise ValueError(msg)
+        if o.dtype != dtype:
+            msg = f"`out[{k}]` must have dtype {dtype}; got {o.dtype}."
+            raise TypeError(msg)
+        if not o.flags.writeable:
+            msg = f"`out[{k}]` must be writeable; got a read-only array."
+            raise ValueError(msg)
+        if _overlap(o, f):
+            msg = f"`out[{k}]` must not share memory with the input."
+            raise ValueError(msg)
+        for j in range(k):
+            if _overlap(o, out[j]):
+                msg = f"`out[{k}]` must not share memory with `out[{j}]`."
+                raise ValueError(msg)
+    return out
 
 
 # --------------------------------------------------------------------------- plan

@@ -1,0 +1,473 @@
+"""Fused parallel Numba kernels for NumPy arrays (imported lazily, only for large inputs).
+
+Every differentiated dim is one pass over the data: the array is viewed as
+``(outer, n, inner)`` around that dim and each output point is written once, from
+a stencil read out of a dense table built from the plan (any width, constant or
+per-point weights). The arithmetic is the reference engine's, term for term and in
+the same dtypes (differences in the value dtype, weights and division in the dtype
+NumPy would promote to, NumPy's complex division), so results agree with it to the
+last bit on float32/float64/complex input. Each output point is computed by one
+thread with no reduction across threads, so results do not depend on the number of
+threads.
+
+Memory beyond the input and the outputs is a few KiB per task, except:
+big-endian input is converted to native once (one input-size copy) and its
+results byteswapped in place; float16 input is computed in float32 (an input-size
+copy and one float32 result at a time).
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+from gridgrad._plan import AxisPlan, GradientPlan
+
+__all__ = ["gradient"]
+
+# Output points per task: rows of an inner dim are cut into blocks of this many
+# elements, and a stencil running along a contiguous dim into chunks of this size.
+_BLOCK = 2048
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _divide(a, b):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    return a / b
+
+
+@overload(_divide)
+def _divide_impl(a, b):  # type: ignore[no-untyped-def]
+    """``a / b`` as NumPy computes it: complex division by Smith's method with a
+    reciprocal (numpy's loop), not CPython's; real division unchanged."""
+    if not isinstance(b, types.Complex):
+        return lambda a, b: a / b
+    ftype = numba.np.numpy_support.as_dtype(b.underlying_float).type
+    one = ftype(1.0)
+
+    def impl(a, b):  # type: ignore[no-untyped-def]
+        ar = a.real
+        ai = a.imag
+        br = b.real
+        bi = b.imag
+        if abs(br) >= abs(bi):
+            if br == 0 and bi == 0:
+                return complex(ar / abs(br), ai / abs(br))
+            rat = bi / br
+            scl = one / (br + bi * rat)
+            return complex((ar + ai * rat) * scl, (ai - ar * rat) * scl)
+        rat = br / bi
+        scl = one / (bi + br * rat)
+        return complex((ar * rat + ai) * scl, (ai * rat - ar) * scl)
+
+    if isinstance(a, types.Complex):
+        return impl
+
+    def real_impl(a, b):  # type: ignore[no-untyped-def]
+        ar = ftype(a)
+        zero = ftype(0.0)
+        br = b.real
+        bi = b.imag
+        if abs(br) >= abs(bi):
+            if br == 0 and bi == 0:
+                return complex(ar / abs(br), zero / abs(br))
+            rat = bi / br
+            scl = one / (br + bi * rat)
+            return complex((ar + zero * rat) * scl, (zero - ar * rat) * scl)
+        rat = br / bi
+        scl = one / (bi + br * rat)
+        return complex((ar * rat + zero) * scl, (zero * rat - ar) * scl)
+
+    return real_impl
+
+
+# --------------------------------------------------------------------------- kernels
+#
+# A term is ``c * (f[i+p] - f[i+m])``; a single-sample term ``c * f[i+p]`` reads a
+# row of +0 as ``f[i+m]`` (``x - 0`` is exactly ``x``). ``kind`` 1 means c == 1 (added
+# without a multiply, as the reference does), -1 means c == -1 (subtracted), 0 a
+# multiply. Accumulators start at -0, the identity of IEEE addition, so the first
+# term is stored exactly as the reference's first term is.
+#
+# The kernels are serial (``nogil``) over a range of tasks; ``_parallel`` runs
+# disjoint ranges on a few threads. Each output point belongs to one task, so the
+# result does not depend on how tasks are split.
+
+
+@numba.njit(nogil=True, cache=True)
+def _term(buf, a, b, c, kind):  # type: ignore[no-untyped-def]
+    """Add one term whose weight ``c`` is shared by all points to ``buf``."""
+    if kind == 1:
+        for j in range(buf.shape[0]):
+            buf[j] = buf[j] + (a[j] - b[j])
+    elif kind == -1:
+        for j in range(buf.shape[0]):
+            buf[j] = buf[j] - (a[j] - b[j])
+    else:
+        for j in range(buf.shape[0]):
+            buf[j] = buf[j] + c * (a[j] - b[j])
+
+
+@numba.njit(nogil=True, cache=True)
+def _term_points(buf, a, b, c):  # type: ignore[no-untyped-def]
+    """Add one term with one weight per point (``c[j]``) to ``buf``."""
+    for j in range(buf.shape[0]):
+        buf[j] = buf[j] + c[j] * (a[j] - b[j])
+
+
+@numba.njit(nogil=True, cache=True)
+def _store(dst, buf, s, how):  # type: ignore[no-untyped-def]
+    """``dst = buf / s`` (``how`` 1), ``buf * s`` (2: ``s`` is the exact reciprocal of a
+    power-of-two scale, the same numbers as dividing), or ``buf`` (0)."""
+    if how == 1:
+        for j in range(buf.shape[0]):
+            dst[j] = _divide(buf[j], s)
+    elif how == 2:
+        for j in range(buf.shape[0]):
+            dst[j] = buf[j] * s
+    else:
+        for j in range(buf.shape[0]):
+            dst[j] = buf[j]
+
+
+@numba.njit(nogil=True, cache=True)
+def _store_points(dst, buf, s):  # type: ignore[no-untyped-def]
+    for j in range(buf.shape[0]):
+        dst[j] = _divide(buf[j], s[j])
+
+
+@numba.njit(nogil=True, cache=True)
+def _across(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1`` of ``x`` of shape (outer, n, inner) along its middle dim.
+
+    A task is one output row ``(o, i)`` times a block of the inner dim; tasks run
+    down the rows of a block, so the rows a stencil reads are still in cache.
+    """
+    n, inner = x.shape[1], x.shape[2]
+    nblock = (inner + block - 1) // block
+    buf = np.empty(block, coef.dtype)
+    for t in range(t0, t1):
+        i = t % n
+        q = t // n
+        j0 = (q % nblock) * block
+        j1 = min(inner, j0 + block)
+        o = q // nblock
+        r = 0
+        while not (runs[r, 0] <= i < runs[r, 1]):
+            r += 1
+        pos = i - runs[r, 0]
+        acc = buf[: j1 - j0]
+        acc[:] = init
+        for u in range(runs[r, 2], runs[r, 2] + runs[r, 3]):
+            a = x[o, i + terms[u, 0], j0:j1]
+            b = zeros[: j1 - j0] if terms[u, 2] else x[o, i + terms[u, 1], j0:j1]
+            _term(acc, a, b, coef[terms[u, 4] + pos * terms[u, 5]], terms[u, 3])
+        _store(out[o, i, j0:j1], acc, scale[runs[r, 4] + pos * runs[r, 5]], runs[r, 6])
+
+
+@numba.njit(nogil=True, cache=True)
+def _along(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1`` of ``x`` of shape (outer, n) along its last dim.
+
+    A task is a chunk of ``block`` consecutive points of one line; within the chunk
+    each run's points are evaluated term by term over contiguous slices.
+    """
+    n = x.shape[1]
+    nchunk = (n + block - 1) // block
+    buf = np.empty(block, coef.dtype)
+    for t in range(t0, t1):
+        o = t // nchunk
+        i0 = (t % nchunk) * block
+        i1 = min(n, i0 + block)
+        for r in range(runs.shape[0]):
+            s = max(i0, runs[r, 0])
+            e = min(i1, runs[r, 1])
+            if s >= e:
+                continue
+            acc = buf[s - i0 : e - i0]
+            acc[:] = init
+            p0 = s - runs[r, 0]
+            for u in range(runs[r, 2], runs[r, 2] + runs[r, 3]):
+                a = x[o, s + terms[u, 0] : e + terms[u, 0]]
+                if terms[u, 2]:
+                    b = zeros[: e - s]
+                else:
+                    b = x[o, s + terms[u, 1] : e + terms[u, 1]]
+                if terms[u, 5] == 0:
+                    _term(acc, a, b, coef[terms[u, 4]], terms[u, 3])
+                else:
+                    _term_points(acc, a, b, coef[terms[u, 4] + p0 : terms[u, 4] + p0 + e - s])
+            if runs[r, 5] == 0:
+                _store(out[o, s:e], acc, scale[runs[r, 4]], runs[r, 6])
+            else:
+                _store_points(out[o, s:e], acc, scale[runs[r, 4] + p0 : runs[r, 4] + p0 + e - s])
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _is_number(c: Any, value: int | None = None) -> bool:
+    if not isinstance(c, numbers.Number) or isinstance(c, np.generic):
+        return False
+    return value is None or c == value
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One axis plan as flat arrays.
+
+    ``runs`` (one row per run): start, stop, first term, number of terms, scale
+    offset, scale step (0: one scale for the run, 1: one per point), how to apply
+    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal).
+    ``terms`` (one row per term): p, m, single sample, kind, weight offset, weight
+    step. ``coef`` and ``scale`` hold the weights and scales the offsets point into.
+    """
+
+    runs: np.ndarray
+    terms: np.ndarray
+    coef: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def arrays(self) -> tuple[Any, ...]:
+        init = self.coef.dtype.type(complex(-0.0, -0.0) if self.coef.dtype.kind == "c" else -0.0)
+        return self.runs, self.terms, self.coef, self.scale, init
+
+
+def _unit(scale: Any) -> bool:
+    """The reference engine's rule: only the int 1 skips the division (a float 1.0
+    still divides: complex inf/NaN and integer inputs behave as in NumPy)."""
+    return type(scale) is int and scale == 1
+
+
+def _power_of_two(s: np.floating) -> bool:
+    """Whether dividing by ``s`` and multiplying by ``1 / s`` give the same numbers."""
+    with np.errstate(all="ignore"):
+        inv = 1 / s
+        return bool(
+            np.isfinite(s)
+            and np.frexp(s)[0] in (0.5, -0.5)
+            and inv * s == 1
+            and abs(inv) >= np.finfo(s.dtype).tiny
+        )
+
+
+def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
+    """Runs of ``ax`` as flat arrays, in the dtypes the reference engine computes in.
+
+    The weights are stored in ``result_type(values, weights)`` (Python numbers are
+    weak, as in NumPy) and the scales in ``result_type(that, scales)``; terms are put
+    in the reference engine's order (first a term whose weight is not -1).
+    """
+    coefs = [c for run in ax.runs for c, _, _ in run.terms]
+    acc = np.result_type(value_dtype, *coefs)
+    scales = [run.scale for run in ax.runs if not _unit(run.scale)]
+    div = np.result_type(acc, *scales)
+    runs: list[list[int]] = []
+    terms: list[list[int]] = []
+    coef_parts: list[np.ndarray] = []
+    scale_parts: list[np.ndarray] = []
+    ncoef = nscale = 0
+    for run in ax.runs:
+        ordered = list(run.terms)
+        first = next((k for k, t in enumerate(ordered) if not _is_number(t[0], -1)), 0)
+        ordered.insert(0, ordered.pop(first))
+        has = not _unit(run.scale)
+        step = int(np.ndim(run.scale) != 0)
+        part = np.asarray(run.scale if has else 1, dtype=div).reshape(-1)
+        how = int(has)
+        if has and not step and div.kind == "f" and _power_of_two(part[0]):
+            part, how = 1 / part, 2
+        runs.append([run.start, run.stop, len(terms), len(ordered), nscale, step, how])
+        scale_parts.append(part)
+        nscale += part.shape[0]
+        for c, p, m in ordered:
+            kind = 1 if _is_number(c, 1) else -1 if _is_number(c, -1) else 0
+            step = int(np.ndim(c) != 0)
+            terms.append([p, p if m is None else m, int(m is None), kind, ncoef, step])
+            part = np.asarray(c, dtype=acc).reshape(-1)
+            coef_parts.append(part)
+            ncoef += part.shape[0]
+    return _Table(
+        np.asarray(runs, dtype=np.int64),
+        np.asarray(terms, dtype=np.int64),
+        np.concatenate(coef_parts),
+        np.concatenate(scale_parts),
+    )
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _merge(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, int] | None:
+    """``(size, stride)`` of a group of dims walked as one, or None if impossible."""
+    dims = [(n, s) for n, s in zip(shape, strides) if n != 1]
+    size = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if not dims:
+        return size, 0
+    for (_, s_outer), (n_inner, s_inner) in itertools.pairwise(dims):
+        if s_outer != n_inner * s_inner:
+            return None
+    return size, dims[-1][1]
+
+
+def _view3(a: np.ndarray, axis: int) -> np.ndarray | None:
+    """``a`` viewed as (outer, n, inner) around ``axis`` without a copy, or None."""
+    outer = _merge(a.shape[:axis], a.strides[:axis])
+    inner = _merge(a.shape[axis + 1 :], a.strides[axis + 1 :])
+    if outer is None or inner is None:
+        return None
+    shape = (outer[0], a.shape[axis], inner[0])
+    strides = (outer[1], a.strides[axis], inner[1])
+    return np.lib.stride_tricks.as_strided(
+        a, shape, strides, subok=False, writeable=a.flags.writeable
+    )
+
+
+def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
+    """Differentiate ``x`` along ``axis`` into ``out`` (same shape, native dtypes)."""
+    x3 = _view3(x, axis)
+    o3 = _view3(out, axis)
+    if x3 is None or o3 is None:
+        # a layout that does not fold into 3 dims: one pass per slice of the largest
+        # dim that is not differentiated
+        d = max((k for k in range(x.ndim) if k != axis), key=lambda k: x.shape[k])
+        for k in range(x.shape[d]):
+            index = (slice(None),) * d + (k,)
+            _run_axis(x[index], out[index], axis - (d < axis), table)
+        return
+    outer, n, inner = x3.shape
+    zeros = np.zeros(_BLOCK, x.dtype)
+    if inner == 1:
+        kernel, xk, ok = _along, x3[:, :, 0], o3[:, :, 0]
+        ntask = outer * -(-n // _BLOCK)
+    else:
+        kernel, xk, ok = _across, x3, o3
+        ntask = outer * n * -(-inner // _BLOCK)
+    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), *table.arrays, zeros)
+
+
+_POOL: ThreadPoolExecutor | None = None
+_ENTRY: dict[tuple[Any, ...], Any] = {}
+
+
+def _entry(kernel: Any, x: np.ndarray, out: np.ndarray, args: tuple[Any, ...]) -> Any:
+    """The compiled entry point of ``kernel`` for these argument types.
+
+    Input and output arrays are typed 'C' when both are C-contiguous and 'A' (any
+    strides) otherwise, the input always read-only, so two compiled kernels serve
+    every layout: fewer compilations and cache files.
+    """
+    layout: Any = "C" if x.flags.c_contiguous and out.flags.c_contiguous else "A"
+    key = (
+        kernel.__name__,
+        layout,
+        x.dtype,
+        x.ndim,
+        out.dtype,
+        *(np.asarray(a).dtype for a in args),
+    )
+    entry = _ENTRY.get(key)
+    if entry is None:
+        dtype = numba.from_dtype
+        sig = (
+            types.Array(dtype(x.dtype), x.ndim, layout, readonly=True),
+            types.Array(dtype(out.dtype), out.ndim, layout),
+            types.int64,
+            types.int64,
+            *(numba.typeof(a) for a in args),
+        )
+        kernel.compile(sig)
+        entry = _ENTRY[key] = kernel.overloads[sig].entry_point
+    return entry
+
+
+def _parallel(kernel: Any, ntask: int, x: np.ndarray, out: np.ndarray, *args: Any) -> None:
+    """Run tasks ``0:ntask`` of ``kernel`` split into equal contiguous ranges, one per
+    thread (``numba.get_num_threads()`` of them), the last in the calling thread."""
+    global _POOL
+    run = _entry(kernel, x, out, args)
+    nthreads = max(1, min(numba.get_num_threads(), ntask))
+    bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
+    if nthreads == 1:
+        run(x, out, 0, ntask, *args)
+        return
+    if _POOL is None or _POOL._max_workers < nthreads - 1:
+        _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad")
+    futures = [
+        _POOL.submit(run, x, out, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
+    ]
+    run(x, out, bounds[-2], bounds[-1], *args)
+    for f in futures:
+        f.result()
+
+
+def _native(dtype: np.dtype) -> np.dtype:
+    return dtype.newbyteorder("=")
+
+
+def _memory_order(x: np.ndarray) -> tuple[int, ...]:
+    """Dims from the largest to the smallest stride: the order memory is laid out in."""
+    return tuple(sorted(range(x.ndim), key=lambda d: -abs(x.strides[d])))
+
+
+def gradient(plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """Execute ``plan`` on the ndarray ``x``; write into ``out`` when given.
+
+    ``x`` has dtype float16/32/64 or complex64/128 in any byte order and layout;
+    ``out``, when given, has been validated (shape, dtype, no overlap).
+    """
+    value = np.dtype(plan.value_dtype if plan.value_dtype is not None else x.dtype)
+    compute = np.dtype(np.float32) if value.kind == "f" and value.itemsize == 2 else _native(value)
+    if x.dtype != compute:
+        x = x.astype(compute)  # float16 or big-endian: one converted copy
+    order = _memory_order(x)
+    xt = x.transpose(order)
+    results = []
+    for k, ax in enumerate(plan.axes):
+        table = _table(ax, compute)
+        result = np.dtype(plan.out_dtype if plan.out_dtype is not None else table.scale.dtype)
+        dest = out[k] if out is not None else None
+        direct = result == _native(result) and not (result.kind == "f" and result.itemsize == 2)
+        if dest is None:
+            # outputs laid out like the input, so every pass writes contiguously
+            kernel_dtype = result if direct else _kernel_dtype(result)
+            target = np.empty(xt.shape, kernel_dtype).transpose(np.argsort(order))
+        elif direct:
+            target = dest
+        elif result.itemsize != 2:
+            target = dest.view(_native(result))  # byteswapped after the pass
+        else:
+            target = np.empty(dest.shape, _kernel_dtype(result))
+        _run_axis(xt, target.transpose(order), order.index(ax.axis), table)
+        results.append(_finish(target, dest, result))
+    return tuple(results)
+
+
+def _kernel_dtype(result: np.dtype) -> np.dtype:
+    """The native dtype the kernel writes a result of dtype ``result`` in."""
+    return np.dtype(np.float32) if result.itemsize == 2 else _native(result)
+
+
+def _finish(target: np.ndarray, dest: np.ndarray | None, result: np.ndarray | np.dtype) -> np.ndarray:  # fmt: skip
+    """Turn what the kernel wrote into the result in ``dest`` (or a new array)."""
+    result = np.dtype(result)
+    if target.dtype == result:
+        return target if dest is None else dest
+    if result.itemsize == 2:  # float16: computed in float32
+        if dest is None:
+            return target.astype(result)
+        np.copyto(dest, target, casting="unsafe")
+        return dest
+    target.byteswap(inplace=True)  # big-endian result: same bytes, swapped in place
+    return target.view(result) if dest is None else dest

@@ -1,0 +1,288 @@
+"""The speed table: ``python -m gridgrad.bench`` (``--quick`` for a small run).
+
+Times gridgrad against numpy.gradient, torch.gradient, jax.numpy.gradient and
+findiff (each where installed) on the same inputs, side by side in one process,
+best of ``--repeat`` runs after a warm-up, and the memory floor: two threads
+copying the input's bytes into a freshly allocated array, once per output. Ratios
+are each column's time over gridgrad's. Memory is the peak a call uses beyond its
+input and outputs: traced allocations (tracemalloc) for gridgrad, numpy and
+findiff, sampled resident memory (psutil, every 0.5 ms) for torch and jax.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+import gridgrad
+
+__all__ = ["main"]
+
+_POOL = ThreadPoolExecutor(2)
+
+
+def _best(fn: Callable[[], Any], repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def _traced_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    result = fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, result
+
+
+def _rss_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
+    import psutil
+
+    proc = psutil.Process()
+    gc.collect()
+    base = proc.memory_info().rss
+    peak = [base]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    result = fn()
+    done.set()
+    thread.join()
+    peak[0] = max(peak[0], proc.memory_info().rss)
+    return peak[0] - base, result
+
+
+def _nbytes(result: Any) -> int:
+    items = result if isinstance(result, (list, tuple)) else [result]
+    return sum(int(np.prod(r.shape)) * r.dtype.itemsize for r in items)
+
+
+def _floor(f: np.ndarray, nout: int) -> None:
+    """Two threads copy the input's bytes into a fresh array, once per output."""
+    src = f.reshape(-1)
+    half = src.shape[0] // 2
+    for _ in range(nout):
+        dst = np.empty_like(src)
+        halves = [(dst[:half], src[:half]), (dst[half:], src[half:])]
+        list(_POOL.map(lambda pair: np.copyto(*pair), halves))
+
+
+def _peers(
+    f: np.ndarray, dims: tuple[int, ...], coords: list[Any], edge_order: int
+) -> dict[str, tuple[Callable[[], Any], str]]:
+    """Callables per library, each computing the same derivatives, and how memory is read."""
+    spacing = coords if coords else None
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "gridgrad": (
+            lambda: gridgrad.gradient(f, spacing=spacing, dim=dims, edge_order=edge_order),
+            "trace",
+        ),
+        "numpy": (
+            lambda: np.gradient(f, *coords, axis=dims, edge_order=edge_order),  # type: ignore[call-overload]
+            "trace",
+        ),
+    }
+    try:
+        import torch
+
+        torch.set_num_threads(2)
+        t = torch.from_numpy(f)
+        kw: dict[str, Any] = {"dim": dims, "edge_order": edge_order}
+        if coords:
+            kw["spacing"] = [torch.from_numpy(c) for c in coords]
+        calls["torch"] = (lambda: torch.gradient(t, **kw), "rss")
+    except ImportError:
+        pass
+    try:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        if edge_order == 1:  # jax.numpy.gradient has first-order edges only
+            jf = jnp.asarray(f)
+            jc = [jnp.asarray(c) for c in coords]
+
+            def run_jax() -> Any:
+                out = jnp.gradient(jf, *jc, axis=dims)
+                out = out if isinstance(out, (list, tuple)) else [out]
+                for o in out:
+                    o.block_until_ready()
+                return [np.asarray(o) for o in out]
+
+            calls["jax"] = (run_jax, "rss")
+    except ImportError:
+        pass
+    try:
+        import findiff
+
+        if edge_order == 2:  # findiff's one-sided edges have the stencil's accuracy
+            ops = [findiff.Diff(d, coords[k] if coords else 1.0, acc=2) for k, d in enumerate(dims)]
+            calls["findiff"] = (lambda: [op(f) for op in ops], "trace")
+    except ImportError:
+        pass
+    return calls
+
+
+PEERS = ["numpy", "torch", "jax", "findiff", "floor"]
+
+
+def _row(
+    label: str, f: np.ndarray, dims: tuple[int, ...], nonuniform: bool, edge_order: int, repeat: int
+) -> str:
+    rng = np.random.default_rng(0)
+    coords = [np.cumsum(rng.uniform(0.5, 1.5, f.shape[d])) for d in dims] if nonuniform else []
+    calls = _peers(f, dims, coords, edge_order)
+    times: dict[str, float] = {}
+    mems: dict[str, float] = {}
+    for name, (fn, how) in calls.items():
+        try:
+            times[name] = _best(fn, repeat)
+            peak, result = (_traced_peak if how == "trace" else _rss_peak)(fn)
+            mems[name] = max(0, peak - _nbytes(result)) / 2**20
+            del result
+        except Exception:  # a peer that cannot do this case
+            continue
+    times["floor"] = _best(lambda: _floor(f, len(dims)), repeat)
+    base = times["gridgrad"]
+    cells = [f"{base * 1e3:9.1f} {mems['gridgrad']:6.1f}"]
+    for name in PEERS:
+        if name not in times:
+            cells.append(f"{'-':>22}")
+        elif name == "floor":
+            cells.append(f"{times[name] * 1e3:9.1f} {times[name] / base:5.2f}x")
+        else:
+            cells.append(
+                f"{times[name] * 1e3:9.1f} {times[name] / base:5.2f}x {mems.get(name, 0):6.0f}"
+            )
+    return f"{label:<34}|" + "|".join(cells)
+
+
+def _out_row(f: np.ndarray, repeat: int) -> str:
+    dims = tuple(range(f.ndim))
+    out = tuple(np.empty_like(f) for _ in dims)
+    ours = _best(lambda: gridgrad.gradient(f, out=out), repeat)
+    ref = _best(lambda: np.gradient(f), repeat)
+
+    def copies() -> None:
+        for o in out:
+            np.copyto(o, f)
+
+    floor = _best(copies, repeat)
+    return (
+        f"into out= arrays, {f.shape} float64, all dims: gridgrad {ours * 1e3:.1f} ms, "
+        f"numpy.gradient {ref * 1e3:.1f} ms ({ref / ours:.2f}x), "
+        f"one-thread copy into the same arrays {floor * 1e3:.1f} ms"
+    )
+
+
+def _subprocess_seconds(code: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _startup_lines() -> list[str]:
+    imp = (
+        "import time; t = time.perf_counter(); import numpy; t1 = time.perf_counter(); "
+        "import gridgrad; print(time.perf_counter() - t1)"
+    )
+    first = (
+        "import numpy as np, gridgrad, time; f = np.ones((256, 256, 64)); "
+        "t = time.perf_counter(); gridgrad.gradient(f); print(time.perf_counter() - t)"
+    )
+    imports = min(_subprocess_seconds(imp) for _ in range(5))
+    _subprocess_seconds(first)  # fills the kernel cache if it is cold
+    firsts = min(_subprocess_seconds(first) for _ in range(3))
+    return [
+        f"import gridgrad after numpy: {imports * 1e3:.0f} ms (numba is not imported)",
+        f"first large call (256x256x64 float64) of a fresh process, warm kernel cache: "
+        f"{firsts * 1e3:.0f} ms (numba import and kernel load included)",
+    ]
+
+
+def _latency_line(repeat: int) -> str:
+    f = np.random.default_rng(0).standard_normal(100)
+    n = 2000
+    ours = _best(lambda: [gridgrad.gradient(f) for _ in range(n)], repeat) / n
+    ref = _best(lambda: [np.gradient(f) for _ in range(n)], repeat) / n
+    return (
+        f"100-element float64 array: gridgrad {ours * 1e6:.1f} us, numpy.gradient "
+        f"{ref * 1e6:.1f} us ({ours / ref:.2f}x numpy's time)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gridgrad.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small arrays, for a smoke test")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per cell (best taken)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated; run only rows whose label contains one"
+    )
+    args = parser.parse_args(argv)
+    sizes = (
+        [(10**6,), (1024, 1024), (64, 64, 64)]
+        if args.quick
+        else [(5 * 10**7,), (4096, 4096), (256, 256, 256)]
+    )
+    print(f"gridgrad {gridgrad.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs")
+    print("times in ms, best of", args.repeat, "after a warm-up; ratio = time / gridgrad's;")
+    print("MB = peak memory beyond input and outputs")
+    head = f"{'case':<34}|{'gridgrad ms    MB':>16}|" + "|".join(
+        f"{name + ' ms ratio MB':>22}" if name != "floor" else f"{'floor ms ratio':>15}"
+        for name in PEERS
+    )
+    print(head)
+    print("-" * len(head))
+    for shape in sizes:
+        if args.only and not any(str(shape[0]) in part for part in args.only.split(",")):
+            continue
+        f64 = np.random.default_rng(1).standard_normal(shape)
+        for dtype in ("float64", "float32"):
+            f = f64.astype(dtype)
+            dim_sets = [("all", tuple(range(f.ndim)))]
+            if f.ndim > 1:
+                dim_sets.append(("dim 0", (0,)))
+            for nonuniform in (False, True):
+                for edge_order in (1, 2):
+                    for dname, dims in dim_sets:
+                        label = (
+                            f"{'x'.join(map(str, shape))} {dtype[5:]:>2}b "
+                            f"{'nonunif' if nonuniform else 'uniform'} eo{edge_order} {dname}"
+                        )
+                        if any(part in label for part in args.only.split(",")):
+                            print(_row(label, f, dims, nonuniform, edge_order, args.repeat))
+                            sys.stdout.flush()
+            del f
+    f = np.random.default_rng(1).standard_normal(sizes[-1])
+    print(_out_row(f, args.repeat))
+    print(_latency_line(args.repeat))
+    for line in _startup_lines():
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""The Numba engine against the reference engine, its guard, threads, and ``out=``."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gridgrad
+from gridgrad import _api
+from gridgrad._engines import array_api
+from gridgrad._plan import build_plan, numpy_dtypes, numpy_spacing, torch_spacing
+
+numba = pytest.importorskip("numba")
+numba_cpu = pytest.importorskip("gridgrad._engines.numba_cpu")
+
+DTYPES = ["float16", "float32", "float64", "complex64", "complex128"]
+
+
+@pytest.fixture
+def kernels(monkeypatch):
+    """Route every NumPy call through the kernels, however small the input."""
+    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
+
+
+def _plan(f, dims, spacing, edge_order, numpy_style=False):
+    if numpy_style:
+        spacings = numpy_spacing(spacing, dims, f.shape)
+    else:
+        spacings = torch_spacing(spacing, dims, f.shape)
+    value, out = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
+    return build_plan(f.shape, dims, spacings, edge_order, value, out)
+
+
+def _assert_same(ours, ref, dtype):
+    """Bitwise for float32/64 and complex64/128; float16 is computed in float32 by
+    the kernels (the reference computes in float16), so within float16 rounding."""
+    assert len(ours) == len(ref)
+    for o, r in zip(ours, ref):
+        assert o.shape == r.shape and o.dtype == r.dtype
+        if np.dtype(dtype).itemsize == 2:
+            scale = np.abs(r).max(initial=1.0)
+            np.testing.assert_allclose(o, r, rtol=0, atol=float(scale) * 2e-2)
+        else:
+            np.testing.assert_array_equal(o, r, strict=True)
+
+
+def _values(shape, dtype, rng):
+    v = rng.standard_normal(shape) * 3
+    if np.dtype(dtype).kind == "c":
+        v = v + 1j * rng.standard_normal(shape)
+    return v.astype(dtype)
+
+
+LAYOUTS = {
+    "c": lambda a: a,
+    "fortran": np.asfortranarray,
+    "reversed": lambda a: a[(slice(None, None, -1),) * a.ndim],
+    "transposed": lambda a: a.T,
+    "big-endian": lambda a: a.astype(a.dtype.newbyteorder(">")),
+    "read-only": lambda a: np.lib.stride_tricks.as_strided(a, a.shape, a.strides, writeable=False),
+}
+
+
+@st.composite
+def problems(draw):
+    """A random input (shape, dtype, layout: strided views included), dims, spacing."""
+    ndim = draw(st.integers(1, 4))
+    edge_order = draw(st.sampled_from([1, 2]))
+    dims = tuple(draw(st.permutations(range(ndim)))[: draw(st.integers(1, ndim))])
+    shape = [draw(st.integers(1, 5)) for _ in range(ndim)]
+    for d in dims:
+        shape[d] = max(shape[d], draw(st.integers(edge_order + 1, 9)))
+    steps = [draw(st.sampled_from([1, 1, 2, -1, -2])) for _ in range(ndim)]
+    dtype = draw(st.sampled_from(DTYPES))
+    layout = draw(st.sampled_from(sorted(LAYOUTS)))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    full = [n * abs(s) for n, s in zip(shape, steps)]
+    if layout == "transposed":
+        base = _values(full[::-1], dtype, rng)  # transposed back to ``full`` below
+    else:
+        base = _values(full, dtype, rng)
+    f = LAYOUTS[layout](base)[tuple(slice(None, None, s) for s in steps)]
+    numpy_style = draw(st.booleans())
+    spacing = []
+    for d in dims:
+        form = draw(st.sampled_from(["scalar", "power2", "coords", "coords32", "complex"]))
+        n = f.shape[d]
+        if form == "scalar":
+            spacing.append(np.float64(0.3) if numpy_style else 0.3)
+        elif form == "power2":
+            spacing.append(0.5)
+        elif form == "coords":
+            spacing.append(np.cumsum(rng.uniform(0.5, 1.5, n)))
+        elif form == "coords32":
+            spacing.append(np.cumsum(rng.uniform(0.5, 1.5, n)).astype(np.float32))
+        else:
+            spacing.append(0.5 + 0.25j)
+    return f, dims, spacing, edge_order, numpy_style
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_kernels_match_reference_engine(problem) -> None:
+    f, dims, spacing, edge_order, numpy_style = problem
+    plan = _plan(f, dims, spacing, edge_order, numpy_style)
+    ref = array_api.gradient(plan, f, array_namespace(f))
+    ours = numba_cpu.gradient(plan, f)
+    _assert_same(ours, ref, f.dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_public_api_uses_kernels_and_agrees(kernels, monkeypatch, dtype, edge_order) -> None:
+    rng = np.random.default_rng(1)
+    f = _values((6, 5, 7), dtype, rng)
+    x = np.cumsum(rng.uniform(0.5, 1.5, 7))
+    for kw in ({}, {"spacing": (0.5, 2.0, x)}, {"spacing": (x,), "dim": -1}):
+        ours = gridgrad.gradient(f, edge_order=edge_order, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(_api, "_KERNEL_MIN_SIZE", 1 << 62)
+            ref = gridgrad.gradient(f, edge_order=edge_order, **kw)
+        _assert_same(ours, ref, dtype)
+    assert _api._kernels is numba_cpu  # the kernels really ran
+
+
+def test_numpy_gradient_through_kernels(kernels, monkeypatch) -> None:
+    rng = np.random.default_rng(2)
+    f = rng.standard_normal((9, 8)).astype(np.float32)
+    x = np.cumsum(rng.uniform(0.5, 1.5, 9))
+    for args, kw in [((), {}), ((2.0,), {"edge_order": 2}), ((x, 0.5), {}), ((x,), {"axis": 0})]:
+        ours = gridgrad.numpy_gradient(f, *args, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(_api, "_KERNEL_MIN_SIZE", 1 << 62)
+            ref = gridgrad.numpy_gradient(f, *args, **kw)
+        np.testing.assert_array_equal(ours, ref, strict=True)
+        np.testing.assert_allclose(ours, np.gradient(f, *args, **kw), rtol=1e-5, atol=1e-5)
+
+
+def test_masked_input_keeps_mask_through_kernels(kernels) -> None:
+    f = np.ma.array(np.arange(10.0) ** 2, mask=[0, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+    g = gridgrad.numpy_gradient(f)
+    assert isinstance(g, np.ma.MaskedArray)
+    np.testing.assert_array_equal(np.ma.getmaskarray(g), [0, 0, 1, 0, 1, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(g.data, np.gradient(f.data))
+
+
+def test_layout_that_does_not_fold_into_three_dims() -> None:
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal((4, 6, 5, 8, 3))[:, ::2, :, ::3, :]
+    plan = _plan(f, (0, 2, 4), None, 2)
+    _assert_same(numba_cpu.gradient(plan, f), array_api.gradient(plan, f, np), f.dtype)
+    out = tuple(np.empty(f.shape, order="F")[..., ::-1] for _ in range(3))
+    _assert_same(numba_cpu.gradient(plan, f, out), array_api.gradient(plan, f, np), f.dtype)
+
+
+def test_inf_and_nan_stay_local_as_in_reference() -> None:
+    f = np.zeros((3, 5), dtype=complex)
+    f[1, 2] = complex(np.inf, 1.0)
+    f[2, 4] = complex(np.nan, -0.0)
+    f[0, 0] = complex(-0.0, np.inf)
+    for edge_order in (1, 2):
+        plan = _plan(f, (0, 1), None, edge_order)
+        with np.errstate(invalid="ignore"):
+            ref = array_api.gradient(plan, f, np)
+        ours = numba_cpu.gradient(plan, f)
+        for o, r in zip(ours, ref):
+            np.testing.assert_array_equal(o.view(np.float64), r.view(np.float64))
+
+
+@pytest.mark.parametrize("shape", [(1, 300, 300), (300, 1, 300), (90_001,), (3, 70_000)])
+def test_results_do_not_depend_on_thread_count(shape) -> None:
+    rng = np.random.default_rng(4)
+    f = rng.standard_normal(shape)
+    dims = tuple(d for d, n in enumerate(shape) if n > 2)
+    x = [np.cumsum(rng.uniform(0.5, 1.5, shape[d])) for d in dims]
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2, before):
+            numba.set_num_threads(n)
+            results.append(gridgrad.gradient(f, spacing=x, dim=dims, edge_order=2))
+    finally:
+        numba.set_num_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b, strict=True)
+
+
+def test_missing_numba_means_reference_engine(monkeypatch) -> None:
+    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
+    monkeypatch.setattr(_api, "_kernels", None)
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    monkeypatch.delitem(sys.modules, "gridgrad._engines.numba_cpu")
+    monkeypatch.delattr(gridgrad._engines, "numba_cpu")
+    f = np.arange(20.0) ** 2
+    (g,) = gridgrad.gradient(f)
+    np.testing.assert_array_equal(g, np.gradient(f))
+    assert _api._kernels is False
+
+
+@pytest.mark.parametrize(
+    "f",
+    [np.arange(100, dtype=np.int64), np.arange(100.0).astype("m8[s]"), np.arange(100.0) > 3],
+    ids=["int", "timedelta", "bool"],
+)
+def test_guard_leaves_other_dtypes_to_reference(kernels, f) -> None:
+    plan = _plan(f, (0,), None, 1) if f.dtype != bool else None
+    if plan is None:
+        with pytest.raises(TypeError):
+            gridgrad.gradient(f)
+        return
+    assert _api._kernel_engine(np.asarray(f), plan) is None
+
+
+# --------------------------------------------------------------------------- out=
+
+
+@pytest.mark.parametrize("use_kernels", [True, False], ids=["kernels", "reference"])
+@pytest.mark.parametrize("layout", ["c", "fortran", "strided", "big-endian"])
+def test_out_is_written_and_returned(monkeypatch, use_kernels, layout) -> None:
+    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0 if use_kernels else 1 << 62)
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal((5, 6))
+    dtype = np.dtype(np.float64)
+    if layout == "big-endian":
+        f = f.astype(">f8")
+        dtype = f.dtype
+
+    def empty():
+        if layout == "fortran":
+            return np.empty(f.shape, dtype, order="F")
+        if layout == "strided":
+            return np.empty((10, 6), dtype)[::-2]
+        return np.empty(f.shape, dtype)
+
+    out = (empty(), empty())
+    x = np.cumsum(rng.uniform(0.5, 1.5, 6))
+    result = gridgrad.gradient(f, spacing=(0.5, x), edge_order=2, out=out)
+    assert result[0] is out[0] and result[1] is out[1]
+    ref = gridgrad.gradient(np.ascontiguousarray(f, "=f8"), spacing=(0.5, x), edge_order=2)
+    for o, r in zip(out, ref):
+        np.testing.assert_array_equal(o, r)
+    (g,) = (gridgrad.numpy_gradient(f, x, axis=1, out=(out[0],)),)
+    assert g is out[0]
+    np.testing.assert_array_equal(g, np.gradient(np.asarray(f, "=f8"), x, axis=1))
+
+
+def _out_errors():
+    f = np.zeros((4, 5))
+    ok = np.zeros((4, 5))
+    buf = np.zeros((8, 5))
+    read_only = np.zeros((4, 5))
+    read_only.setflags(write=False)
+    return f, [
+        ([ok, ok.copy()], TypeError, "`out` must be a tuple with one array per differentiated"),
+        ((ok,), ValueError, "`out` must have one array per differentiated dimension (2); got 1."),
+        ((ok, [[0.0] * 5] * 4), TypeError, "`out[1]` must be a numpy.ndarray; got list."),
+        ((ok, np.ma.zeros((4, 5))), TypeError, "`out[1]` must be a numpy.ndarray; got Masked"),
+        ((ok, np.zeros((5, 4))), ValueError, "`out[1]` must have the input's shape (4, 5); got"),
+        (
+            (ok, np.zeros((4, 5), np.float32)),
+            TypeError,
+            "`out[1]` must have dtype float64; got float32.",
+        ),
+        ((read_only, ok), ValueError, "`out[0]` must be writeable; got a read-only array."),
+        ((ok, f[::1]), ValueError, "`out[1]` must not share memory with the input."),
+        ((buf[:4], buf[3:7]), ValueError, "`out[1]` must not share memory with `out[0]`."),
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_out_errors(index) -> None:
+    f, errors = _out_errors()
+    out, error, message = errors[index]
+    before = [np.array(o, copy=True) for o in out if isinstance(o, np.ndarray)]
+    with pytest.raises(error) as exc:
+        gridgrad.gradient(f, out=out)
+    assert message in str(exc.value)
+    after = [o for o in out if isinstance(o, np.ndarray)]
+    for b, a in zip(before, after):
+        np.testing.assert_array_equal(a, b)  # nothing written before the check
+
+
+def test_out_errors_for_other_inputs() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=re.escape("`out` is supported for NumPy input only")):
+        gridgrad.gradient(torch.zeros(4), out=(np.zeros(4),))
+    f = np.ma.zeros(4)
+    with pytest.raises(TypeError, match=re.escape("`out` needs a plain numpy.ndarray input")):
+        gridgrad.numpy_gradient(f, out=(np.zeros(4),))
+
+
+def test_out_interleaved_arrays_are_not_an_overlap() -> None:
+    interleaved = np.zeros((4, 3, 2))
+    out = (interleaved[..., 0], interleaved[..., 1])  # bounds overlap, memory does not
+    f = np.arange(12.0).reshape(4, 3) ** 2
+    result = gridgrad.gradient(f, out=out)
+    for o, r in zip(result, np.gradient(f)):
+        np.testing.assert_array_equal(o, r)
