@@ -198,6 +198,30 @@ def _out_row(f: np.ndarray, repeat: int) -> str:
     )
 
 
+def _accuracy_lines(f: np.ndarray, repeat: int) -> list[str]:
+    """Issue 5's targets: accuracy 8 against accuracy 2, and against findiff."""
+    h = 1.0 / f.shape[0]
+    lines = []
+    for d in (0, f.ndim - 1):
+        t2 = _best(lambda d=d: gridgrad.derivative(f, d, accuracy=2, spacing=h), repeat)
+        t8 = _best(lambda d=d: gridgrad.derivative(f, d, accuracy=8, spacing=h), repeat)
+        line = (
+            f"first derivative along dim {d}, {f.shape} float64: accuracy 8 {t8 * 1e3:.1f} ms, "
+            f"accuracy 2 {t2 * 1e3:.1f} ms ({t8 / t2:.2f}x)"
+        )
+        try:
+            import findiff
+        except ImportError:
+            line += "; findiff not installed"
+        else:
+            op = findiff.Diff(d, h)
+            op.set_accuracy(8)
+            tf = _best(lambda op=op: op(f), min(repeat, 3))
+            line += f"; findiff accuracy 8 {tf * 1e3:.1f} ms ({tf / t8:.1f}x gridgrad's time)"
+        lines.append(line)
+    return lines
+
+
 def _subprocess_seconds(code: str) -> float:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
@@ -279,6 +303,8 @@ def main(argv: list[str] | None = None) -> None:
             del f
     f = np.random.default_rng(1).standard_normal(sizes[-1])
     print(_out_row(f, args.repeat))
+    for line in _accuracy_lines(f, args.repeat):
+        print(line)
     print(_latency_line(args.repeat))
     for line in _startup_lines():
         print(line)
