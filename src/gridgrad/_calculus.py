@@ -205,9 +205,14 @@ def derivative(
     return value, abs(value - _sequential(req2, req2.plan))
 
 
-def _prepare_many(items: Sequence[tuple[Any, Any, Any]], specs: Any) -> list[Prepared]:
-    """Check every (array, dims, spacing) before any work."""
-    return [prepare(f, d, s, specs) for f, d, s in items]
+def _prepare_many(items: Sequence[tuple[Any, Any, Any, Any]]) -> list[Prepared]:
+    """Check every (array, dims, spacing, specs) before any work."""
+    return [prepare(f, d, s, specs) for f, d, s, specs in items]
+
+
+def _pick(value: Any, k: int) -> Any:
+    """The k-th dim's entry of a per-dim argument (a shared value as it is)."""
+    return value[k] if isinstance(value, (list, tuple)) else value
 
 
 def _components(
@@ -308,9 +313,16 @@ def divergence(
     """
     comps, dims = _components(components, dim)
     _check_spacing_len(spacing, len(dims))
-    specs = _specs(1, accuracy, edge_order, boundary, period)
     reqs = _prepare_many(
-        [(c, d, _entry(spacing, k)) for k, (c, d) in enumerate(zip(comps, dims))], specs
+        [
+            (
+                c,
+                d,
+                _entry(spacing, k),
+                _specs(1, accuracy, edge_order, _pick(boundary, k), _pick(period, k)),
+            )
+            for k, (c, d) in enumerate(zip(comps, dims))
+        ]
     )
     out = None
     for req in reqs:
@@ -346,10 +358,19 @@ def curl(
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {len(comps)}."
         raise ValueError(msg)
     _check_spacing_len(spacing, len(dims))
-    specs = _specs(1, accuracy, edge_order, boundary, period)
     n = len(comps)
     pairs = [(1, 0), (0, 1)] if n == 2 else [(2, 1), (1, 2), (0, 2), (2, 0), (1, 0), (0, 1)]
-    reqs = _prepare_many([(comps[i], dims[j], _entry(spacing, j)) for i, j in pairs], specs)
+    reqs = _prepare_many(
+        [
+            (
+                comps[i],
+                dims[j],
+                _entry(spacing, j),
+                _specs(1, accuracy, edge_order, _pick(boundary, j), _pick(period, j)),
+            )
+            for i, j in pairs
+        ]
+    )
     d = [execute(r)[0] for r in reqs]
     if n == 2:
         return d[0] - d[1]
@@ -381,7 +402,7 @@ def jacobian(
     comps, dims = _components(components, dim)
     _check_spacing_len(spacing, len(dims))
     specs = _specs(1, accuracy, edge_order, boundary, period)
-    reqs = _prepare_many([(c, list(dims), spacing) for c in comps], specs)
+    reqs = _prepare_many([(c, list(dims), spacing, specs) for c in comps])
     return tuple(tuple(execute(r)) for r in reqs)
 
 
