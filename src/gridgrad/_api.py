@@ -234,9 +234,7 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
-    specs = lambda n: make_specs(  # noqa: E731
-        n, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period
-    )
+    specs = {"accuracy": accuracy, "edge_order": edge_order, "boundary": boundary, "period": period}
     return differentiate(input, dim, spacing, specs, out=out)
 
 
@@ -261,13 +259,21 @@ def prepare(
     numpy_varargs: bool = False,
     out: Any = None,
 ) -> Prepared:
-    """Find the array library, check every argument and build the plan (``specs(n)``
-    gives the stencil spec of each of the n dims). ``spacing`` is torch's argument,
-    or numpy's varargs tuple. No work on the data happens here."""
+    """Find the array library, check every argument and build the plan (``specs``: the
+    keyword arguments of :func:`gridgrad._plan.make_specs`). ``spacing`` is torch's
+    argument, or numpy's varargs tuple. No work on the data happens here.
+
+    Plans for plain ndarrays with Python-scalar arguments are cached (the same
+    arguments always give the same plan), so small repeated calls skip the checks."""
     kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
     if out is not None and kind != "numpy":
         msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
         raise TypeError(msg)
+    key = _cache_key(f, dim, spacing, specs, names, numpy_varargs) if kind == "numpy" else None
+    if key is not None:
+        plan = _PLANS.get(key)
+        if plan is not None:
+            return Prepared(kind, f, _NUMPY_XP, plan, check_out(out, f, plan))
     if kind == "numpy":
         f = _as_numpy(f, names[0])
         shape = f.shape
@@ -284,7 +290,7 @@ def prepare(
         return _generic_dtypes(xp, f.dtype, complex_spacing)
 
     dims = normalize_dims(dim, len(shape), names[1])
-    axis_specs = specs(len(dims))  # argument checks (edge_order, accuracy, ...)
+    axis_specs = make_specs(len(dims), **specs)  # argument checks (edge_order, accuracy, ...)
     dtypes(False)  # reject non-numeric input first
     check_sizes(shape, dims, axis_specs, names[1])
     if numpy_varargs:
@@ -302,7 +308,48 @@ def prepare(
         shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
     )
     outs = check_out(out, f, plan) if kind == "numpy" else None
+    if key is not None:
+        if len(_PLANS) >= _PLAN_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
     return Prepared(kind, f, xp, plan, outs)
+
+
+_PLANS: dict[Any, GradientPlan] = {}
+_PLAN_CACHE_SIZE = 256
+_NUMPY_XP = array_namespace(np.empty(0))
+
+
+def _typed(value: Any) -> Any:
+    """A hashable key that tells apart values that compare equal but mean different
+    things (1, 1.0, True, np.float64(1.0)); TypeError for anything else."""
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_typed(v) for v in value))
+    if value is None or isinstance(value, (bool, int, float, complex, str)):
+        return (type(value), value)
+    raise TypeError("not a plain value")
+
+
+def _cache_key(
+    f: Any, dim: Any, spacing: Any, specs: dict[str, Any], names: Any, numpy_varargs: bool
+) -> Any:
+    """The plan cache's key for a plain ndarray and plain Python arguments, else None."""
+    if type(f) is not np.ndarray:
+        return None
+    try:
+        key = (
+            f.shape,
+            f.dtype,
+            _typed(dim),
+            _typed(spacing),
+            tuple((k, _typed(v)) for k, v in sorted(specs.items())),
+            names,
+            numpy_varargs,
+        )
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> tuple[Any, ...]:
@@ -323,12 +370,11 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
     if kernels is not None:
         results = kernels.gradient(plan, x, outs)
         return results if outs is not None else _ndarray.restore(f, plan, results)
-    results = array_api.gradient(plan, x, array_namespace(x))
-    if outs is None:
+    if outs is None:  # NumPy is mutable: the runs are written in place, not concatenated
+        outs = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
+        results = array_api.gradient(plan, x, _NUMPY_XP, outs)
         return _ndarray.restore(f, plan, results)
-    for o, r in zip(outs, results):
-        o[...] = r
-    return outs
+    return array_api.gradient(plan, x, _NUMPY_XP, outs)
 
 
 def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:
@@ -414,7 +460,7 @@ def numpy_gradient(
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
-    specs = lambda n: make_specs(n, edge_order=check_edge_order(edge_order))  # noqa: E731
+    specs = {"edge_order": check_edge_order(edge_order)}
     results = differentiate(
         f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True, out=out
     )

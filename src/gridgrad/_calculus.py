@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from gridgrad._api import Prepared, execute, prepare
-from gridgrad._plan import GradientPlan, make_specs, normalize_dims
+from gridgrad._plan import GradientPlan, normalize_dims
 from gridgrad._stencils import fornberg
 
 __all__ = ["curl", "derivative", "divergence", "fd_weights", "hessian", "jacobian", "laplacian"]
@@ -105,16 +105,16 @@ def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
 # --------------------------------------------------------------------------- derivative
 
 
-def _specs(order, accuracy, edge_order, boundary, period):
-    return lambda n: make_specs(
-        n,
-        order=order,
-        accuracy=accuracy,
-        edge_order=edge_order,
-        boundary=boundary,
-        period=period,
-        default_edge="accuracy",
-    )
+def _specs(order, accuracy, edge_order, boundary, period):  # type: ignore[no-untyped-def]
+    """The stencil arguments (make_specs's keywords); edges default to the accuracy."""
+    return {
+        "order": order,
+        "accuracy": accuracy,
+        "edge_order": edge_order,
+        "boundary": boundary,
+        "period": period,
+        "default_edge": "accuracy",
+    }
 
 
 def _sequential(req: Prepared, plan: GradientPlan) -> Any:

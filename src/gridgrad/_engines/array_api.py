@@ -54,39 +54,51 @@ def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any, base: int = 0) 
     taken is one that needs no negation, so a central difference reads
     ``(f[i+1] - f[i-1]) / (2 h)`` exactly as numpy and torch evaluate it.
     """
-    terms = list(run.terms)
-    first = next((k for k, t in enumerate(terms) if not _is_number(t[0], -1)), 0)
-    terms.insert(0, terms.pop(first))
+    lead = (slice(None),) * axis
+    start, stop = base + run.start, base + run.stop
     acc = None
-    for c, plus, minus in terms:
-        s = _slab(x, axis, base + run.start + plus, base + run.stop + plus)
+    for how, c, plus, minus in run.program:
+        s = x[(*lead, slice(start + plus, stop + plus), ...)]
         if minus is not None:
-            s = s - _slab(x, axis, base + run.start + minus, base + run.stop + minus)
+            s = s - x[(*lead, slice(start + minus, stop + minus), ...)]
         if acc is None:
-            acc = s if _is_number(c, 1) else _weight(c, xp, device, axis, x.ndim) * s
-        elif _is_number(c, 1):
+            acc = s if how == 1 else _weight(c, xp, device, axis, x.ndim) * s
+        elif how == 1:
             acc = acc + s
-        elif _is_number(c, -1):
+        elif how == -1:
             acc = acc - s
         else:
             acc = acc + _weight(c, xp, device, axis, x.ndim) * s
-    if not (type(run.scale) is int and run.scale == 1):  # a float 1.0 still makes ints float
+    if run.divides:
         acc = acc / _weight(run.scale, xp, device, axis, x.ndim)
     return acc
 
 
-def gradient(plan: GradientPlan, x: Any, xp: Any) -> tuple[Any, ...]:
-    """Execute ``plan`` on ``x`` (an array of namespace ``xp``): one array per axis plan."""
+def gradient(
+    plan: GradientPlan, x: Any, xp: Any, out: tuple[Any, ...] | None = None
+) -> tuple[Any, ...]:
+    """Execute ``plan`` on ``x`` (an array of namespace ``xp``): one array per axis plan.
+
+    ``out`` (mutable libraries such as NumPy only): arrays of the result dtypes to write
+    each axis' runs into, instead of concatenating them; the same numbers either way.
+    """
     if plan.value_dtype is not None and x.dtype != plan.value_dtype:
         x = xp.astype(x, plan.value_dtype)
     device = _device(x)
-    results = []
+    results: list[Any] = []
     for ax in plan.axes:
         xa = x if ax.dtype is None or x.dtype == ax.dtype else xp.astype(x, ax.dtype)
         if ax.halo:  # periodic: wrap the axis around by the stencil's reach
             n = xa.shape[ax.axis]
             wrapped = [_slab(xa, ax.axis, n - ax.halo, n), xa, _slab(xa, ax.axis, 0, ax.halo)]
             xa = xp.concat(wrapped, axis=ax.axis)
+        if out is not None:
+            for run in ax.runs:
+                index = [slice(None)] * xa.ndim
+                index[ax.axis] = slice(run.start, run.stop)
+                out[len(results)][tuple(index)] = _evaluate(xa, ax.axis, run, xp, device, ax.halo)
+            results.append(out[len(results)])
+            continue
         blocks = [_evaluate(xa, ax.axis, run, xp, device, ax.halo) for run in ax.runs]
         g = xp.concat(blocks, axis=ax.axis)
         dtype = ax.dtype if ax.dtype is not None else plan.out_dtype
