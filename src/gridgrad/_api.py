@@ -265,7 +265,10 @@ def prepare(
 
     Plans for plain ndarrays with Python-scalar arguments are cached (the same
     arguments always give the same plan), so small repeated calls skip the checks."""
-    kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
+    if type(f) is np.ndarray:
+        kind = "numpy"
+    else:
+        kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
     if out is not None and kind != "numpy":
         msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
         raise TypeError(msg)
@@ -316,6 +319,7 @@ def prepare(
 
 
 _PLANS: dict[Any, GradientPlan] = {}
+_PLAIN = frozenset({bool, int, float, complex, str})
 _PLAN_CACHE_SIZE = 256
 _NUMPY_XP = array_namespace(np.empty(0))
 
@@ -325,7 +329,7 @@ def _typed(value: Any) -> Any:
     things (1, 1.0, True, np.float64(1.0)); TypeError for anything else."""
     if isinstance(value, (list, tuple)):
         return (type(value), tuple(_typed(v) for v in value))
-    if value is None or isinstance(value, (bool, int, float, complex, str)):
+    if value is None or type(value) in _PLAIN:
         return (type(value), value)
     raise TypeError("not a plain value")
 
@@ -342,7 +346,8 @@ def _cache_key(
             f.dtype,
             _typed(dim),
             _typed(spacing),
-            tuple((k, _typed(v)) for k, v in sorted(specs.items())),
+            tuple(specs),
+            _typed(tuple(specs.values())),
             names,
             numpy_varargs,
         )
