@@ -37,6 +37,7 @@ __all__ = ["gradient"]
 # Output points per task: rows of an inner dim are cut into blocks of this many
 # elements, and a stencil running along a contiguous dim into chunks of this size.
 _BLOCK = 2048
+_GROUP = 32  # rows of a dim across which tasks run down the blocks
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -132,61 +133,94 @@ def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - co
 
 
 @numba.njit(nogil=True, cache=True)
-def _across(x, out, t0, t1, block, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignore[no-untyped-def]
+    """``buf[k - k0] += c * (x[o, p, k + dp] - x[o, m, k + dm])`` for ``k`` in
+    ``k0:k1``, one loop per case so that each is a plain vector loop."""
+    if single:
+        for k in range(k0, k1):
+            buf[k - k0] = _add(buf[k - k0], x[o, p, k + dp] - zero, c, kind)
+    elif kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])
+    elif kind == 1:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + (x[o, p, k + dp] - x[o, m, k + dm])
+    else:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] - (x[o, p, k + dp] - x[o, m, k + dm])
+
+
+@numba.njit(nogil=True, cache=True)
+def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
+    """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
+    if single or kind != 0:
+        for k in range(k0, k1):
+            d = x[o, p, k + dp] - (zero if single else x[o, m, k + dm])
+            out[o, i, k] = _scaled(_add(buf[k - k0], d, c, kind), s, how)
+    elif how == 1:
+        for k in range(k0, k1):
+            out[o, i, k] = _divide(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s)
+    else:
+        for k in range(k0, k1):
+            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+
+
+@numba.njit(nogil=True, cache=True)
+def _across(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
     """Tasks ``t0:t1`` of ``x`` of shape (outer, n, inner) along its middle dim.
 
-    A task is one output row ``(o, i)`` times a block of the inner dim; tasks run
-    down the rows of a block, so the rows a stencil reads are still in cache.
+    A task is one output row ``(o, i)`` times a block of the inner dim. Rows come
+    in groups of ``group``; within a group tasks run down the rows of a block, so
+    the rows a stencil reads are still in cache, and a range of tasks writes one
+    stretch of memory (threads do not share the pages they first touch).
     """
     n, inner = x.shape[1], x.shape[2]
     nblock = (inner + block - 1) // block
     buf = np.empty(block, coef.dtype)
-    zero = x.dtype.type(0)
+    zero, z = x.dtype.type(0), _U(0)
     for t in range(t0, t1):
-        i = t % n
-        q = t // n
-        j0 = _U((q % nblock) * block)
+        oi, k = divmod(t, n * nblock)
+        g = k // (group * nblock)
+        size = min(group, n - g * group)
+        q, i = divmod(k - g * group * nblock, size)
+        i += g * group
+        j0 = _U(q * block)
         j1 = _U(min(inner, j0 + block))
-        o = _U(q // nblock)
+        o, iu = _U(oi), _U(i)
         r = 0
         while not (runs[r, 0] <= i < runs[r, 1]):
             r += 1
         pos = i - runs[r, 0]
         first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
+        s = scale[runs[r, 4] + pos * runs[r, 5]]
+        how = runs[r, 6]
+        p, m = _U(i + terms[first, 0]), _U(i + terms[first, 1])
+        if first == last and terms[first, 2] == 0 and terms[first, 3] == 1:
+            for j in range(j0, j1):  # the common case: one term of weight 1
+                out[o, iu, j] = _scaled(init + (x[o, p, j] - x[o, m, j]), s, how)
+            continue
+        buf[: j1 - j0] = init
         for u in range(first, last + 1):
             p, m = _U(i + terms[u, 0]), _U(i + terms[u, 1])
             c = coef[terms[u, 4] + pos * terms[u, 5]]
-            kind = terms[u, 3]
-            single = terms[u, 2] != 0
+            kind, single = terms[u, 3], terms[u, 2] != 0
             if u < last:
-                for j in range(j0, j1):
-                    d = x[o, p, j] - (zero if single else x[o, m, j])
-                    buf[j - j0] = _add(init if u == first else buf[j - j0], d, c, kind)
-                continue
-            s = scale[runs[r, 4] + pos * runs[r, 5]]
-            how = runs[r, 6]
-            iu = _U(i)
-            if u == first and not single and kind == 1:  # the common case, spelled out
-                for j in range(j0, j1):
-                    out[o, iu, j] = _scaled(init + (x[o, p, j] - x[o, m, j]), s, how)
+                _row(buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero)
             else:
-                for j in range(j0, j1):
-                    d = x[o, p, j] - (zero if single else x[o, m, j])
-                    v = _add(init if u == first else buf[j - j0], d, c, kind)
-                    out[o, iu, j] = _scaled(v, s, how)
+                _last(out, iu, buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero, s, how)
 
 
 @numba.njit(nogil=True, cache=True)
-def _along(x, out, t0, t1, block, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
-    """Tasks ``t0:t1`` of ``x`` of shape (outer, n) along its last dim.
+def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1`` of ``x`` of shape (outer, 1, n) along its last dim.
 
     A task is a chunk of ``block`` consecutive points of one line; within the chunk
     each run's points are evaluated term by term.
     """
-    n = x.shape[1]
+    n = x.shape[2]
     nchunk = (n + block - 1) // block
     buf = np.empty(block, coef.dtype)
-    zero = x.dtype.type(0)
+    zero, z = x.dtype.type(0), _U(0)
     for t in range(t0, t1):
         o = _U(t // nchunk)
         i0 = (t % nchunk) * block
@@ -197,30 +231,43 @@ def _along(x, out, t0, t1, block, runs, terms, coef, scale, init):  # type: igno
             if s0 >= e0:
                 continue
             first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
-            at, b0 = _U(runs[r, 0]), _U(i0)
+            at = _U(runs[r, 0])
+            s1, sstep, how = _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
+            p, m = _U(terms[first, 0]), _U(terms[first, 1])  # wrap around: i + p is exact
+            if first == last and terms[first, 2] == 0 and terms[first, 3] == 1 and not sstep:
+                s = scale[s1]  # the common case: one term of weight 1
+                for i in range(s0, e0):
+                    out[o, z, i] = _scaled(init + (x[o, z, i + p] - x[o, z, i + m]), s, how)
+                continue
+            if e0 - s0 < 16:  # a few points (edges): each point on its own
+                for i in range(s0, e0):
+                    v = init
+                    for u in range(first, last + 1):
+                        p, m = _U(terms[u, 0]), _U(terms[u, 1])
+                        d = x[o, z, i + p] - (zero if terms[u, 2] else x[o, z, i + m])
+                        c = coef[terms[u, 4] + (i - at) * terms[u, 5]]
+                        v = _add(v, d, c, terms[u, 3])
+                    out[o, z, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
+                continue
+            buf[: e0 - s0] = init
             for u in range(first, last + 1):
-                p, m = _U(terms[u, 0]), _U(terms[u, 1])  # wrap around: i + p is exact
+                p, m = _U(terms[u, 0]), _U(terms[u, 1])
                 c0, cstep = _U(terms[u, 4]), _U(terms[u, 5])
-                kind = terms[u, 3]
-                single = terms[u, 2] != 0
-                if u < last:
-                    for i in range(s0, e0):
-                        d = x[o, i + p] - (zero if single else x[o, i + m])
-                        prev = init if u == first else buf[i - b0]
-                        buf[i - b0] = _add(prev, d, coef[c0 + (i - at) * cstep], kind)
+                kind, single = terms[u, 3], terms[u, 2] != 0
+                if not (cstep or sstep):  # one weight, one scale: vector loops
+                    args = (x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
+                    if u < last:
+                        _row(buf, *args)
+                    else:
+                        _last(out, z, buf, *args, scale[s1], how)
                     continue
-                s1, sstep = _U(runs[r, 4]), _U(runs[r, 5])
-                how = runs[r, 6]
-                if u == first and not single and kind == 1 and sstep == 0:
-                    s = scale[s1]
-                    for i in range(s0, e0):
-                        out[o, i] = _scaled(init + (x[o, i + p] - x[o, i + m]), s, how)
-                else:
-                    for i in range(s0, e0):
-                        d = x[o, i + p] - (zero if single else x[o, i + m])
-                        prev = init if u == first else buf[i - b0]
-                        v = _add(prev, d, coef[c0 + (i - at) * cstep], kind)
-                        out[o, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
+                for i in range(s0, e0):
+                    d = x[o, z, i + p] - (zero if single else x[o, z, i + m])
+                    v = _add(buf[i - s0], d, coef[c0 + (i - at) * cstep], kind)
+                    if u < last:
+                        buf[i - s0] = v
+                    else:
+                        out[o, z, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
 
 
 # --------------------------------------------------------------------------- tables
@@ -358,12 +405,12 @@ def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
         return
     outer, n, inner = x3.shape
     if inner == 1:
-        kernel, xk, ok = _along, x3[:, :, 0], o3[:, :, 0]
+        kernel, xk, ok = _along, x3.transpose(0, 2, 1), o3.transpose(0, 2, 1)
         ntask = outer * -(-n // _BLOCK)
     else:
         kernel, xk, ok = _across, x3, o3
         ntask = outer * n * -(-inner // _BLOCK)
-    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), *table.arrays)
+    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), np.int64(_GROUP), *table.arrays)
 
 
 _POOL: ThreadPoolExecutor | None = None
