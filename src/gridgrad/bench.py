@@ -12,6 +12,7 @@ findiff, sampled resident memory (psutil, every 0.5 ms) for torch and jax.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import subprocess
@@ -203,8 +204,8 @@ def _accuracy_lines(f: np.ndarray, repeat: int) -> list[str]:
     h = 1.0 / f.shape[0]
     lines = []
     for d in (0, f.ndim - 1):
-        t2 = _best(lambda d=d: gridgrad.derivative(f, d, accuracy=2, spacing=h), repeat)
-        t8 = _best(lambda d=d: gridgrad.derivative(f, d, accuracy=8, spacing=h), repeat)
+        t2 = _best(functools.partial(gridgrad.derivative, f, d, accuracy=2, spacing=h), repeat)
+        t8 = _best(functools.partial(gridgrad.derivative, f, d, accuracy=8, spacing=h), repeat)
         line = (
             f"first derivative along dim {d}, {f.shape} float64: accuracy 8 {t8 * 1e3:.1f} ms, "
             f"accuracy 2 {t2 * 1e3:.1f} ms ({t8 / t2:.2f}x)"
@@ -216,7 +217,7 @@ def _accuracy_lines(f: np.ndarray, repeat: int) -> list[str]:
         else:
             op = findiff.Diff(d, h)
             op.set_accuracy(8)
-            tf = _best(lambda op=op: op(f), min(repeat, 3))
+            tf = _best(functools.partial(op, f), min(repeat, 3))
             line += f"; findiff accuracy 8 {tf * 1e3:.1f} ms ({tf / t8:.1f}x gridgrad's time)"
         lines.append(line)
     return lines
