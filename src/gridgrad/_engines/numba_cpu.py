@@ -136,7 +136,10 @@ def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - co
 def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignore[no-untyped-def]
     """``buf[k - k0] += c * (x[o, p, k + dp] - x[o, m, k + dm])`` for ``k`` in
     ``k0:k1``, one loop per case so that each is a plain vector loop."""
-    if single:
+    if single and kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - zero)
+    elif single:
         for k in range(k0, k1):
             buf[k - k0] = _add(buf[k - k0], x[o, p, k + dp] - zero, c, kind)
     elif kind == 0:
@@ -151,9 +154,26 @@ def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignor
 
 
 @numba.njit(nogil=True, cache=True)
+def _row_points(buf, x, o, p, m, k0, k1, coef, cb, kind, single, zero):  # type: ignore[no-untyped-def]
+    """``buf[k - k0] += coef[cb + k] * (x[o, 0, k + p] - x[o, 0, k + m])``: one weight
+    per point (non-uniform grids)."""
+    z = _U(0)
+    if single and kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + coef[cb + k] * (x[o, z, k + p] - zero)
+    else:
+        for k in range(k0, k1):
+            d = x[o, z, k + p] - (zero if single else x[o, z, k + m])
+            buf[k - k0] = _add(buf[k - k0], d, coef[cb + k], kind)
+
+
+@numba.njit(nogil=True, cache=True)
 def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
     """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
-    if single or kind != 0:
+    if single and kind == 0:
+        for k in range(k0, k1):
+            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - zero), s, how)
+    elif single or kind != 0:
         for k in range(k0, k1):
             d = x[o, p, k + dp] - (zero if single else x[o, m, k + dm])
             out[o, i, k] = _scaled(_add(buf[k - k0], d, c, kind), s, how)
@@ -254,20 +274,16 @@ def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # typ
                 p, m = _U(terms[u, 0]), _U(terms[u, 1])
                 c0, cstep = _U(terms[u, 4]), _U(terms[u, 5])
                 kind, single = terms[u, 3], terms[u, 2] != 0
-                if not (cstep or sstep):  # one weight, one scale: vector loops
-                    args = (x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
-                    if u < last:
-                        _row(buf, *args)
-                    else:
-                        _last(out, z, buf, *args, scale[s1], how)
+                if cstep:  # one weight per point
+                    _row_points(buf, x, o, p, m, s0, e0, coef, c0 - at, kind, single, zero)
+                elif u < last or sstep:
+                    _row(buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
+                else:  # one weight, one scale: the last term stored at once
+                    _last(out, z, buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero, scale[s1], how)  # fmt: skip
                     continue
-                for i in range(s0, e0):
-                    d = x[o, z, i + p] - (zero if single else x[o, z, i + m])
-                    v = _add(buf[i - s0], d, coef[c0 + (i - at) * cstep], kind)
-                    if u < last:
-                        buf[i - s0] = v
-                    else:
-                        out[o, z, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
+                if u == last:
+                    for i in range(s0, e0):
+                        out[o, z, i] = _scaled(buf[i - s0], scale[s1 + (i - at) * sstep], how)
 
 
 # --------------------------------------------------------------------------- tables
