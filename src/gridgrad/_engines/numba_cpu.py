@@ -99,9 +99,10 @@ def _divide_impl(a, b):  # type: ignore[no-untyped-def]
 # the reference does), -1 means c == -1 (subtracted), 0 a multiply. Accumulators
 # start at -0, the identity of IEEE addition, so the first term is stored exactly as
 # the reference's first term is. All terms of a run but the last are summed into a
-# small buffer; the last one is added, scaled and stored in the same loop, so a
-# one-term run (the interior of every uniform grid) reads each input once and
-# writes each output once.
+# small buffer, one vector loop per term; the last one is added, scaled and stored
+# in the same loop (where the run shares one weight and scale), so a one-term run
+# (the interior of every uniform grid) reads each input once and writes each output
+# once. Short runs (edges along a contiguous dim) are evaluated point by point.
 #
 # The kernels are serial (``nogil``) over a range of tasks; ``_parallel`` runs
 # disjoint ranges on a few threads. Each output point belongs to one task, so the
