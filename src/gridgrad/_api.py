@@ -323,7 +323,7 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
     if kernels is not None:
         results = kernels.gradient(plan, x, outs)
         return results if outs is not None else _ndarray.restore(f, plan, results)
-    results = array_api.gradient(plan, x, array_namespace(x))
+    results = array_api.gradient(plan, x, req.xp)  # NumPy input: x is an ndarray too
     if outs is None:
         return _ndarray.restore(f, plan, results)
     for o, r in zip(outs, results):
