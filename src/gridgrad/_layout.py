@@ -58,8 +58,28 @@ def central_half(order: int, accuracy: int) -> int:
 # --------------------------------------------------------------------------- uniform
 
 
+_UNIFORM: dict[tuple[Any, ...], tuple[tuple[Any, ...], int]] = {}
+
+
 def uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
-    """Runs for a uniform step ``h``, and the periodic halo (0 if not periodic)."""
+    """Runs for a uniform step ``h``, and the periodic halo (0 if not periodic).
+
+    Remembered for recent arguments (runs are immutable): the key holds the step's
+    type as well as its value, since ``1`` and ``1.0`` give different scales."""
+    try:
+        key = (size, type(h), h, spec)
+        cached = _UNIFORM.get(key)
+    except TypeError:  # an unhashable period
+        return _uniform_runs(size, h, spec)
+    if cached is None:
+        runs, halo = _uniform_runs(size, h, spec)
+        if len(_UNIFORM) >= 256:
+            _UNIFORM.clear()
+        cached = _UNIFORM[key] = (tuple(runs), halo)
+    return list(cached[0]), cached[1]
+
+
+def _uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
     from gridgrad._plan import Run
 
     m = spec.order

@@ -26,6 +26,8 @@ def _slab(x: Any, axis: int, start: int, stop: int) -> Any:
 
 
 def _is_number(c: Any, value: int | None = None) -> bool:
+    if type(c) in (int, float, complex):  # the usual case, without the ABC check
+        return value is None or c == value
     if not isinstance(c, numbers.Number) or isinstance(c, np.generic):
         return False
     return value is None or c == value

@@ -37,6 +37,7 @@ __all__ = ["gradient"]
 # Output points per task: rows of an inner dim are cut into blocks of this many
 # elements, and a stencil running along a contiguous dim into chunks of this size.
 _BLOCK = 2048
+_GROUP = 32  # rows of a dim across which tasks run down the blocks
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -93,124 +94,197 @@ def _divide_impl(a, b):  # type: ignore[no-untyped-def]
 
 # --------------------------------------------------------------------------- kernels
 #
-# A term is ``c * (f[i+p] - f[i+m])``; a single-sample term ``c * f[i+p]`` reads a
-# row of +0 as ``f[i+m]`` (``x - 0`` is exactly ``x``). ``kind`` 1 means c == 1 (added
-# without a multiply, as the reference does), -1 means c == -1 (subtracted), 0 a
-# multiply. Accumulators start at -0, the identity of IEEE addition, so the first
-# term is stored exactly as the reference's first term is.
+# A term is ``c * (f[i+p] - f[i+m])``; a single-sample term is ``c * (f[i+p] - 0)``
+# (``x - 0`` is exactly ``x``). ``kind`` 1 means c == 1 (added without a multiply, as
+# the reference does), -1 means c == -1 (subtracted), 0 a multiply. Accumulators
+# start at -0, the identity of IEEE addition, so the first term is stored exactly as
+# the reference's first term is. All terms of a run but the last are summed into a
+# small buffer, one vector loop per term; the last one is added, scaled and stored
+# in the same loop (where the run shares one weight and scale), so a one-term run
+# (the interior of every uniform grid) reads each input once and writes each output
+# once. Short runs (edges along a contiguous dim) are evaluated point by point.
 #
 # The kernels are serial (``nogil``) over a range of tasks; ``_parallel`` runs
 # disjoint ranges on a few threads. Each output point belongs to one task, so the
-# result does not depend on how tasks are split.
+# result does not depend on how tasks are split. The loops index the arrays
+# directly (no slices: a slice's reference count is an atomic shared by threads).
 
 
-@numba.njit(nogil=True, cache=True)
-def _term(buf, a, b, c, kind):  # type: ignore[no-untyped-def]
-    """Add one term whose weight ``c`` is shared by all points to ``buf``."""
+_U = np.uint64  # indices: unsigned ones skip Numba's negative-index wrap-around
+
+
+@numba.njit(inline="always")
+def _add(acc, d, c, kind):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     if kind == 1:
-        for j in range(buf.shape[0]):
-            buf[j] = buf[j] + (a[j] - b[j])
-    elif kind == -1:
-        for j in range(buf.shape[0]):
-            buf[j] = buf[j] - (a[j] - b[j])
-    else:
-        for j in range(buf.shape[0]):
-            buf[j] = buf[j] + c * (a[j] - b[j])
+        return acc + d
+    if kind == -1:
+        return acc - d
+    return acc + c * d
 
 
-@numba.njit(nogil=True, cache=True)
-def _term_points(buf, a, b, c):  # type: ignore[no-untyped-def]
-    """Add one term with one weight per point (``c[j]``) to ``buf``."""
-    for j in range(buf.shape[0]):
-        buf[j] = buf[j] + c[j] * (a[j] - b[j])
-
-
-@numba.njit(nogil=True, cache=True)
-def _store(dst, buf, s, how):  # type: ignore[no-untyped-def]
-    """``dst = buf / s`` (``how`` 1), ``buf * s`` (2: ``s`` is the exact reciprocal of a
-    power-of-two scale, the same numbers as dividing), or ``buf`` (0)."""
+@numba.njit(inline="always")
+def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``v / s`` (``how`` 1), ``v * s`` (2: ``s`` is the exact reciprocal of a
+    power-of-two scale, the same numbers as dividing), or ``v`` (0)."""
     if how == 1:
-        for j in range(buf.shape[0]):
-            dst[j] = _divide(buf[j], s)
-    elif how == 2:
-        for j in range(buf.shape[0]):
-            dst[j] = buf[j] * s
+        return _divide(v, s)
+    if how == 2:
+        return v * s
+    return v
+
+
+@numba.njit(nogil=True, cache=True)
+def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignore[no-untyped-def]
+    """``buf[k - k0] += c * (x[o, p, k + dp] - x[o, m, k + dm])`` for ``k`` in
+    ``k0:k1``, one loop per case so that each is a plain vector loop."""
+    if single and kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - zero)
+    elif single:
+        for k in range(k0, k1):
+            buf[k - k0] = _add(buf[k - k0], x[o, p, k + dp] - zero, c, kind)
+    elif kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])
+    elif kind == 1:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + (x[o, p, k + dp] - x[o, m, k + dm])
     else:
-        for j in range(buf.shape[0]):
-            dst[j] = buf[j]
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] - (x[o, p, k + dp] - x[o, m, k + dm])
 
 
 @numba.njit(nogil=True, cache=True)
-def _store_points(dst, buf, s):  # type: ignore[no-untyped-def]
-    for j in range(buf.shape[0]):
-        dst[j] = _divide(buf[j], s[j])
+def _row_points(buf, x, o, p, m, k0, k1, coef, cb, kind, single, zero):  # type: ignore[no-untyped-def]
+    """``buf[k - k0] += coef[cb + k] * (x[o, 0, k + p] - x[o, 0, k + m])``: one weight
+    per point (non-uniform grids)."""
+    z = _U(0)
+    if single and kind == 0:
+        for k in range(k0, k1):
+            buf[k - k0] = buf[k - k0] + coef[cb + k] * (x[o, z, k + p] - zero)
+    else:
+        for k in range(k0, k1):
+            d = x[o, z, k + p] - (zero if single else x[o, z, k + m])
+            buf[k - k0] = _add(buf[k - k0], d, coef[cb + k], kind)
 
 
 @numba.njit(nogil=True, cache=True)
-def _across(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # type: ignore[no-untyped-def]
+def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
+    """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
+    if single and kind == 0:
+        for k in range(k0, k1):
+            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - zero), s, how)
+    elif single or kind != 0:
+        for k in range(k0, k1):
+            d = x[o, p, k + dp] - (zero if single else x[o, m, k + dm])
+            out[o, i, k] = _scaled(_add(buf[k - k0], d, c, kind), s, how)
+    elif how == 1:
+        for k in range(k0, k1):
+            out[o, i, k] = _divide(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s)
+    else:
+        for k in range(k0, k1):
+            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+
+
+@numba.njit(nogil=True, cache=True)
+def _across(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
     """Tasks ``t0:t1`` of ``x`` of shape (outer, n, inner) along its middle dim.
 
-    A task is one output row ``(o, i)`` times a block of the inner dim; tasks run
-    down the rows of a block, so the rows a stencil reads are still in cache.
+    A task is one output row ``(o, i)`` times a block of the inner dim. Rows come
+    in groups of ``group``; within a group tasks run down the rows of a block, so
+    the rows a stencil reads are still in cache, and a range of tasks writes one
+    stretch of memory (threads do not share the pages they first touch).
     """
     n, inner = x.shape[1], x.shape[2]
     nblock = (inner + block - 1) // block
     buf = np.empty(block, coef.dtype)
+    zero, z = x.dtype.type(0), _U(0)
     for t in range(t0, t1):
-        i = t % n
-        q = t // n
-        j0 = (q % nblock) * block
-        j1 = min(inner, j0 + block)
-        o = q // nblock
+        oi, k = divmod(t, n * nblock)
+        g = k // (group * nblock)
+        size = min(group, n - g * group)
+        q, i = divmod(k - g * group * nblock, size)
+        i += g * group
+        j0 = _U(q * block)
+        j1 = _U(min(inner, j0 + block))
+        o, iu = _U(oi), _U(i)
         r = 0
         while not (runs[r, 0] <= i < runs[r, 1]):
             r += 1
         pos = i - runs[r, 0]
-        acc = buf[: j1 - j0]
-        acc[:] = init
-        for u in range(runs[r, 2], runs[r, 2] + runs[r, 3]):
-            a = x[o, i + terms[u, 0], j0:j1]
-            b = zeros[: j1 - j0] if terms[u, 2] else x[o, i + terms[u, 1], j0:j1]
-            _term(acc, a, b, coef[terms[u, 4] + pos * terms[u, 5]], terms[u, 3])
-        _store(out[o, i, j0:j1], acc, scale[runs[r, 4] + pos * runs[r, 5]], runs[r, 6])
+        first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
+        s = scale[runs[r, 4] + pos * runs[r, 5]]
+        how = runs[r, 6]
+        p, m = _U(i + terms[first, 0]), _U(i + terms[first, 1])
+        if first == last and terms[first, 2] == 0 and terms[first, 3] == 1:
+            for j in range(j0, j1):  # the common case: one term of weight 1
+                out[o, iu, j] = _scaled(init + (x[o, p, j] - x[o, m, j]), s, how)
+            continue
+        buf[: j1 - j0] = init
+        for u in range(first, last + 1):
+            p, m = _U(i + terms[u, 0]), _U(i + terms[u, 1])
+            c = coef[terms[u, 4] + pos * terms[u, 5]]
+            kind, single = terms[u, 3], terms[u, 2] != 0
+            if u < last:
+                _row(buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero)
+            else:
+                _last(out, iu, buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero, s, how)
 
 
 @numba.njit(nogil=True, cache=True)
-def _along(x, out, t0, t1, block, runs, terms, coef, scale, init, zeros):  # type: ignore[no-untyped-def]
-    """Tasks ``t0:t1`` of ``x`` of shape (outer, n) along its last dim.
+def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1`` of ``x`` of shape (outer, 1, n) along its last dim.
 
     A task is a chunk of ``block`` consecutive points of one line; within the chunk
-    each run's points are evaluated term by term over contiguous slices.
+    each run's points are evaluated term by term.
     """
-    n = x.shape[1]
+    n = x.shape[2]
     nchunk = (n + block - 1) // block
     buf = np.empty(block, coef.dtype)
+    zero, z = x.dtype.type(0), _U(0)
     for t in range(t0, t1):
-        o = t // nchunk
+        o = _U(t // nchunk)
         i0 = (t % nchunk) * block
         i1 = min(n, i0 + block)
         for r in range(runs.shape[0]):
-            s = max(i0, runs[r, 0])
-            e = min(i1, runs[r, 1])
-            if s >= e:
+            s0 = _U(max(i0, runs[r, 0]))
+            e0 = _U(min(i1, runs[r, 1]))
+            if s0 >= e0:
                 continue
-            acc = buf[s - i0 : e - i0]
-            acc[:] = init
-            p0 = s - runs[r, 0]
-            for u in range(runs[r, 2], runs[r, 2] + runs[r, 3]):
-                a = x[o, s + terms[u, 0] : e + terms[u, 0]]
-                if terms[u, 2]:
-                    b = zeros[: e - s]
-                else:
-                    b = x[o, s + terms[u, 1] : e + terms[u, 1]]
-                if terms[u, 5] == 0:
-                    _term(acc, a, b, coef[terms[u, 4]], terms[u, 3])
-                else:
-                    _term_points(acc, a, b, coef[terms[u, 4] + p0 : terms[u, 4] + p0 + e - s])
-            if runs[r, 5] == 0:
-                _store(out[o, s:e], acc, scale[runs[r, 4]], runs[r, 6])
-            else:
-                _store_points(out[o, s:e], acc, scale[runs[r, 4] + p0 : runs[r, 4] + p0 + e - s])
+            first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
+            at = _U(runs[r, 0])
+            s1, sstep, how = _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
+            p, m = _U(terms[first, 0]), _U(terms[first, 1])  # wrap around: i + p is exact
+            if first == last and terms[first, 2] == 0 and terms[first, 3] == 1 and not sstep:
+                s = scale[s1]  # the common case: one term of weight 1
+                for i in range(s0, e0):
+                    out[o, z, i] = _scaled(init + (x[o, z, i + p] - x[o, z, i + m]), s, how)
+                continue
+            if e0 - s0 < 16:  # a few points (edges): each point on its own
+                for i in range(s0, e0):
+                    v = init
+                    for u in range(first, last + 1):
+                        p, m = _U(terms[u, 0]), _U(terms[u, 1])
+                        d = x[o, z, i + p] - (zero if terms[u, 2] else x[o, z, i + m])
+                        c = coef[terms[u, 4] + (i - at) * terms[u, 5]]
+                        v = _add(v, d, c, terms[u, 3])
+                    out[o, z, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
+                continue
+            buf[: e0 - s0] = init
+            for u in range(first, last + 1):
+                p, m = _U(terms[u, 0]), _U(terms[u, 1])
+                c0, cstep = _U(terms[u, 4]), _U(terms[u, 5])
+                kind, single = terms[u, 3], terms[u, 2] != 0
+                if cstep:  # one weight per point
+                    _row_points(buf, x, o, p, m, s0, e0, coef, c0 - at, kind, single, zero)
+                elif u < last or sstep:
+                    _row(buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
+                else:  # one weight, one scale: the last term stored at once
+                    _last(out, z, buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero, scale[s1], how)  # fmt: skip
+                    continue
+                if u == last:
+                    for i in range(s0, e0):
+                        out[o, z, i] = _scaled(buf[i - s0], scale[s1 + (i - at) * sstep], how)
 
 
 # --------------------------------------------------------------------------- tables
@@ -347,14 +421,13 @@ def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
             _run_axis(x[index], out[index], axis - (d < axis), table)
         return
     outer, n, inner = x3.shape
-    zeros = np.zeros(_BLOCK, x.dtype)
     if inner == 1:
-        kernel, xk, ok = _along, x3[:, :, 0], o3[:, :, 0]
+        kernel, xk, ok = _along, x3.transpose(0, 2, 1), o3.transpose(0, 2, 1)
         ntask = outer * -(-n // _BLOCK)
     else:
         kernel, xk, ok = _across, x3, o3
         ntask = outer * n * -(-inner // _BLOCK)
-    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), *table.arrays, zeros)
+    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), np.int64(_GROUP), *table.arrays)
 
 
 _POOL: ThreadPoolExecutor | None = None
