@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,7 +277,7 @@ def prepare(
     if key is not None:
         plan = _PLANS.get(key)
         if plan is not None:
-            return Prepared(kind, f, _NUMPY_XP, plan, check_out(out, f, plan))
+            return Prepared(kind, f, _numpy_xp(), plan, check_out(out, f, plan))
     if kind == "numpy":
         f = _as_numpy(f, names[0])
         shape = f.shape
@@ -321,7 +322,12 @@ def prepare(
 _PLANS: dict[Any, GradientPlan] = {}
 _PLAIN = frozenset({bool, int, float, complex, str})
 _PLAN_CACHE_SIZE = 256
-_NUMPY_XP = array_namespace(np.empty(0))
+
+
+@functools.cache
+def _numpy_xp() -> Any:
+    """array-api-compat's NumPy namespace, found on first use (its import is slow)."""
+    return array_namespace(np.empty(0))
 
 
 def _typed(value: Any) -> Any:
@@ -377,9 +383,9 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
         return results if outs is not None else _ndarray.restore(f, plan, results)
     if outs is None:  # NumPy is mutable: the runs are written in place, not concatenated
         outs = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
-        results = array_api.gradient(plan, x, _NUMPY_XP, outs)
+        results = array_api.gradient(plan, x, req.xp, outs)
         return _ndarray.restore(f, plan, results)
-    return array_api.gradient(plan, x, _NUMPY_XP, outs)
+    return array_api.gradient(plan, x, req.xp, outs)
 
 
 def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:
