@@ -34,7 +34,7 @@ __all__ = ["gradient", "numpy_gradient"]
 
 # The Numba engine runs on NumPy arrays of at least this many elements (below it,
 # its thread start-up costs more than it saves; measured by ``python -m gridgrad.bench``).
-_KERNEL_MIN_SIZE = 1 << 16
+_KERNEL_MIN_SIZE = 1 << 18
 _KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
 _kernels: Any = None  # the numba_cpu module once imported; False if numba is missing
 
