@@ -63,7 +63,9 @@ def demo_figure(
             label=f"Laplacian, p={p}",
         )
     a2.set(title="max |error| against grid size", xlabel="n (points per side)", ylabel="max error")
-    a2.grid(True, which="both", alpha=0.3)
+    a2.set_xticks(sizes, [str(n) for n in sizes])
+    a2.minorticks_off()
+    a2.grid(True, which="major", alpha=0.3)
     a2.legend(fontsize="small")
     _save(fig, path)
 
