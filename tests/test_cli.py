@@ -282,3 +282,25 @@ def test_missing_matplotlib_message(files: Path) -> None:
     assert out.returncode == 2
     assert "pip install 'gridgrad[plot]'" in out.stderr and "Traceback" not in out.stderr
     assert not (files / "x.png").exists()
+
+
+def test_files_are_read_lazily_in_chunks(files: Path, monkeypatch) -> None:
+    """NetCDF/Zarr variables reach gridgrad as dask arrays, so nothing is loaded whole."""
+    dask = require("dask")
+    from gridgrad import cli
+    from gridgrad import xarray as gx
+
+    seen: list[tuple[bool, tuple[int, ...]]] = []
+    original = gx.derivative
+
+    def spy(da, *args, **kw):
+        seen.append((dask.is_dask_collection(da.data), da.chunks and tuple(map(len, da.chunks))))
+        return original(da, *args, **kw)
+
+    monkeypatch.setattr(gx, "derivative", spy)
+    monkeypatch.chdir(files)
+    assert cli.main(["compute", "in.zarr", "-o", "o.zarr", "--var", "T", "--no-progress"]) == 0
+    assert seen and all(lazy and chunks == (3, 2) for lazy, chunks in seen)
+    seen.clear()
+    assert cli.main(["compute", "in.nc", "-o", "o.nc", "--var", "T", "--no-progress"]) == 0
+    assert seen and all(lazy for lazy, _ in seen)
