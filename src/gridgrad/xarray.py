@@ -272,7 +272,25 @@ def laplacian(
 ) -> Any:
     r"""The Laplacian :math:`\sum_k \partial^2 f / \partial x_k^2` of a DataArray over ``dims``.
 
-    Arguments as :func:`gradient`; returns a DataArray named ``laplacian_{name}``.
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The samples (an unnamed one is called ``f``).
+    dims : str or sequence of str, optional
+        The dims to sum over (default: all).
+    accuracy, edge_order, boundary, period, datetime_unit
+        As :func:`derivative`.
+
+    Returns
+    -------
+    xarray.DataArray
+        Named ``laplacian_{name}``; units ``"<units> / <coord units>^2"`` when all
+        coordinates share known units.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`derivative`.
 
     Examples
     --------
@@ -354,9 +372,24 @@ def divergence(
 ) -> Any:
     r"""The divergence :math:`\sum_k \partial F_k / \partial x_k` of DataArray components.
 
-    ``components`` is a sequence of DataArrays (or a Dataset, in variable order) with
-    the same dims; ``dims`` names one dim per component (default: the last ones).
-    Other arguments as :func:`gradient`; returns a DataArray named ``divergence``.
+    Parameters
+    ----------
+    components : sequence of xarray.DataArray or xarray.Dataset
+        The components :math:`F_k` (a Dataset: its variables in order), same dims.
+    dims : sequence of str, optional
+        One dim per component (default: the last ``len(components)`` dims).
+    accuracy, edge_order, boundary, period, datetime_unit
+        As :func:`derivative`.
+
+    Returns
+    -------
+    xarray.DataArray
+        Named ``divergence``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Components with different dims, an unknown dim, or as :func:`derivative`.
 
     Examples
     --------
@@ -387,8 +420,26 @@ def curl(
 ) -> Any:
     r"""The curl of a 2-D or 3-D vector field of DataArray components.
 
-    Arguments as :func:`divergence`. Returns a DataArray named ``curl`` for two
-    components, a Dataset ``curl_{dim}`` (one per dim) for three.
+    Parameters
+    ----------
+    components : sequence of xarray.DataArray or xarray.Dataset
+        Two or three components, same dims.
+    dims : sequence of str, optional
+        One dim per component (default: the last ``len(components)`` dims).
+    accuracy, edge_order, boundary, period, datetime_unit
+        As :func:`derivative`.
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        A DataArray named ``curl`` for two components
+        (:math:`\partial F_y/\partial x - \partial F_x/\partial y`); a Dataset with
+        ``curl_{dim}`` (one per dim) for three.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`divergence`, or a number of components other than 2 or 3.
 
     Examples
     --------
