@@ -216,14 +216,14 @@ def _xarray_plotter(da: Any) -> Callable[[Path], None]:
     def plot(path: Path) -> None:
         from gridgrad import _plot
 
+        units = da.attrs.get("units")
+        title = f"{da.name} [{units}]" if units else str(da.name)
         section = da.isel({d: 0 for d in da.dims[:-2]}).load()
         coords = [
             np.asarray(section[d].values) if d in section.coords else np.arange(section.sizes[d])
             for d in section.dims
         ]
-        _plot.result_figure(
-            path, section.values, coords, [str(d) for d in section.dims], str(da.name)
-        )
+        _plot.result_figure(path, section.values, coords, [str(d) for d in section.dims], title)
 
     return plot
 
