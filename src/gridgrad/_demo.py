@@ -9,7 +9,14 @@ import numpy as np
 
 from gridgrad._api import gradient
 
-__all__ = ["EXAMPLES", "convergence_table", "run_examples"]
+__all__ = [
+    "EXAMPLES",
+    "SHOWCASE",
+    "accuracy_table",
+    "convergence_table",
+    "run_examples",
+    "showcase_fields",
+]
 
 # (title, call as text, input, keyword arguments): the examples of the documentation
 # of torch.gradient that gridgrad reproduces exactly.
@@ -85,3 +92,53 @@ def convergence_table(sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512)) -> l
                 previous[key] = err
         rows.append(row)
     return rows
+
+
+# --------------------------------------------------------------------------- showcase
+
+#: The showcase field: f = sin(3x) exp(y) on [0, 2]^2, with grad f and
+#: lap f = (1 - 9) f = -8 f known exactly.
+SHOWCASE = "f(x, y) = sin(3x) exp(y) on [0, 2]^2"
+
+
+def accuracy_table(
+    sizes: tuple[int, ...] = (16, 32, 64, 128, 256), accuracies: tuple[int, ...] = (2, 4, 6)
+) -> list[dict[str, Any]]:
+    """Max error over all points of the gradient and of the Laplacian of the showcase
+    field against the exact ones, for each accuracy (edges of the same accuracy)."""
+    from gridgrad._calculus import laplacian
+
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        x = _grid(n, stretched=False)
+        h = float(x[1] - x[0])
+        f, fx, fy = _field(x, x)
+        row: dict[Any, Any] = {"n": n, "h": h}
+        for p in accuracies:
+            gx, gy = gradient(f, spacing=h, accuracy=p, edge_order=p)
+            lap = laplacian(f, spacing=h, accuracy=p)
+            row[p] = (
+                float(max(np.abs(gx - fx).max(), np.abs(gy - fy).max())),
+                float(np.abs(lap + 8 * f).max()),
+            )
+        rows.append(row)
+    return rows
+
+
+def showcase_fields(n: int = 41) -> dict[str, np.ndarray]:
+    """The showcase field on an n x n grid with its gradient and Laplacian."""
+    from gridgrad._calculus import laplacian
+
+    x = _grid(n, stretched=False)
+    h = float(x[1] - x[0])
+    f, _, _ = _field(x, x)
+    gx, gy = gradient(f, spacing=h, accuracy=4, edge_order=4)
+    return {
+        "x": x,
+        "y": x,
+        "f": f,
+        "dfdx": gx,
+        "dfdy": gy,
+        "magnitude": np.hypot(gx, gy),
+        "laplacian": laplacian(f, spacing=h, accuracy=4),
+    }

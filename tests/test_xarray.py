@@ -1,0 +1,180 @@
+"""gridgrad.xarray: coordinate-aware derivatives, names, units, laziness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import require
+
+xr = require("xarray")
+
+import gridgrad  # noqa: E402
+import gridgrad.xarray as gx  # noqa: E402
+
+
+def _field(nx: int = 12, ny: int = 9, stretched: bool = True) -> xr.DataArray:
+    s = np.linspace(0.0, 1.0, nx)
+    x = 2.0 * (s + 0.3 * s * (1 - s)) if stretched else 2.0 * s
+    y = np.linspace(-1.0, 1.0, ny)
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    da = xr.DataArray(
+        np.sin(3 * X) * np.exp(Y),
+        dims=("x", "y"),
+        coords={"x": ("x", x, {"units": "m"}), "y": ("y", y, {"units": "m"}), "label": "T"},
+        name="T",
+        attrs={"units": "K", "long_name": "temperature"},
+    )
+    return da
+
+
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+@pytest.mark.parametrize("order", [1, 2])
+def test_derivative_matches_numpy_coordinates(order, accuracy) -> None:
+    da = _field()
+    got = gx.derivative(da, "x", order=order, accuracy=accuracy)
+    want = gridgrad.derivative(
+        da.values, 0, order=order, accuracy=accuracy, spacing=[da["x"].values]
+    )
+    np.testing.assert_allclose(got.values, want, rtol=1e-12, atol=1e-12)
+    assert got.dims == da.dims and got.name == "T"
+    assert got.coords.identical(da.coords)
+    assert got.attrs["units"] == ("K / m" if order == 1 else "K / m^2")
+    assert "long_name" not in got.attrs
+
+
+def test_derivative_uniform_matches_xarray_differentiate() -> None:
+    da = _field(stretched=False)
+    np.testing.assert_allclose(
+        gx.derivative(da, "y", edge_order=1), da.differentiate("y"), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        gx.derivative(da, "x", edge_order=2), da.differentiate("x", edge_order=2), rtol=1e-10
+    )
+
+
+def test_nonuniform_matches_xarray_differentiate() -> None:
+    da = _field()
+    np.testing.assert_allclose(
+        gx.derivative(da, "x", edge_order=2), da.differentiate("x", edge_order=2), rtol=1e-10
+    )
+
+
+def test_higher_accuracy_is_more_accurate() -> None:
+    da = _field(nx=40)
+    X = da["x"].broadcast_like(da)
+    exact = 3 * np.cos(3 * X) * np.exp(da["y"])
+    errs = [float(abs(gx.derivative(da, "x", accuracy=p) - exact).max()) for p in (2, 4, 6)]
+    assert errs[0] > 10 * errs[1] > 10 * errs[2]
+
+
+def test_mixed_partial() -> None:
+    da = _field()
+    got = gx.derivative(da, ("x", "y"))
+    want = gridgrad.derivative(da.values, (0, 1), spacing=[da["x"].values, 2.0 / 8])
+    np.testing.assert_allclose(got.values, want, rtol=1e-12)
+    assert got.attrs["units"] == "K / m m"
+
+
+def test_gradient_names_and_units() -> None:
+    da = _field()
+    g = gx.gradient(da)
+    assert list(g.data_vars) == ["dT_dx", "dT_dy"]
+    assert g["dT_dx"].name == "dT_dx" and g["dT_dy"].attrs["units"] == "K / m"
+    g2 = gx.gradient(da, ["x"], order=2)
+    assert list(g2.data_vars) == ["d2T_dx2"]
+    np.testing.assert_allclose(g2["d2T_dx2"], gx.derivative(da, "x", order=2))
+    unnamed = gx.gradient(xr.DataArray(np.arange(5.0) ** 2, dims="t"))
+    np.testing.assert_allclose(unnamed["df_dt"], 2 * np.arange(5.0))
+    assert "units" not in unnamed["df_dt"].attrs
+
+
+def test_gradient_of_dataset() -> None:
+    da = _field()
+    ds = xr.Dataset({"T": da, "p": da.isel(y=0, drop=True) * 2})
+    g = gx.gradient(ds, ["x", "y"])
+    assert sorted(g.data_vars) == ["dT_dx", "dT_dy", "dp_dx"]
+    np.testing.assert_allclose(g["dp_dx"], 2 * gx.derivative(da, "x").isel(y=0))
+
+
+def test_datetime_and_timedelta_coordinates() -> None:
+    t = np.array(["2024-01-01T00", "2024-01-01T01", "2024-01-01T03", "2024-01-01T06"], "M8[h]")
+    hours = np.array([0.0, 1.0, 3.0, 6.0])
+    da = xr.DataArray(hours**2, dims="time", coords={"time": t}, attrs={"units": "m"})
+    d = gx.derivative(da, "time", datetime_unit="h", accuracy=2, edge_order=2)
+    np.testing.assert_allclose(d, 2 * hours, atol=1e-12)
+    assert d.attrs["units"] == "m / h"
+    ds = gx.derivative(da, "time", edge_order=2)  # seconds by default
+    np.testing.assert_allclose(ds, 2 * hours / 3600, atol=1e-12)
+    np.testing.assert_allclose(ds, da.differentiate("time", edge_order=2), rtol=1e-10)
+    lag = xr.DataArray(hours**2, dims="lag", coords={"lag": (hours * 3600).astype("m8[s]")})
+    np.testing.assert_allclose(
+        gx.derivative(lag, "lag", datetime_unit="h", edge_order=2), 2 * hours, atol=1e-12
+    )
+
+
+def test_dim_without_coordinate_has_unit_spacing() -> None:
+    da = xr.DataArray(np.arange(6.0) ** 2, dims="i")
+    np.testing.assert_allclose(gx.derivative(da, "i"), np.gradient(da.values, edge_order=2))
+
+
+def test_periodic() -> None:
+    n = 32
+    x = np.arange(n) * (2 * np.pi / n)
+    da = xr.DataArray(np.sin(x), dims="x", coords={"x": x})
+    d = gx.derivative(da, "x", boundary="periodic", accuracy=6)
+    np.testing.assert_allclose(d, np.cos(x), atol=1e-5)
+    # non-uniform coordinates need the period
+    xs = np.sort(np.random.default_rng(0).uniform(0, 2 * np.pi, n))
+    ds = xr.DataArray(np.sin(xs), dims="x", coords={"x": xs})
+    with pytest.raises(ValueError, match="period"):
+        gx.derivative(ds, "x", boundary="periodic")
+    dp = gx.derivative(ds, "x", boundary={"x": "periodic"}, period={"x": 2 * np.pi}, accuracy=4)
+    np.testing.assert_allclose(dp, np.cos(xs), atol=1e-2)
+
+
+def test_laplacian_divergence_curl() -> None:
+    x = np.linspace(-1, 1, 11)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    coords = {"x": ("x", x, {"units": "m"}), "y": ("y", x, {"units": "m"})}
+    f = xr.DataArray(X**2 + 3 * Y**2, coords=coords, name="f", attrs={"units": "K"})
+    lap = gx.laplacian(f)
+    np.testing.assert_allclose(lap, 8.0, atol=1e-10)
+    assert lap.name == "laplacian_f" and lap.attrs["units"] == "K / m^2"
+    u = xr.DataArray(-Y, coords=coords, attrs={"units": "m/s"})
+    v = xr.DataArray(X, coords=coords, attrs={"units": "m/s"})
+    assert gx.divergence(xr.Dataset({"u": u, "v": v})).name == "divergence"
+    np.testing.assert_allclose(gx.divergence([u, v]), 0.0, atol=1e-12)
+    c = gx.curl([u, v], ["x", "y"])
+    np.testing.assert_allclose(c, 2.0)
+    assert c.attrs["units"] == "m/s / m"
+    z = xr.DataArray(np.zeros((3, 3, 3)), dims=("x", "y", "z"))
+    c3 = gx.curl([z, z + z["x"], z], ["x", "y", "z"])
+    assert list(c3.data_vars) == ["curl_x", "curl_y", "curl_z"]
+    np.testing.assert_allclose(c3["curl_z"], 1.0)
+
+
+def test_dask_stays_lazy() -> None:
+    dask = require("dask")
+    da = _field(nx=40, ny=30).chunk({"x": 10, "y": 15})
+    g = gx.gradient(da, accuracy=4)
+    assert all(dask.is_dask_collection(g[v].data) for v in g.data_vars)
+    eager = gx.gradient(da.compute(), accuracy=4)
+    for v in g.data_vars:
+        np.testing.assert_allclose(g[v].compute(), eager[v], rtol=1e-12)
+    assert dask.is_dask_collection(gx.laplacian(da).data)
+
+
+def test_errors() -> None:
+    da = _field()
+    with pytest.raises(ValueError, match="'z' is not a dimension"):
+        gx.derivative(da, "z")
+    with pytest.raises(ValueError, match="'z' is not a dimension"):
+        gx.gradient(da, ["x", "z"])
+    with pytest.raises(TypeError, match="DataArray or Dataset"):
+        gx.gradient(np.zeros(3))
+    with pytest.raises(ValueError, match="at least"):
+        gx.derivative(da.isel(x=slice(0, 2)), "x", accuracy=4)
+    strings = xr.DataArray(np.arange(3.0), dims="c", coords={"c": ["a", "b", "c"]})
+    with pytest.raises(TypeError, match="numeric, datetime64"):
+        gx.derivative(strings, "c")
