@@ -41,7 +41,8 @@ def _weight(c: Any, xp: Any, device: Any, axis: int, ndim: int) -> Any:
         return c
     # weights computed from coordinates of the input's own library are used as they
     # are (device and autograd kept); NumPy weights are moved to the input's device
-    w = c if array_namespace(c) is xp else xp.asarray(c, device=device)
+    native = not isinstance(c, (np.ndarray, np.generic)) and array_namespace(c) is xp
+    w = c if native else xp.asarray(c, device=device)
     if w.ndim == 1:
         shape = [1] * ndim
         shape[axis] = w.shape[0]
