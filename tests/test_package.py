@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -135,3 +136,21 @@ def test_size_one_and_empty_non_differentiated_dims() -> None:
     np.testing.assert_array_equal(g, np.ones((1, 5)))
     (g,) = gridgrad.gradient(np.ones((0, 4)), dim=1)
     assert g.shape == (0, 4)
+
+
+def test_demo_into_a_closed_pipe_stops_quietly() -> None:
+    """``gridgrad demo | head -1``: no error message when the reader has gone away."""
+    read, write = os.pipe()
+    os.close(read)  # no reader: the first write fails with EPIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gridgrad", "demo"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 0
+    assert proc.stderr == b""

@@ -439,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (``gridgrad demo | head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)  # Python's documented recipe: no
+        os.dup2(devnull, sys.stdout.fileno())  # second error when stdout is flushed at exit
+        return 0
     except (CliError, ImportError, OSError, ValueError, TypeError, IndexError, KeyError) as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
         print(f"gridgrad {args.command}: error: {text}", file=sys.stderr)
