@@ -19,7 +19,6 @@ copy and one float32 result at a time).
 from __future__ import annotations
 
 import itertools
-import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -290,12 +289,6 @@ def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # typ
 # --------------------------------------------------------------------------- tables
 
 
-def _is_number(c: Any, value: int | None = None) -> bool:
-    if not isinstance(c, numbers.Number) or isinstance(c, np.generic):
-        return False
-    return value is None or c == value
-
-
 @dataclass(frozen=True)
 class _Table:
     """One axis plan as flat arrays.
@@ -318,12 +311,6 @@ class _Table:
         return self.runs, self.terms, self.coef, self.scale, init
 
 
-def _unit(scale: Any) -> bool:
-    """The reference engine's rule: only the int 1 skips the division (a float 1.0
-    still divides: complex inf/NaN and integer inputs behave as in NumPy)."""
-    return type(scale) is int and scale == 1
-
-
 def _power_of_two(s: np.floating) -> bool:
     """Whether dividing by ``s`` and multiplying by ``1 / s`` give the same numbers."""
     with np.errstate(all="ignore"):
@@ -340,12 +327,12 @@ def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
     """Runs of ``ax`` as flat arrays, in the dtypes the reference engine computes in.
 
     The weights are stored in ``result_type(values, weights)`` (Python numbers are
-    weak, as in NumPy) and the scales in ``result_type(that, scales)``; terms are put
-    in the reference engine's order (first a term whose weight is not -1).
+    weak, as in NumPy) and the scales in ``result_type(that, scales)``; terms come in
+    the order and with the +1/-1 kinds of :attr:`Run.program`, the reference's.
     """
     coefs = [c for run in ax.runs for c, _, _ in run.terms]
     acc = np.result_type(value_dtype, *coefs)
-    scales = [run.scale for run in ax.runs if not _unit(run.scale)]
+    scales = [run.scale for run in ax.runs if run.divides]
     div = np.result_type(acc, *scales)
     runs: list[list[int]] = []
     terms: list[list[int]] = []
@@ -353,10 +340,8 @@ def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
     scale_parts: list[np.ndarray] = []
     ncoef = nscale = 0
     for run in ax.runs:
-        ordered = list(run.terms)
-        first = next((k for k, t in enumerate(ordered) if not _is_number(t[0], -1)), 0)
-        ordered.insert(0, ordered.pop(first))
-        has = not _unit(run.scale)
+        ordered = run.program
+        has = run.divides
         step = int(np.ndim(run.scale) != 0)
         part = np.asarray(run.scale if has else 1, dtype=div).reshape(-1)
         how = int(has)
@@ -365,8 +350,7 @@ def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
         runs.append([run.start, run.stop, len(terms), len(ordered), nscale, step, how])
         scale_parts.append(part)
         nscale += part.shape[0]
-        for c, p, m in ordered:
-            kind = 1 if _is_number(c, 1) else -1 if _is_number(c, -1) else 0
+        for kind, c, p, m in ordered:
             step = int(np.ndim(c) != 0)
             terms.append([p, p if m is None else m, int(m is None), kind, ncoef, step])
             part = np.asarray(c, dtype=acc).reshape(-1)
