@@ -11,13 +11,12 @@ import numbers
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
 
-from gridgrad._layout import AxisSpec, coordinate_runs, uniform_runs
+from gridgrad._layout import AxisSpec, Run, coordinate_runs, uniform_runs
 from gridgrad._spacing import (
     Coordinates,
     Step,
@@ -50,52 +49,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- data
-
-
-def _how(c: Any) -> int:
-    """1 or -1 for the Python numbers 1 and -1 (an addition or subtraction), else 0."""
-    if isinstance(c, numbers.Number) and not isinstance(c, np.generic):
-        return 1 if c == 1 else -1 if c == -1 else 0
-    return 0
-
-
-@dataclass(frozen=True, eq=False)
-class Run:
-    """Output points ``start:stop`` along one axis, all with the same stencil shape.
-
-    ``out[i] = (sum over terms (c, p, m) of c * (f[i+p] - f[i+m])) / scale``, where a
-    term with ``m`` None reads the single sample ``f[i+p]``. Each ``c`` (and ``scale``)
-    is a Python number (the same for every point), a NumPy scalar, or a 1-D NumPy
-    array with one value per point.
-    """
-
-    start: int
-    stop: int
-    terms: tuple[tuple[Any, int, int | None], ...]
-    scale: Any = 1
-
-    @cached_property
-    def program(self) -> tuple[tuple[int, Any, int, int | None], ...]:
-        """The terms as engines evaluate them: ``(how, c, p, m)`` with ``how`` 1 for an
-        addition (c is the number 1), -1 for a subtraction (c is -1), 0 for a multiply;
-        the first term is one that needs no negation (a central difference reads
-        ``f[i+1] - f[i-1]``, as numpy and torch compute it)."""
-        terms = [(_how(c), c, p, m) for c, p, m in self.terms]
-        first = next((k for k, t in enumerate(terms) if t[0] != -1), 0)
-        terms.insert(0, terms.pop(first))
-        return tuple(terms)
-
-    @property
-    def divides(self) -> bool:
-        """Whether the sum is divided by ``scale``: only the int 1 skips it (a float 1.0
-        still divides, so that integers become floats and complex inf/NaN behave as
-        in NumPy)."""
-        return not (type(self.scale) is int and self.scale == 1)
-
-    @property
-    def offsets(self) -> tuple[int, ...]:
-        """Every sample offset the stencil reads, sorted."""
-        return tuple(sorted({o for _, p, m in self.terms for o in (p, m) if o is not None}))
 
 
 @dataclass(frozen=True, eq=False)
