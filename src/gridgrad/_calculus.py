@@ -12,6 +12,7 @@ import numpy as np
 
 from gridgrad._api import Prepared, execute, prepare
 from gridgrad._plan import GradientPlan, normalize_dims
+from gridgrad._spacing import check_spacing_length
 from gridgrad._stencils import fornberg
 
 __all__ = ["curl", "derivative", "divergence", "fd_weights", "hessian", "jacobian", "laplacian"]
@@ -247,15 +248,6 @@ def _entry(spacing: Any, k: int) -> Any:
     return (spacing[k],)
 
 
-def _check_spacing_len(spacing: Any, n: int) -> None:
-    if isinstance(spacing, (list, tuple)) and len(spacing) != n:
-        msg = (
-            f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
-            f"dimension ({n}); got a {type(spacing).__name__} of length {len(spacing)}."
-        )
-        raise ValueError(msg)
-
-
 def laplacian(
     f: Any,
     *,
@@ -312,7 +304,7 @@ def divergence(
     True
     """
     comps, dims = _components(components, dim)
-    _check_spacing_len(spacing, len(dims))
+    check_spacing_length(spacing, dims)
     reqs = _prepare_many(
         [
             (
@@ -357,7 +349,7 @@ def curl(
     if len(comps) not in (2, 3):
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {len(comps)}."
         raise ValueError(msg)
-    _check_spacing_len(spacing, len(dims))
+    check_spacing_length(spacing, dims)
     n = len(comps)
     pairs = [(1, 0), (0, 1)] if n == 2 else [(2, 1), (1, 2), (0, 2), (2, 0), (1, 0), (0, 1)]
     reqs = _prepare_many(
@@ -400,7 +392,7 @@ def jacobian(
     [[1.0, 2.0], [3.0, 0.0]]
     """
     comps, dims = _components(components, dim)
-    _check_spacing_len(spacing, len(dims))
+    check_spacing_length(spacing, dims)
     specs = _specs(1, accuracy, edge_order, boundary, period)
     reqs = _prepare_many([(c, list(dims), spacing, specs) for c in comps])
     return tuple(tuple(execute(r)) for r in reqs)

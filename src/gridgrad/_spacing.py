@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 
-__all__ = ["Coordinates", "Step", "host_copy", "numpy_spacing", "torch_spacing"]
+__all__ = [
+    "Coordinates",
+    "Step",
+    "check_spacing_length",
+    "host_copy",
+    "numpy_spacing",
+    "torch_spacing",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +203,17 @@ def _spacing_entry(
     return Coordinates(steps, is_complex=kind == "c")
 
 
+def check_spacing_length(spacing: Any, dims: tuple[int, ...]) -> None:
+    """A spacing list or tuple must have one entry per differentiated dim."""
+    if isinstance(spacing, (list, tuple)) and len(spacing) != len(dims):
+        msg = (
+            f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
+            f"dimension ({len(dims)}: {dims}); got a {type(spacing).__name__} of length "
+            f"{len(spacing)}."
+        )
+        raise ValueError(msg)
+
+
 def torch_spacing(
     spacing: Any, dims: tuple[int, ...], shape: tuple[int, ...], native: bool = False
 ) -> list[Step | Coordinates]:
@@ -203,13 +221,7 @@ def torch_spacing(
     if spacing is None:
         return [Step(1.0)] * len(dims)
     if isinstance(spacing, (list, tuple)):
-        if len(spacing) != len(dims):
-            msg = (
-                f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
-                f"dimension ({len(dims)}: {dims}); got a {type(spacing).__name__} of length "
-                f"{len(spacing)}."
-            )
-            raise ValueError(msg)
+        check_spacing_length(spacing, dims)
         return [
             _spacing_entry(s, f"spacing[{i}]", d, shape[d], weak=True, native=native)
             for i, (s, d) in enumerate(zip(spacing, dims))
