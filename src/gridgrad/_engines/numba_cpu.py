@@ -167,9 +167,11 @@ def _row_points(buf, x, o, p, m, k0, k1, coef, cb, kind, single, zero):  # type:
             buf[k - k0] = _add(buf[k - k0], d, coef[cb + k], kind)
 
 
-@numba.njit(nogil=True, cache=True)
-def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
-    """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
+@numba.njit(inline="always")
+def _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """:func:`_last` for one constant ``how`` (inlined with a literal, so that no
+    loop carries a branch on it: a branch a vector loop if-converts would divide
+    every point even where the scale is a multiply)."""
     if single and kind == 0:
         for k in range(k0, k1):
             out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - zero), s, how)
@@ -177,12 +179,38 @@ def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how
         for k in range(k0, k1):
             d = x[o, p, k + dp] - (zero if single else x[o, m, k + dm])
             out[o, i, k] = _scaled(_add(buf[k - k0], d, c, kind), s, how)
-    elif how == 1:
-        for k in range(k0, k1):
-            out[o, i, k] = _divide(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s)
     else:
         for k in range(k0, k1):
             out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+
+
+@numba.njit(nogil=True, cache=True)
+def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
+    """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
+    if how == 2:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 2)
+    elif how == 1:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 1)
+    else:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 0)
+
+
+@numba.njit(inline="always")
+def _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    for k in range(k0, k1):
+        out[o, i, k] = _scaled(init + (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+
+
+@numba.njit(inline="always")
+def _one(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``out[o, i, k] = (x[o, p, k + dp] - x[o, m, k + dm]) / s``: the interior of a
+    uniform grid, one loop per ``how``."""
+    if how == 2:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 2)
+    elif how == 1:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 1)
+    else:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 0)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -216,8 +244,8 @@ def _across(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # ty
         how = runs[r, 6]
         p, m = _U(i + terms[first, 0]), _U(i + terms[first, 1])
         if first == last and terms[first, 2] == 0 and terms[first, 3] == 1:
-            for j in range(j0, j1):  # the common case: one term of weight 1
-                out[o, iu, j] = _scaled(init + (x[o, p, j] - x[o, m, j]), s, how)
+            # the common case: one term of weight 1
+            _one(out, iu, x, o, p, m, z, z, j0, j1, init, s, how)
             continue
         buf[: j1 - j0] = init
         for u in range(first, last + 1):
@@ -255,9 +283,8 @@ def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # typ
             s1, sstep, how = _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
             p, m = _U(terms[first, 0]), _U(terms[first, 1])  # wrap around: i + p is exact
             if first == last and terms[first, 2] == 0 and terms[first, 3] == 1 and not sstep:
-                s = scale[s1]  # the common case: one term of weight 1
-                for i in range(s0, e0):
-                    out[o, z, i] = _scaled(init + (x[o, z, i + p] - x[o, z, i + m]), s, how)
+                # the common case: one term of weight 1
+                _one(out, z, x, o, z, z, p, m, s0, e0, init, scale[s1], how)
                 continue
             if e0 - s0 < 16:  # a few points (edges): each point on its own
                 for i in range(s0, e0):
