@@ -388,10 +388,14 @@ def test_vector_calculus_errors() -> None:
         {"accuracy": 8, "order": (2, 1, 3), "nonuniform": True},
     ],
 )
-def test_numba_kernels_run_wide_stencils_like_the_reference(monkeypatch, kw) -> None:
-    """The fast path takes any stencil width from its weights table: bitwise equal."""
+@pytest.mark.parametrize("block", [2048, 5])
+def test_numba_kernels_run_wide_stencils_like_the_reference(monkeypatch, kw, block) -> None:
+    """The fast path takes any stencil width from its weights table: bitwise equal,
+    also with blocks narrower than the stencil (lines cut into chunks)."""
     from gridgrad import _api
+    from gridgrad._engines import numba_cpu
 
+    monkeypatch.setattr(numba_cpu, "_BLOCK", block)
     rng = np.random.default_rng(0)
     f = rng.standard_normal((20, 24, 18))
     kw = dict(kw)

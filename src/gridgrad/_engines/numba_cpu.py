@@ -132,25 +132,31 @@ def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - co
     return v
 
 
+# The loops below count from 0 and add the count to bases computed once (exact
+# non-negative indices even where an offset wrapped around), so the compiler sees
+# consecutive addresses and vectorizes.
+
+
 @numba.njit(nogil=True, cache=True)
 def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignore[no-untyped-def]
     """``buf[k - k0] += c * (x[o, p, k + dp] - x[o, m, k + dm])`` for ``k`` in
     ``k0:k1``, one loop per case so that each is a plain vector loop."""
+    bp, bm = k0 + dp, k0 + dm
     if single and kind == 0:
-        for k in range(k0, k1):
-            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - zero)
+        for t in range(k1 - k0):
+            buf[t] = buf[t] + c * (x[o, p, bp + t] - zero)
     elif single:
-        for k in range(k0, k1):
-            buf[k - k0] = _add(buf[k - k0], x[o, p, k + dp] - zero, c, kind)
+        for t in range(k1 - k0):
+            buf[t] = _add(buf[t], x[o, p, bp + t] - zero, c, kind)
     elif kind == 0:
-        for k in range(k0, k1):
-            buf[k - k0] = buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])
+        for t in range(k1 - k0):
+            buf[t] = buf[t] + c * (x[o, p, bp + t] - x[o, m, bm + t])
     elif kind == 1:
-        for k in range(k0, k1):
-            buf[k - k0] = buf[k - k0] + (x[o, p, k + dp] - x[o, m, k + dm])
+        for t in range(k1 - k0):
+            buf[t] = buf[t] + (x[o, p, bp + t] - x[o, m, bm + t])
     else:
-        for k in range(k0, k1):
-            buf[k - k0] = buf[k - k0] - (x[o, p, k + dp] - x[o, m, k + dm])
+        for t in range(k1 - k0):
+            buf[t] = buf[t] - (x[o, p, bp + t] - x[o, m, bm + t])
 
 
 @numba.njit(nogil=True, cache=True)
@@ -158,13 +164,14 @@ def _row_points(buf, x, o, p, m, k0, k1, coef, cb, kind, single, zero):  # type:
     """``buf[k - k0] += coef[cb + k] * (x[o, 0, k + p] - x[o, 0, k + m])``: one weight
     per point (non-uniform grids)."""
     z = _U(0)
+    bp, bm, bc = k0 + p, k0 + m, cb + k0
     if single and kind == 0:
-        for k in range(k0, k1):
-            buf[k - k0] = buf[k - k0] + coef[cb + k] * (x[o, z, k + p] - zero)
+        for t in range(k1 - k0):
+            buf[t] = buf[t] + coef[bc + t] * (x[o, z, bp + t] - zero)
     else:
-        for k in range(k0, k1):
-            d = x[o, z, k + p] - (zero if single else x[o, z, k + m])
-            buf[k - k0] = _add(buf[k - k0], d, coef[cb + k], kind)
+        for t in range(k1 - k0):
+            d = x[o, z, bp + t] - (zero if single else x[o, z, bm + t])
+            buf[t] = _add(buf[t], d, coef[bc + t], kind)
 
 
 @numba.njit(inline="always")
@@ -172,16 +179,17 @@ def _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 
     """:func:`_last` for one constant ``how`` (inlined with a literal, so that no
     loop carries a branch on it: a branch a vector loop if-converts would divide
     every point even where the scale is a multiply)."""
+    bp, bm = k0 + dp, k0 + dm
     if single and kind == 0:
-        for k in range(k0, k1):
-            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - zero), s, how)
+        for t in range(k1 - k0):
+            out[o, i, k0 + t] = _scaled(buf[t] + c * (x[o, p, bp + t] - zero), s, how)
     elif single or kind != 0:
-        for k in range(k0, k1):
-            d = x[o, p, k + dp] - (zero if single else x[o, m, k + dm])
-            out[o, i, k] = _scaled(_add(buf[k - k0], d, c, kind), s, how)
+        for t in range(k1 - k0):
+            d = x[o, p, bp + t] - (zero if single else x[o, m, bm + t])
+            out[o, i, k0 + t] = _scaled(_add(buf[t], d, c, kind), s, how)
     else:
-        for k in range(k0, k1):
-            out[o, i, k] = _scaled(buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+        for t in range(k1 - k0):
+            out[o, i, k0 + t] = _scaled(buf[t] + c * (x[o, p, bp + t] - x[o, m, bm + t]), s, how)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -197,8 +205,9 @@ def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how
 
 @numba.njit(inline="always")
 def _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
-    for k in range(k0, k1):
-        out[o, i, k] = _scaled(init + (x[o, p, k + dp] - x[o, m, k + dm]), s, how)
+    bp, bm = k0 + dp, k0 + dm
+    for t in range(k1 - k0):
+        out[o, i, k0 + t] = _scaled(init + (x[o, p, bp + t] - x[o, m, bm + t]), s, how)
 
 
 @numba.njit(inline="always")
@@ -214,7 +223,7 @@ def _one(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-u
 
 
 @numba.njit(nogil=True, cache=True)
-def _across(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+def _across(x, out, xw, ow, t0, t1, block, group, flat, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
     """Tasks ``t0:t1`` of ``x`` of shape (outer, n, inner) along its middle dim.
 
     A task is one output row ``(o, i)`` times a block of the inner dim. Rows come
@@ -258,59 +267,100 @@ def _across(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # ty
                 _last(out, iu, buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero, s, how)
 
 
-@numba.njit(nogil=True, cache=True)
-def _along(x, out, t0, t1, block, group, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
-    """Tasks ``t0:t1`` of ``x`` of shape (outer, 1, n) along its last dim.
-
-    A task is a chunk of ``block`` consecutive points of one line; within the chunk
-    each run's points are evaluated term by term.
-    """
-    n = x.shape[2]
-    nchunk = (n + block - 1) // block
-    buf = np.empty(block, coef.dtype)
-    zero, z = x.dtype.type(0), _U(0)
-    for t in range(t0, t1):
-        o = _U(t // nchunk)
-        i0 = (t % nchunk) * block
-        i1 = min(n, i0 + block)
-        for r in range(runs.shape[0]):
-            s0 = _U(max(i0, runs[r, 0]))
-            e0 = _U(min(i1, runs[r, 1]))
-            if s0 >= e0:
-                continue
-            first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
-            at = _U(runs[r, 0])
-            s1, sstep, how = _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
-            p, m = _U(terms[first, 0]), _U(terms[first, 1])  # wrap around: i + p is exact
-            if first == last and terms[first, 2] == 0 and terms[first, 3] == 1 and not sstep:
-                # the common case: one term of weight 1
-                _one(out, z, x, o, z, z, p, m, s0, e0, init, scale[s1], how)
-                continue
-            if e0 - s0 < 16:  # a few points (edges): each point on its own
-                for i in range(s0, e0):
-                    v = init
-                    for u in range(first, last + 1):
-                        p, m = _U(terms[u, 0]), _U(terms[u, 1])
-                        d = x[o, z, i + p] - (zero if terms[u, 2] else x[o, z, i + m])
-                        c = coef[terms[u, 4] + (i - at) * terms[u, 5]]
-                        v = _add(v, d, c, terms[u, 3])
-                    out[o, z, i] = _scaled(v, scale[s1 + (i - at) * sstep], how)
-                continue
-            buf[: e0 - s0] = init
+@numba.njit(inline="always")
+def _points(out, x, oa, ob, r, s0, e0, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Points ``s0:e0`` of run ``r`` on lines ``oa:ob``, one point at a time."""
+    z = _U(0)
+    first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
+    at, s1, sstep, how = _U(runs[r, 0]), _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
+    for i in range(s0, e0):
+        s = scale[s1 + (i - at) * sstep]
+        for o in range(oa, ob):
+            v = init
             for u in range(first, last + 1):
                 p, m = _U(terms[u, 0]), _U(terms[u, 1])
-                c0, cstep = _U(terms[u, 4]), _U(terms[u, 5])
-                kind, single = terms[u, 3], terms[u, 2] != 0
-                if cstep:  # one weight per point
-                    _row_points(buf, x, o, p, m, s0, e0, coef, c0 - at, kind, single, zero)
-                elif u < last or sstep:
-                    _row(buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
-                else:  # one weight, one scale: the last term stored at once
-                    _last(out, z, buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero, scale[s1], how)  # fmt: skip
-                    continue
-                if u == last:
-                    for i in range(s0, e0):
-                        out[o, z, i] = _scaled(buf[i - s0], scale[s1 + (i - at) * sstep], how)
+                d = x[o, z, i + p] - (zero if terms[u, 2] else x[o, z, i + m])
+                c = coef[terms[u, 4] + (i - at) * terms[u, 5]]
+                v = _add(v, d, c, terms[u, 3])
+            out[o, z, i] = _scaled(v, s, how)
+
+
+@numba.njit(inline="always")
+def _along_run(out, x, o, r, s0, e0, buf, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Points ``s0:e0`` of run ``r`` on line ``o`` of ``x`` of shape (outer, 1, n)."""
+    z = _U(0)
+    first, last = runs[r, 2], runs[r, 2] + runs[r, 3] - 1
+    at = _U(runs[r, 0])
+    s1, sstep, how = _U(runs[r, 4]), _U(runs[r, 5]), runs[r, 6]
+    p, m = _U(terms[first, 0]), _U(terms[first, 1])  # wrap around: i + p is exact
+    if first == last and terms[first, 2] == 0 and terms[first, 3] == 1 and not sstep:
+        # the common case: one term of weight 1
+        _one(out, z, x, o, z, z, p, m, s0, e0, init, scale[s1], how)
+        return
+    if e0 - s0 < 16:  # a few points (edges): each point on its own
+        _points(out, x, o, o + _U(1), r, s0, e0, runs, terms, coef, scale, init, zero)
+        return
+    buf[: e0 - s0] = init
+    for u in range(first, last + 1):
+        p, m = _U(terms[u, 0]), _U(terms[u, 1])
+        c0, cstep = _U(terms[u, 4]), _U(terms[u, 5])
+        kind, single = terms[u, 3], terms[u, 2] != 0
+        if cstep:  # one weight per point
+            _row_points(buf, x, o, p, m, s0, e0, coef, c0 - at, kind, single, zero)
+        elif u < last or sstep:
+            _row(buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero)
+        else:  # one weight, one scale: the last term stored at once
+            _last(out, z, buf, x, o, z, z, p, m, s0, e0, coef[c0], kind, single, zero, scale[s1], how)  # fmt: skip
+            return
+        if u == last:
+            for i in range(s0, e0):
+                out[o, z, i] = _scaled(buf[i - s0], scale[s1 + (i - at) * sstep], how)
+
+
+@numba.njit(nogil=True, cache=True)
+def _along(x, out, xw, ow, t0, t1, block, lines, flat, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1`` of ``x`` of shape (outer, 1, n) along its last dim.
+
+    With ``lines`` 0 a task is a chunk of ``block`` consecutive points of one line.
+    Otherwise it is ``lines`` whole lines; when the lines lie evenly spaced in memory
+    (``xw``, ``ow``: the same data as one line of shape (1, 1, outer * n)), run
+    ``flat`` (>= 0, a run with one weight per term and one scale: the interior)
+    is first evaluated for all of the task's lines in one loop, across the gaps
+    between lines, and the other runs, evaluated line by line after it, overwrite
+    what that loop wrote into their points.
+    """
+    outer, n = x.shape[0], x.shape[2]
+    buf = np.empty(block, coef.dtype)
+    zero = x.dtype.type(0)
+    nrun = runs.shape[0]
+    if lines == 0:
+        nchunk = (n + block - 1) // block
+        for t in range(t0, t1):
+            o = _U(t // nchunk)
+            i0 = (t % nchunk) * block
+            i1 = min(n, i0 + block)
+            for r in range(nrun):
+                s0 = _U(max(i0, runs[r, 0]))
+                e0 = _U(min(i1, runs[r, 1]))
+                if s0 < e0:
+                    _along_run(out, x, o, r, s0, e0, buf, runs, terms, coef, scale, init, zero)
+        return
+    for t in range(t0, t1):
+        oa = t * lines
+        ob = min(outer, oa + lines)
+        if flat >= 0:
+            s0 = _U(oa * n + runs[flat, 0])
+            e0 = _U((ob - 1) * n + runs[flat, 1])
+            _along_run(ow, xw, _U(0), flat, s0, e0, buf, runs, terms, coef, scale, init, zero)
+        for r in range(nrun):
+            if r == flat:
+                continue
+            s0, e0 = _U(runs[r, 0]), _U(runs[r, 1])
+            if e0 - s0 < 16:  # a few points (edges): each point down the lines
+                _points(out, x, _U(oa), _U(ob), r, s0, e0, runs, terms, coef, scale, init, zero)
+            else:
+                for o in range(_U(oa), _U(ob)):
+                    _along_run(out, x, o, r, s0, e0, buf, runs, terms, coef, scale, init, zero)
 
 
 # --------------------------------------------------------------------------- tables
@@ -331,6 +381,17 @@ class _Table:
     terms: np.ndarray
     coef: np.ndarray
     scale: np.ndarray
+
+    @property
+    def flat(self) -> int:
+        """The longest run with one weight per term and one scale (it can be
+        evaluated across many short lines at once), or -1."""
+        best, size = -1, 0
+        for r, (start, stop, first, count, _, sstep, _) in enumerate(self.runs.tolist()):
+            steps = self.terms[first : first + count, 5]
+            if not sstep and not steps.any() and stop - start > size:
+                best, size = r, stop - start
+        return best
 
     @property
     def arrays(self) -> tuple[Any, ...]:
@@ -432,66 +493,81 @@ def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
             _run_axis(x[index], out[index], axis - (d < axis), table)
         return
     outer, n, inner = x3.shape
+    xw, ow, flat = x3, o3, -1
     if inner == 1:
         kernel, xk, ok = _along, x3.transpose(0, 2, 1), o3.transpose(0, 2, 1)
-        ntask = outer * -(-n // _BLOCK)
+        lines = _BLOCK // n
+        if lines:  # short lines: whole lines per task
+            ntask = -(-outer // lines)
+            xw, ow = _flat_lines(xk), _flat_lines(ok)
+            if xw is not None and ow is not None:
+                flat = table.flat
+            else:
+                xw, ow = xk, ok
+        else:
+            ntask = outer * -(-n // _BLOCK)
+        param = lines
     else:
         kernel, xk, ok = _across, x3, o3
         ntask = outer * n * -(-inner // _BLOCK)
-    _parallel(kernel, ntask, xk, ok, np.int64(_BLOCK), np.int64(_GROUP), *table.arrays)
+        param = _GROUP
+        xw, ow = xk, ok
+    _parallel(kernel, ntask, (xk, ok, xw, ow), np.int64(_BLOCK), np.int64(param), np.int64(flat), *table.arrays)  # fmt: skip
+
+
+def _flat_lines(a: np.ndarray) -> np.ndarray | None:
+    """``a`` of shape (outer, 1, n) as one line of shape (1, 1, outer * n), or None
+    if its lines are not evenly spaced in memory."""
+    outer, _, n = a.shape
+    if outer > 1 and a.strides[0] != n * a.strides[2]:
+        return None
+    return np.lib.stride_tricks.as_strided(
+        a, (1, 1, outer * n), (0, 0, a.strides[2]), subok=False, writeable=a.flags.writeable
+    )
 
 
 _POOL: ThreadPoolExecutor | None = None
 _ENTRY: dict[tuple[Any, ...], Any] = {}
 
 
-def _entry(kernel: Any, x: np.ndarray, out: np.ndarray, args: tuple[Any, ...]) -> Any:
+def _entry(kernel: Any, arrays: tuple[np.ndarray, ...], args: tuple[Any, ...]) -> Any:
     """The compiled entry point of ``kernel`` for these argument types.
 
-    Input and output arrays are typed 'C' when both are C-contiguous and 'A' (any
-    strides) otherwise, the input always read-only, so two compiled kernels serve
-    every layout: fewer compilations and cache files.
+    ``arrays`` are the input, the output and the same two viewed another way. They
+    are typed 'C' when all are C-contiguous and 'A' (any strides) otherwise, the
+    inputs always read-only, so two compiled kernels serve every layout: fewer
+    compilations and cache files.
     """
-    layout: Any = "C" if x.flags.c_contiguous and out.flags.c_contiguous else "A"
-    key = (
-        kernel.__name__,
-        layout,
-        x.dtype,
-        x.ndim,
-        out.dtype,
-        *(np.asarray(a).dtype for a in args),
-    )
+    x, out = arrays[0], arrays[1]
+    layout: Any = "C" if all(a.flags.c_contiguous for a in arrays) else "A"
+    key = (kernel.__name__, layout, x.dtype, out.dtype, *(np.asarray(a).dtype for a in args))
     entry = _ENTRY.get(key)
     if entry is None:
         dtype = numba.from_dtype
-        sig = (
-            types.Array(dtype(x.dtype), x.ndim, layout, readonly=True),
-            types.Array(dtype(out.dtype), out.ndim, layout),
-            types.int64,
-            types.int64,
-            *(numba.typeof(a) for a in args),
-        )
+        xt = types.Array(dtype(x.dtype), 3, layout, readonly=True)
+        ot = types.Array(dtype(out.dtype), 3, layout)
+        sig = (xt, ot, xt, ot, types.int64, types.int64, *(numba.typeof(a) for a in args))
         kernel.compile(sig)
         entry = _ENTRY[key] = kernel.overloads[sig].entry_point
     return entry
 
 
-def _parallel(kernel: Any, ntask: int, x: np.ndarray, out: np.ndarray, *args: Any) -> None:
+def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: Any) -> None:
     """Run tasks ``0:ntask`` of ``kernel`` split into equal contiguous ranges, one per
     thread (``numba.get_num_threads()`` of them), the last in the calling thread."""
     global _POOL
-    run = _entry(kernel, x, out, args)
+    run = _entry(kernel, arrays, args)
     nthreads = max(1, min(numba.get_num_threads(), ntask))
     bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
     if nthreads == 1:
-        run(x, out, 0, ntask, *args)
+        run(*arrays, 0, ntask, *args)
         return
     if _POOL is None or _POOL._max_workers < nthreads - 1:
         _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad")
     futures = [
-        _POOL.submit(run, x, out, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
+        _POOL.submit(run, *arrays, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
     ]
-    run(x, out, bounds[-2], bounds[-1], *args)
+    run(*arrays, bounds[-2], bounds[-1], *args)
     for f in futures:
         f.result()
 
