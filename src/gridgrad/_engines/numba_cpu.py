@@ -493,17 +493,16 @@ def _run_axis(x: np.ndarray, out: np.ndarray, axis: int, table: _Table) -> None:
             _run_axis(x[index], out[index], axis - (d < axis), table)
         return
     outer, n, inner = x3.shape
-    xw, ow, flat = x3, o3, -1
+    flat = -1
     if inner == 1:
         kernel, xk, ok = _along, x3.transpose(0, 2, 1), o3.transpose(0, 2, 1)
+        xw, ow = xk, ok
         lines = _BLOCK // n
         if lines:  # short lines: whole lines per task
             ntask = -(-outer // lines)
-            xw, ow = _flat_lines(xk), _flat_lines(ok)
-            if xw is not None and ow is not None:
-                flat = table.flat
-            else:
-                xw, ow = xk, ok
+            xf, of = _flat_lines(xk), _flat_lines(ok)
+            if xf is not None and of is not None:
+                xw, ow, flat = xf, of, table.flat
         else:
             ntask = outer * -(-n // _BLOCK)
         param = lines
@@ -564,10 +563,11 @@ def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: An
         return
     if _POOL is None or _POOL._max_workers < nthreads - 1:
         _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad")
-    futures = [
-        _POOL.submit(run, *arrays, bounds[k], bounds[k + 1], *args) for k in range(nthreads - 1)
-    ]
-    run(*arrays, bounds[-2], bounds[-1], *args)
+    def task(k: int) -> None:
+        run(*arrays, bounds[k], bounds[k + 1], *args)
+
+    futures = [_POOL.submit(task, k) for k in range(nthreads - 1)]
+    task(nthreads - 1)
     for f in futures:
         f.result()
 
