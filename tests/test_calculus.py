@@ -396,6 +396,7 @@ def test_numba_kernels_run_wide_stencils_like_the_reference(monkeypatch, kw, blo
     from gridgrad._engines import numba_cpu
 
     monkeypatch.setattr(numba_cpu, "_BLOCK", block)
+    assert _api.load_kernels() is numba_cpu
     rng = np.random.default_rng(0)
     f = rng.standard_normal((20, 24, 18))
     kw = dict(kw)

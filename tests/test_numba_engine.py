@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from unittest import mock
 
@@ -26,6 +28,7 @@ DTYPES = ["float16", "float32", "float64", "complex64", "complex128"]
 @pytest.fixture
 def kernels(monkeypatch):
     """Route every NumPy call through the kernels, however small the input."""
+    assert _api.load_kernels() is numba_cpu
     monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
 
 
@@ -201,12 +204,14 @@ def test_results_do_not_depend_on_thread_count(shape) -> None:
 def test_missing_numba_means_reference_engine(monkeypatch) -> None:
     monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
     monkeypatch.setattr(_api, "_kernels", None)
+    monkeypatch.setattr(_api, "_loader", None)
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
     monkeypatch.delitem(sys.modules, "gridgrad._engines.numba_cpu")
     monkeypatch.delattr(gridgrad._engines, "numba_cpu")
     f = np.arange(20.0) ** 2
     (g,) = gridgrad.gradient(f)
     np.testing.assert_array_equal(g, np.gradient(f))
+    assert _api.load_kernels() is None
     assert _api._kernels is False
 
 
@@ -309,3 +314,97 @@ def test_out_interleaved_arrays_are_not_an_overlap() -> None:
     result = gridgrad.gradient(f, out=out)
     for o, r in zip(result, np.gradient(f)):
         np.testing.assert_array_equal(o, r)
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_first_large_call_does_not_wait_for_numba() -> None:
+    """A fresh process: the kernels load in a background thread while the first
+    calls run on the reference engine, with the same results as the kernels'."""
+    code = """
+import sys
+import numpy as np
+import gridgrad
+from gridgrad import _api
+assert "numba" not in sys.modules
+f = np.random.default_rng(0).standard_normal((64, 64, 80))
+first = gridgrad.gradient(f, spacing=0.3)
+assert _api._loader is not None and _api._loader.daemon
+kernels = _api.load_kernels()
+assert kernels is sys.modules["gridgrad._engines.numba_cpu"], kernels
+later = gridgrad.gradient(f, spacing=0.3)
+assert all(np.array_equal(a, b) for a, b in zip(first, later))
+print("ok")
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_float16_and_huge_inputs_wait_for_the_kernels() -> None:
+    """float16 waits (the kernels compute it in float32: no switch of results once
+    loaded), and so does an input on which the reference engine would take longer."""
+    code = """
+import numpy as np
+import gridgrad
+from gridgrad import _api
+gridgrad.gradient(np.ones((64, 64, 64), np.float16))
+assert _api._kernels, "float16 did not wait"
+_api._kernels, _api._loader = None, None
+_api._WAIT_SIZE = 3 * 64**3
+gridgrad.gradient(np.ones((64, 64, 64)))
+assert _api._kernels, "a large input did not wait"
+print("ok")
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_fork_waits_for_the_loading_kernels() -> None:
+    """A fork while the kernels load waits for them: the child has them, whole."""
+    code = """
+import os
+import numpy as np
+import gridgrad
+from gridgrad import _api
+f = np.random.default_rng(0).standard_normal((64, 64, 80))
+ref = gridgrad.gradient(f)
+pid = os.fork()
+if pid == 0:
+    ok = _api._kernels is not None and all(
+        np.array_equal(a, b) for a, b in zip(gridgrad.gradient(f), ref)
+    )
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
+def test_forked_child_runs_kernels_with_its_own_threads() -> None:
+    """The parent's worker threads are not in a forked child: it starts its own."""
+    code = """
+import os
+import numpy as np
+import gridgrad
+from gridgrad import _api
+from gridgrad._engines import numba_cpu
+_api.load_kernels()
+f = np.random.default_rng(0).standard_normal((64, 64, 80))
+ref = gridgrad.gradient(f)
+assert numba_cpu._POOL is not None or numba_cpu.numba.get_num_threads() == 1
+pid = os.fork()
+if pid == 0:
+    ok = all(np.array_equal(a, b) for a, b in zip(gridgrad.gradient(f), ref))
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc.stderr

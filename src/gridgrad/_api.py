@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +38,69 @@ __all__ = ["gradient", "numpy_gradient"]
 # its thread start-up costs more than it saves; measured by ``python -m gridgrad.bench``).
 _KERNEL_MIN_SIZE = 1 << 18
 _KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
-_kernels: Any = None  # the numba_cpu module once imported; False if numba is missing
+# While the kernels load, calls with fewer outputs than this go to the reference
+# engine instead of waiting (it takes about as long as the loading on such inputs).
+_WAIT_SIZE = 1 << 25
+_kernels: Any = None  # the numba_cpu module once loaded; False if numba is missing
+_loader: threading.Thread | None = None
+
+
+def _load_kernels() -> None:
+    """Import the Numba engine and load its common kernels (from the disk cache)."""
+    global _kernels
+    try:
+        from gridgrad._engines import numba_cpu
+    except ImportError:  # numba missing or broken: the reference engine runs
+        _kernels = False
+        return
+    try:
+        for dtype in (np.float64, np.float32):  # C-contiguous, all dims of a 3-D array
+            x = np.zeros((4, 4, 4), dtype)
+            numba_cpu.gradient(prepare(x, None, None, {}).plan, x)
+    except Exception:  # only a warm-up: the real call reports the error
+        pass
+    _kernels = numba_cpu
+
+
+def _wait_for_kernels() -> None:
+    if _loader is not None:
+        _loader.join()
+
+
+def load_kernels(wait: bool = True) -> Any:
+    """The numba_cpu module (None if numba is missing), loaded on first use.
+
+    Loading takes a second or so (numba's import and its kernel cache), so it runs
+    in a background thread; ``wait=False`` starts it and returns None while it is
+    not done, and the caller uses the reference engine, which gives the same
+    results. A fork waits for the loading to end, so a child never inherits a
+    half-done import.
+    """
+    global _loader
+    if _kernels is None:
+        if _loader is None:
+            # Fork hooks run last registered first: the modules whose hooks take a
+            # lock the loading needs register theirs before this one, which waits
+            # for the loading before they take it.
+            import concurrent.futures.thread  # noqa: F401
+            import logging  # noqa: F401
+
+            os.register_at_fork(before=_wait_for_kernels)
+            _loader = threading.Thread(target=_load_kernels, name="gridgrad-kernels", daemon=True)
+            _loader.start()
+        if wait:
+            _loader.join()
+    return _kernels or None
+
+
+_LATER = object()  # the kernels would run, but they are not loaded yet
 
 
 def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
-    """The numba_cpu module if its guard holds for ``x`` and ``plan``, else None."""
-    global _kernels
+    """The numba_cpu module if its guard holds for ``x`` and ``plan``, else None;
+    :data:`_LATER` if it holds but the kernels are still to load (the caller runs
+    the reference engine, then starts the loading, so that the loading does not
+    compete with this call for the interpreter)."""
     if x.size < _KERNEL_MIN_SIZE or type(x) is not np.ndarray:
         return None
     if x.dtype.char not in _KERNEL_DTYPES or plan.value_dtype != x.dtype:
@@ -50,14 +109,11 @@ def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
         return None
     if any(ax.halo for ax in plan.axes):  # periodic axes: the reference engine wraps them
         return None
-    if _kernels is None:
-        try:
-            from gridgrad._engines import numba_cpu
-        except ImportError:  # numba missing or broken: the reference engine runs
-            _kernels = False
-        else:
-            _kernels = numba_cpu
-    return _kernels or None
+    # float16 waits: the kernels compute it in float32, the reference in float16
+    wait = x.dtype.char == "e" or x.size * len(plan.axes) >= _WAIT_SIZE
+    if not wait and _kernels is None and _loader is None:
+        return _LATER
+    return load_kernels(wait)
 
 
 def _as_numpy(f: Any, name: str) -> np.ndarray:
@@ -382,14 +438,24 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
     x = _ndarray.as_values(f, plan)
     outs = req.out if plan is req.plan else None
     kernels = _kernel_engine(x, plan)
+    if kernels is _LATER:
+        try:
+            return _reference(f, x, plan, req.xp, outs)
+        finally:
+            load_kernels(wait=False)
     if kernels is not None:
         results = kernels.gradient(plan, x, outs)
         return results if outs is not None else _ndarray.restore(f, plan, results)
+    return _reference(f, x, plan, req.xp, outs)
+
+
+def _reference(f: Any, x: np.ndarray, plan: GradientPlan, xp: Any, outs: Any) -> tuple[Any, ...]:
+    """The reference engine on a NumPy array, into ``outs`` or new arrays."""
     if outs is None:  # NumPy is mutable: the runs are written in place, not concatenated
         outs = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
-        results = array_api.gradient(plan, x, req.xp, outs)
+        results = array_api.gradient(plan, x, xp, outs)
         return _ndarray.restore(f, plan, results)
-    return array_api.gradient(plan, x, req.xp, outs)
+    return array_api.gradient(plan, x, xp, outs)
 
 
 def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:

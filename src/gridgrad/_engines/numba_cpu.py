@@ -529,6 +529,15 @@ _POOL: ThreadPoolExecutor | None = None
 _ENTRY: dict[tuple[Any, ...], Any] = {}
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist here."""
+    global _POOL
+    _POOL = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _entry(kernel: Any, arrays: tuple[np.ndarray, ...], args: tuple[Any, ...]) -> Any:
     """The compiled entry point of ``kernel`` for these argument types.
 
@@ -563,6 +572,7 @@ def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: An
         return
     if _POOL is None or _POOL._max_workers < nthreads - 1:
         _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad")
+
     def task(k: int) -> None:
         run(*arrays, bounds[k], bounds[k + 1], *args)
 
