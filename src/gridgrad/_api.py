@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from array_api_compat import (
 )
 
 from gridgrad import _ndarray
-from gridgrad._engines import array_api
+from gridgrad._engines import array_api, numpy_inplace
 from gridgrad._plan import (
     GradientPlan,
     build_plan,
@@ -304,6 +305,11 @@ class Prepared:
     xp: Any
     plan: GradientPlan
     out: tuple[np.ndarray, ...] | None = None
+    #: the plan compiled for the small-array engine (cached NumPy plans only), or None
+    program: numpy_inplace.Program | None = None
+
+
+_NO_KEY: Any = object()  # prepare's ``key`` when the caller has not computed it
 
 
 def prepare(
@@ -315,13 +321,16 @@ def prepare(
     names: tuple[str, str] = ("input", "dim"),
     numpy_varargs: bool = False,
     out: Any = None,
+    key: Any = _NO_KEY,
 ) -> Prepared:
     """Find the array library, check every argument and build the plan (``specs``: the
     keyword arguments of :func:`gridgrad._plan.make_specs`). ``spacing`` is torch's
     argument, or numpy's varargs tuple. No work on the data happens here.
 
-    Plans for plain ndarrays with Python-scalar arguments are cached (the same
-    arguments always give the same plan), so small repeated calls skip the checks."""
+    Plans for plain ndarrays with plain scalar arguments are cached (the same
+    arguments always give the same plan), so small repeated calls skip the checks;
+    with each cached plan goes its small-array program, where one applies. ``key``:
+    the :func:`_cache_key` of these arguments, if the caller has it already."""
     if type(f) is np.ndarray:
         kind = "numpy"
     else:
@@ -329,11 +338,13 @@ def prepare(
     if out is not None and kind != "numpy":
         msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
         raise TypeError(msg)
-    key = _cache_key(f, dim, spacing, specs, names, numpy_varargs) if kind == "numpy" else None
+    if key is _NO_KEY:
+        key = _cache_key(f, dim, spacing, specs, names, numpy_varargs) if kind == "numpy" else None
     if key is not None:
-        plan = _PLANS.get(key)
-        if plan is not None:
-            return Prepared(kind, f, _numpy_xp(), plan, check_out(out, f, plan))
+        entry = _PLANS.get(key)
+        if entry is not None:
+            plan, program = entry
+            return Prepared(kind, f, _numpy_xp(), plan, check_out(out, f, plan), program)
     if kind == "numpy":
         f = _as_numpy(f, names[0])
         shape = f.shape
@@ -368,16 +379,27 @@ def prepare(
         shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
     )
     outs = check_out(out, f, plan) if kind == "numpy" else None
+    program = None
     if key is not None:
+        program = numpy_inplace.compile_plan(plan)
         if len(_PLANS) >= _PLAN_CACHE_SIZE:
             _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = plan
-    return Prepared(kind, f, xp, plan, outs)
+        _PLANS[key] = (plan, program)
+    return Prepared(kind, f, xp, plan, outs, program)
 
 
-_PLANS: dict[Any, GradientPlan] = {}
-_PLAIN = frozenset({bool, int, float, complex, str})
+#: cached plans of plain ndarrays, with their small-array programs (or None)
+_PLANS: dict[Any, tuple[GradientPlan, numpy_inplace.Program | None]] = {}
 _PLAN_CACHE_SIZE = 256
+#: values that key as (type, value): equal values of one of these types mean the same
+#: thing (NumPy scalars too, but not datetimes: 1 s equals 1000 ms)
+_PLAIN = frozenset(
+    {type(None), bool, int, float, str}
+    | {np.dtype(c).type for c in "?" + np.typecodes["AllInteger"] + np.typecodes["Float"]}
+)
+#: complex values also key by the signs of their zeros (1+0j equals 1-0j, but a step
+#: or coordinate of either gives different signed zeros in the results)
+_COMPLEX = frozenset({complex} | {np.dtype(c).type for c in np.typecodes["Complex"]})
 
 
 @functools.cache
@@ -392,31 +414,34 @@ def _numpy_xp() -> Any:
 
 def _typed(value: Any) -> Any:
     """A hashable key that tells apart values that compare equal but mean different
-    things (1, 1.0, True, np.float64(1.0)); TypeError for anything else."""
+    things (1, 1.0, True, np.float64(1.0), 1+0j and 1-0j); TypeError for anything else."""
+    t = type(value)
+    if t in _PLAIN:
+        return (t, value)
+    if t in _COMPLEX:
+        return (t, value, math.copysign(1.0, value.real), math.copysign(1.0, value.imag))
     if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_typed(v) for v in value))
-    if value is None or type(value) in _PLAIN:
-        return (type(value), value)
+        return (t, tuple(map(_typed, value)))
     raise TypeError("not a plain value")
 
 
 def _cache_key(
     f: Any, dim: Any, spacing: Any, specs: dict[str, Any], names: Any, numpy_varargs: bool
 ) -> Any:
-    """The plan cache's key for a plain ndarray and plain Python arguments, else None."""
+    """The plan cache's key for a plain ndarray and plain scalar arguments, else None."""
     if type(f) is not np.ndarray:
         return None
+    # the usual call: plain scalars (a tuple of them for numpy's varargs), typed in one go
+    if type(spacing) is tuple:
+        values = (dim, *spacing, *specs.values())
+    else:
+        values = (dim, spacing, *specs.values())
+    types = tuple(map(type, values))
+    if _PLAIN.issuperset(types):
+        return (f.shape, f.dtype, names, numpy_varargs, tuple(specs), type(spacing), values, types)
     try:
-        key = (
-            f.shape,
-            f.dtype,
-            _typed(dim),
-            _typed(spacing),
-            tuple(specs),
-            _typed(tuple(specs.values())),
-            names,
-            numpy_varargs,
-        )
+        values = (dim, spacing, *specs.values())
+        key = (f.shape, f.dtype, names, numpy_varargs, tuple(specs), tuple(map(_typed, values)))
         hash(key)
     except TypeError:
         return None
@@ -440,17 +465,21 @@ def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> t
     kernels = _kernel_engine(x, plan)
     if kernels is _LATER:
         try:
-            return _reference(f, x, plan, req.xp, outs)
+            return _reference(req, f, x, plan, outs)
         finally:
             load_kernels(wait=False)
     if kernels is not None:
         results = kernels.gradient(plan, x, outs)
         return results if outs is not None else _ndarray.restore(f, plan, results)
-    return _reference(f, x, plan, req.xp, outs)
+    return _reference(req, f, x, plan, outs)
 
 
-def _reference(f: Any, x: np.ndarray, plan: GradientPlan, xp: Any, outs: Any) -> tuple[Any, ...]:
-    """The reference engine on a NumPy array, into ``outs`` or new arrays."""
+def _reference(req: Prepared, f: Any, x: np.ndarray, plan: GradientPlan, outs: Any) -> tuple[Any, ...]:  # fmt: skip
+    """The NumPy engines (the plan's program, else the reference engine), into
+    ``outs`` or new arrays."""
+    if req.program is not None and plan is req.plan and x is req.f:  # a plain ndarray
+        return req.program(x, outs)
+    xp = req.xp
     if outs is None:  # NumPy is mutable: the runs are written in place, not concatenated
         outs = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
         results = array_api.gradient(plan, x, xp, outs)
@@ -458,9 +487,31 @@ def _reference(f: Any, x: np.ndarray, plan: GradientPlan, xp: Any, outs: Any) ->
     return array_api.gradient(plan, x, xp, outs)
 
 
-def differentiate(f: Any, dim: Any, spacing: Any, specs: Any, **kw: Any) -> tuple[Any, ...]:
-    """The one path from arguments to results: :func:`prepare`, then :func:`execute`."""
-    return execute(prepare(f, dim, spacing, specs, **kw))
+def differentiate(
+    f: Any,
+    dim: Any,
+    spacing: Any,
+    specs: Any,
+    *,
+    names: tuple[str, str] = ("input", "dim"),
+    numpy_varargs: bool = False,
+    out: Any = None,
+) -> tuple[Any, ...]:
+    """The one path from arguments to results: :func:`prepare`, then :func:`execute`.
+
+    A small plain ndarray whose plan is cached with a program goes straight to it:
+    what :func:`prepare` would return for it, and :func:`execute` would run, without
+    building the request (these calls are all overhead)."""
+    key = None
+    if type(f) is np.ndarray:
+        key = _cache_key(f, dim, spacing, specs, names, numpy_varargs)
+        entry = _PLANS.get(key) if out is None and key is not None else None
+        if entry is not None and entry[1] is not None and f.size < _KERNEL_MIN_SIZE:
+            return entry[1](f)
+    req = prepare(
+        f, dim, spacing, specs, names=names, numpy_varargs=numpy_varargs, out=out, key=key
+    )
+    return execute(req)
 
 
 def _is_foreign(f: Any) -> bool:

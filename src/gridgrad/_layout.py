@@ -11,6 +11,7 @@ the axis with ``halo`` wrapped samples on each side).
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from functools import cached_property
@@ -113,9 +114,13 @@ def uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
     """Runs for a uniform step ``h``, and the periodic halo (0 if not periodic).
 
     Remembered for recent arguments (runs are immutable): the key holds the step's
-    type as well as its value, since ``1`` and ``1.0`` give different scales."""
+    type as well as its value, since ``1`` and ``1.0`` give different scales, and the
+    signs of a complex step's zero parts (``1+0j == 1-0j``, but the quotients differ)."""
     try:
-        key = (size, type(h), h, spec)
+        signs = None
+        if isinstance(h, (complex, np.complexfloating)):
+            signs = (math.copysign(1, h.real), math.copysign(1, h.imag))
+        key = (size, type(h), h, signs, spec)
         cached = _UNIFORM.get(key)
     except TypeError:  # an unhashable period
         return _uniform_runs(size, h, spec)

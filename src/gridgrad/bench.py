@@ -239,13 +239,21 @@ def _startup_lines() -> list[str]:
         "import numpy as np, gridgrad, time; f = np.ones((256, 256, 64)); "
         "t = time.perf_counter(); gridgrad.gradient(f); print(time.perf_counter() - t)"
     )
+    ready = first.replace(
+        "print(time.perf_counter() - t)",
+        "from gridgrad import _api; _api.load_kernels(); gridgrad.gradient(f); "
+        "print(time.perf_counter() - t)",
+    )
     imports = min(_subprocess_seconds(imp) for _ in range(5))
-    _subprocess_seconds(first)  # fills the kernel cache if it is cold
+    _subprocess_seconds(ready)  # fills the kernel cache if it is cold
     firsts = min(_subprocess_seconds(first) for _ in range(3))
+    readies = min(_subprocess_seconds(ready) for _ in range(3))
     return [
         f"import gridgrad after numpy: {imports * 1e3:.0f} ms (numba is not imported)",
         f"first large call (256x256x64 float64) of a fresh process, warm kernel cache: "
-        f"{firsts * 1e3:.0f} ms (numba import and kernel load included)",
+        f"{firsts * 1e3:.0f} ms (reference engine; the kernels then load in the background)",
+        f"from the first call to a second call on the loaded kernels: {readies * 1e3:.0f} ms "
+        f"(numba import and kernel load)",
     ]
 
 

@@ -1,0 +1,199 @@
+"""The small-array engine: a plan's runs as precomputed NumPy ufunc calls.
+
+Small arrays spend their time in Python, not in arithmetic: the reference engine
+(:mod:`gridgrad._engines.array_api`) walks the plan, builds index tuples and temporaries
+on every call. For a plan with a uniform step on a plain ndarray, :func:`compile_plan`
+does that walk once: each run becomes its index tuples and the ufunc calls of
+:func:`gradient._evaluate`, which then write straight into the run's part of the output
+(``out=``). The operations, their order, their operands and their dtypes are the
+reference engine's, so the results are bitwise the same; only the temporaries go.
+
+A program is built once per cached plan (see :func:`gridgrad._api.prepare`) and holds
+no data: every call allocates its own outputs (or writes the caller's ``out``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gridgrad._plan import GradientPlan, Run
+
+__all__ = ["Program", "compile_plan"]
+
+_add = np.add
+_subtract = np.subtract
+_multiply = np.multiply
+_divide = np.divide
+_empty = np.empty
+
+#: one term: (how, weight, plus index, minus index or None), as in ``Run.program``
+_Term = tuple[int, Any, tuple[slice, ...], "tuple[slice, ...] | None"]
+#: one run: (output index, first term, further terms, divisor or None)
+_Step = tuple[tuple[slice, ...], _Term, tuple[_Term, ...], Any]
+
+
+class Program:
+    """A compiled plan: call it with an ndarray of the plan's shape (and the dtype its
+    cache key was made for) to get one new array per axis, or pass ``outs``."""
+
+    __slots__ = ("axes", "out_dtype", "shape", "value_dtype")
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        value_dtype: np.dtype,
+        out_dtype: np.dtype,
+        axes: tuple[tuple[_Step, ...], ...],
+    ) -> None:
+        self.shape = shape
+        self.value_dtype = value_dtype
+        self.out_dtype = out_dtype
+        self.axes = axes
+
+    def __call__(
+        self, x: np.ndarray, outs: tuple[np.ndarray, ...] | None = None
+    ) -> tuple[Any, ...]:
+        if x.dtype != self.value_dtype:  # integers: differenced in float64, as the reference
+            x = x.astype(self.value_dtype)
+        results = []
+        for k, steps in enumerate(self.axes):
+            o = _empty(self.shape, self.out_dtype) if outs is None else outs[k]
+            for index, first, rest, scale in steps:
+                v = o[index]
+                how, c, plus, minus = first
+                if minus is None:
+                    if how == 1:
+                        v[...] = x[plus]
+                    else:
+                        _multiply(c, x[plus], out=v)
+                else:
+                    _subtract(x[plus], x[minus], out=v)
+                    if how != 1:
+                        _multiply(c, v, out=v)
+                for how, c, plus, minus in rest:
+                    s = x[plus] if minus is None else _subtract(x[plus], x[minus])
+                    if how == 1:
+                        _add(v, s, out=v)
+                    elif how == -1:
+                        _subtract(v, s, out=v)
+                    else:
+                        _add(v, _multiply(c, s), out=v)
+                if scale is not None:
+                    _divide(v, scale, out=v)
+            results.append(o)
+        return tuple(results)
+
+
+def _weight(c: Any, dtype: np.dtype) -> Any:
+    """``c`` as the reference engine's ``_weight`` passes it to the ufuncs (Python numbers
+    as they are, NumPy scalars as 0-d arrays), or None where the arithmetic would not
+    stay in ``dtype`` (the reference's temporaries would then have another dtype than
+    the output written into here)."""
+    t = type(c)
+    if t is int or t is float:
+        return c
+    if t is complex:
+        return c if dtype.kind == "c" else None
+    if isinstance(c, np.generic) and np.result_type(c, dtype) == dtype:
+        return np.asarray(c)
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two coefficients are the same number of the same type (signed zeros of
+    complex ones included)."""
+    if type(a) is not type(b) or a != b:
+        return False
+    if isinstance(a, (complex, np.complexfloating)):
+        return np.signbit(a.real) == np.signbit(b.real) and np.signbit(a.imag) == np.signbit(b.imag)
+    return True
+
+
+def _twins(a: Run, b: Run) -> bool:
+    """Whether two single-point runs do the same arithmetic (on other samples): the two
+    edges of an axis, which one step can then compute together."""
+    if a.stop - a.start != 1 or b.stop - b.start != 1 or len(a.terms) != len(b.terms):
+        return False
+    for (how, c, _, minus), (how_b, c_b, _, minus_b) in zip(a.program, b.program):
+        if how != how_b or (minus is None) != (minus_b is None) or not _same(c, c_b):
+            return False
+    return a.divides == b.divides and (not a.divides or _same(a.scale, b.scale))
+
+
+def _select(axis: int, runs: tuple[Run, ...], offset: tuple[int, ...]) -> tuple[slice, ...] | None:
+    """The index of sample ``i + offset`` for the points of one run, or of two single-point
+    runs (a 2-element strided slice; None where both read the same sample)."""
+    lead = (slice(None),) * axis
+    if len(runs) == 1:
+        (run,), (o,) = runs, offset
+        return (*lead, slice(run.start + o, run.stop + o))
+    a, b = runs[0].start + offset[0], runs[1].start + offset[1]
+    step = b - a
+    if step == 0:
+        return None
+    stop = b + 1 if step > 0 else b - 1 if b > 0 else None
+    return (*lead, slice(a, stop, step))
+
+
+def _step(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> _Step | None:
+    """One run (or two twin runs) as indices and weights for :meth:`Program.__call__`."""
+    terms = []
+    for parts in zip(*(run.program for run in runs)):
+        how, c, _, minus = parts[0]
+        w = _weight(c, dtype)
+        plus_at = _select(axis, runs, tuple(t[2] for t in parts))
+        minus_at = None if minus is None else _select(axis, runs, tuple(t[3] for t in parts))
+        if w is None or plus_at is None or (minus is not None and minus_at is None):
+            return None
+        terms.append((how, w, plus_at, minus_at))
+    scale = None
+    if runs[0].divides:
+        scale = _weight(runs[0].scale, dtype)
+        if scale is None:
+            return None
+    index = _select(axis, runs, (0,) * len(runs))
+    assert index is not None  # distinct runs
+    return index, terms[0], tuple(terms[1:]), scale
+
+
+def _axis_steps(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> list[_Step] | None:
+    """The steps of one axis (None if a run does not compile); twin edges share one."""
+    singles = [_step((run,), axis, dtype) for run in runs]
+    steps: list[_Step] = []
+    paired: set[int] = set()
+    for i, single in enumerate(singles):
+        if single is None:
+            return None
+        if i in paired:
+            continue
+        step = single
+        for j in range(i + 1, len(runs)):
+            if j not in paired and _twins(runs[i], runs[j]):
+                pair = _step((runs[i], runs[j]), axis, dtype)
+                if pair is not None:
+                    step = pair
+                    paired.add(j)
+                    break
+        steps.append(step)
+    return steps
+
+
+def compile_plan(plan: GradientPlan) -> Program | None:
+    """The program of ``plan`` for plain ndarrays, or None where the reference engine
+    must run: coordinates (per-point weights), periodic axes, a result dtype other
+    than the dtype the values are differenced in (complex spacing on real values),
+    non-floating values (datetimes)."""
+    dtype, out_dtype = plan.value_dtype, plan.out_dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or out_dtype != dtype:
+        return None
+    axes = []
+    for ax in plan.axes:
+        if ax.halo or ax.dtype is not None:
+            return None
+        steps = _axis_steps(ax.runs, ax.axis, dtype)
+        if steps is None:
+            return None
+        axes.append(tuple(steps))
+    return Program(tuple(plan.shape), dtype, dtype, tuple(axes))
