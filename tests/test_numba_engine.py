@@ -331,7 +331,7 @@ import numpy as np
 import gridgrad
 from gridgrad import _api
 assert "numba" not in sys.modules
-f = np.random.default_rng(0).standard_normal((64, 64, 80))
+f = np.random.default_rng(0).standard_normal((64, 64, 128))
 first = gridgrad.gradient(f, spacing=0.3)
 assert _api._loader is not None and _api._loader.daemon
 kernels = _api.load_kernels()
@@ -351,11 +351,11 @@ def test_float16_and_huge_inputs_wait_for_the_kernels() -> None:
 import numpy as np
 import gridgrad
 from gridgrad import _api
-gridgrad.gradient(np.ones((64, 64, 64), np.float16))
+gridgrad.gradient(np.ones((64, 64, 128), np.float16))
 assert _api._kernels, "float16 did not wait"
 _api._kernels, _api._loader = None, None
-_api._WAIT_SIZE = 3 * 64**3
-gridgrad.gradient(np.ones((64, 64, 64)))
+_api._WAIT_SIZE = 3 * 64 * 64 * 128
+gridgrad.gradient(np.ones((64, 64, 128)))
 assert _api._kernels, "a large input did not wait"
 print("ok")
 """
@@ -371,7 +371,7 @@ import os
 import numpy as np
 import gridgrad
 from gridgrad import _api
-f = np.random.default_rng(0).standard_normal((64, 64, 80))
+f = np.random.default_rng(0).standard_normal((64, 64, 128))
 ref = gridgrad.gradient(f)
 pid = os.fork()
 if pid == 0:
@@ -396,7 +396,7 @@ import gridgrad
 from gridgrad import _api
 from gridgrad._engines import numba_cpu
 _api.load_kernels()
-f = np.random.default_rng(0).standard_normal((64, 64, 80))
+f = np.random.default_rng(0).standard_normal((64, 64, 128))
 ref = gridgrad.gradient(f)
 assert numba_cpu._POOL is not None or numba_cpu.numba.get_num_threads() == 1
 pid = os.fork()

@@ -35,9 +35,10 @@ from gridgrad._plan import (
 
 __all__ = ["gradient", "numpy_gradient"]
 
-# The Numba engine runs on NumPy arrays of at least this many elements (below it,
-# its thread start-up costs more than it saves; measured by ``python -m gridgrad.bench``).
-_KERNEL_MIN_SIZE = 1 << 18
+# The Numba engine runs on NumPy arrays of at least this many elements (below it the
+# small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512 and 64**3 faster,
+# 2**19, 724x724 and 80**3 slower, measured against each other on the 2-core machine).
+_KERNEL_MIN_SIZE = 1 << 19
 _KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
 # While the kernels load, calls with fewer outputs than this go to the reference
 # engine instead of waiting (it takes about as long as the loading on such inputs).
