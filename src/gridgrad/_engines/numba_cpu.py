@@ -140,23 +140,11 @@ def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - co
 @numba.njit(nogil=True, cache=True)
 def _row(buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero):  # type: ignore[no-untyped-def]
     """``buf[k - k0] += c * (x[o, p, k + dp] - x[o, m, k + dm])`` for ``k`` in
-    ``k0:k1``, one loop per case so that each is a plain vector loop."""
+    ``k0:k1`` (``- 0`` for a single-sample term; ``c`` +1 and -1 add and subtract)."""
     bp, bm = k0 + dp, k0 + dm
-    if single and kind == 0:
-        for t in range(k1 - k0):
-            buf[t] = buf[t] + c * (x[o, p, bp + t] - zero)
-    elif single:
-        for t in range(k1 - k0):
-            buf[t] = _add(buf[t], x[o, p, bp + t] - zero, c, kind)
-    elif kind == 0:
-        for t in range(k1 - k0):
-            buf[t] = buf[t] + c * (x[o, p, bp + t] - x[o, m, bm + t])
-    elif kind == 1:
-        for t in range(k1 - k0):
-            buf[t] = buf[t] + (x[o, p, bp + t] - x[o, m, bm + t])
-    else:
-        for t in range(k1 - k0):
-            buf[t] = buf[t] - (x[o, p, bp + t] - x[o, m, bm + t])
+    for t in range(k1 - k0):
+        d = x[o, p, bp + t] - (zero if single else x[o, m, bm + t])
+        buf[t] = _add(buf[t], d, c, kind)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -180,16 +168,9 @@ def _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 
     loop carries a branch on it: a branch a vector loop if-converts would divide
     every point even where the scale is a multiply)."""
     bp, bm = k0 + dp, k0 + dm
-    if single and kind == 0:
-        for t in range(k1 - k0):
-            out[o, i, k0 + t] = _scaled(buf[t] + c * (x[o, p, bp + t] - zero), s, how)
-    elif single or kind != 0:
-        for t in range(k1 - k0):
-            d = x[o, p, bp + t] - (zero if single else x[o, m, bm + t])
-            out[o, i, k0 + t] = _scaled(_add(buf[t], d, c, kind), s, how)
-    else:
-        for t in range(k1 - k0):
-            out[o, i, k0 + t] = _scaled(buf[t] + c * (x[o, p, bp + t] - x[o, m, bm + t]), s, how)
+    for t in range(k1 - k0):
+        d = x[o, p, bp + t] - (zero if single else x[o, m, bm + t])
+        out[o, i, k0 + t] = _scaled(_add(buf[t], d, c, kind), s, how)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -210,7 +191,7 @@ def _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[n
         out[o, i, k0 + t] = _scaled(init + (x[o, p, bp + t] - x[o, m, bm + t]), s, how)
 
 
-@numba.njit(inline="always")
+@numba.njit(nogil=True, cache=True)
 def _one(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """``out[o, i, k] = (x[o, p, k + dp] - x[o, m, k + dm]) / s``: the interior of a
     uniform grid, one loop per ``how``."""
@@ -267,7 +248,7 @@ def _across(x, out, xw, ow, t0, t1, block, group, flat, runs, terms, coef, scale
                 _last(out, iu, buf, x, o, p, m, z, z, j0, j1, c, kind, single, zero, s, how)
 
 
-@numba.njit(inline="always")
+@numba.njit(nogil=True, cache=True)
 def _points(out, x, oa, ob, r, s0, e0, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Points ``s0:e0`` of run ``r`` on lines ``oa:ob``, one point at a time."""
     z = _U(0)
@@ -285,7 +266,7 @@ def _points(out, x, oa, ob, r, s0, e0, runs, terms, coef, scale, init, zero):  #
             out[o, z, i] = _scaled(v, s, how)
 
 
-@numba.njit(inline="always")
+@numba.njit(nogil=True, cache=True)
 def _along_run(out, x, o, r, s0, e0, buf, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Points ``s0:e0`` of run ``r`` on line ``o`` of ``x`` of shape (outer, 1, n)."""
     z = _U(0)
