@@ -153,13 +153,9 @@ def _row_points(buf, x, o, p, m, k0, k1, coef, cb, kind, single, zero):  # type:
     per point (non-uniform grids)."""
     z = _U(0)
     bp, bm, bc = k0 + p, k0 + m, cb + k0
-    if single and kind == 0:
-        for t in range(k1 - k0):
-            buf[t] = buf[t] + coef[bc + t] * (x[o, z, bp + t] - zero)
-    else:
-        for t in range(k1 - k0):
-            d = x[o, z, bp + t] - (zero if single else x[o, z, bm + t])
-            buf[t] = _add(buf[t], d, coef[bc + t], kind)
+    for t in range(k1 - k0):
+        d = x[o, z, bp + t] - (zero if single else x[o, z, bm + t])
+        buf[t] = _add(buf[t], d, coef[bc + t], kind)
 
 
 @numba.njit(inline="always")
@@ -210,7 +206,8 @@ def _across(x, out, xw, ow, t0, t1, block, group, flat, runs, terms, coef, scale
     A task is one output row ``(o, i)`` times a block of the inner dim. Rows come
     in groups of ``group``; within a group tasks run down the rows of a block, so
     the rows a stencil reads are still in cache, and a range of tasks writes one
-    stretch of memory (threads do not share the pages they first touch).
+    stretch of memory (threads do not share the pages they first touch). ``xw``,
+    ``ow`` and ``flat`` are :func:`_along`'s, unused here (one signature for both).
     """
     n, inner = x.shape[1], x.shape[2]
     nblock = (inner + block - 1) // block
