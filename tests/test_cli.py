@@ -72,7 +72,10 @@ def _listing(d: Path) -> set[str]:
 
 @pytest.mark.parametrize("ext", [".nc", ".zarr"])
 def test_gradient_netcdf_zarr(files: Path, ext: str) -> None:
-    out = run("compute", f"in{ext}", "-o", f"out{ext}", "--var", "T", "--accuracy", "4", cwd=files)
+    out = run(
+        "compute", f"in{ext}", "-o", f"out{ext}", "--var", "T", "--accuracy", "4",
+        "--progress-after", "0", cwd=files,
+    )
     assert "100% Completed" in out.stderr  # the dask progress bar, on stderr
     assert "Completed" not in out.stdout
     ds = _dataset()
@@ -256,12 +259,13 @@ def test_existing_output_needs_overwrite(files: Path) -> None:
 
 def test_failure_while_writing_leaves_nothing(files: Path, monkeypatch, capsys) -> None:
     from gridgrad import cli
+    from gridgrad.cli import _compute
 
-    def broken(tmp: Path, target: Path) -> None:
-        assert tmp.exists()
+    def broken(staging, *, overwrite: bool) -> None:
+        assert staging.path.exists()
         raise OSError("disk full")
 
-    monkeypatch.setattr(cli, "_publish", broken)
+    monkeypatch.setattr(_compute, "publish", broken)
     before = _listing(files)
     monkeypatch.chdir(files)
     assert cli.main(["compute", "in.nc", "-o", "out.nc", "--var", "T", "--no-progress"]) == 2

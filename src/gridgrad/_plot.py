@@ -26,14 +26,10 @@ def pyplot() -> Any:
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> None:
-    """Write the PNG under a temporary name, then rename it (no partial file)."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    """Write the PNG to ``path`` (the CLI passes a private staging path and publishes it)."""
     try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, target)
+        fig.savefig(Path(path), format="png", dpi=100)
     finally:
-        tmp.unlink(missing_ok=True)
         pyplot().close(fig)
 
 
