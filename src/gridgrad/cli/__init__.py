@@ -20,7 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     command = words[0] if words[:1] in (["compute"], ["demo"]) else "command"
     try:
+        from gridgrad.cli import _publish
         from gridgrad.cli._parser import parser
+
+        _publish.install_interrupt_handler()
 
         args = parser().parse_args(argv)
         command = args.command
@@ -30,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # second error when stdout is flushed at exit
         return 0
     except KeyboardInterrupt:
+        from gridgrad.cli import _publish
+
+        _publish.remove_staging()
         print(f"gridgrad {command}: interrupted", file=sys.stderr)
         return 130
     except (CliError, ImportError, OSError, ValueError, TypeError, IndexError, KeyError) as exc:

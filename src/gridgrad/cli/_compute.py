@@ -14,7 +14,7 @@ from gridgrad.cli._formats import (
     compute_numpy,
     compute_xarray,
 )
-from gridgrad.cli._publish import Staging, check_output, publish
+from gridgrad.cli._publish import check_output, publish, staged
 
 __all__ = ["compute"]
 
@@ -57,12 +57,12 @@ def compute(args: argparse.Namespace) -> int:
         plot_target = check_output(
             args.plot, [src, dst], overwrite=args.overwrite, store=False, role="--plot"
         )
-    with Staging.beside(target) as staging:
+    with staged(target) as staging:
         plot = _RUN[FAMILY[in_ext]](args, staging.path)
         publish(staging, overwrite=args.overwrite)
     print(f"wrote {dst}", file=sys.stderr)
     if plot is not None and plot_target is not None:
-        with Staging.beside(plot_target) as staging:
+        with staged(plot_target) as staging:
             plot(staging.path)
             publish(staging, overwrite=args.overwrite)
         print(f"wrote {args.plot}", file=sys.stderr)

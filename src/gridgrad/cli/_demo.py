@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from gridgrad.cli._publish import Staging, check_output, publish
+from gridgrad.cli._publish import check_output, publish, staged
 
 __all__ = ["demo"]
 
@@ -55,7 +55,7 @@ def demo(args: argparse.Namespace) -> int:
     if target is not None:
         from gridgrad import _plot
 
-        with Staging.beside(target) as staging:
+        with staged(target) as staging:
             _plot.demo_figure(staging.path, _demo.showcase_fields(), _demo.accuracy_table())
             publish(staging, overwrite=args.overwrite)
         print(f"\nwrote {args.plot}", file=out)

@@ -12,7 +12,9 @@ The rules, the way careful tools (git, rsync, zarr's own writers) follow them:
 * Nothing is deleted that this module did not create: an existing output is replaced only when
   the caller allows it and only if it is what it looks like (a file for a file output, a Zarr
   store for a store output); the old store is removed only after the new one is in place.
-* Ctrl-C (SIGINT) and SIGTERM are held while the output moves into place and delivered after.
+* Ctrl-C (SIGINT) waits while a staging directory is made or removed and while the output
+  moves into place (:func:`critical`); staging directories an interrupt leaves are removed by
+  :func:`remove_staging`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PublishError", "Staging", "check_output", "publish"]
+__all__ = [
+    "PublishError",
+    "Staging",
+    "check_output",
+    "critical",
+    "install_interrupt_handler",
+    "publish",
+    "remove_staging",
+    "staged",
+]
 
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
@@ -113,31 +124,76 @@ def check_output(
     return path
 
 
+_depth = 0  # > 0 inside a critical section: Ctrl-C waits for its end
+_pending = False  # a Ctrl-C arrived inside a critical section
+_LIVE: dict[Path, None] = {}  # staging directories not yet removed
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    global _pending
+    if _depth:
+        _pending = True
+        return
+    raise KeyboardInterrupt
+
+
+def install_interrupt_handler() -> None:
+    """Make Ctrl-C wait for the end of a critical section (main thread only: the CLI)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_interrupt)
+
+
+@contextlib.contextmanager
+def critical(deliver: bool = True) -> Iterator[None]:
+    """A section that a Ctrl-C does not cut: it is delivered at the end (if ``deliver``)."""
+    global _depth, _pending
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0 and _pending:
+            _pending = False
+            if deliver:
+                raise KeyboardInterrupt
+
+
 @dataclass
 class Staging:
-    """A private directory beside ``target``; the output is written to :attr:`path`.
-
-    Use as a context manager: on exit the directory and everything in it are removed (it
-    holds only what was written there, or the old store after a swap).
-    """
+    """A private directory beside ``target``; the output is written to :attr:`path`."""
 
     target: Path
     dir: Path
     path: Path
 
-    @classmethod
-    def beside(cls, target: Path) -> Staging:
-        d = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".gridgrad", dir=target.parent))
-        return cls(target, d, d / target.name)
-
-    def __enter__(self) -> Staging:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.cleanup()
-
     def cleanup(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Remove the staging directory (ours: what was written there, or the old store
+        after a swap)."""
+        with critical():
+            shutil.rmtree(self.dir, ignore_errors=True)
+            _LIVE.pop(self.dir, None)
+
+
+@contextlib.contextmanager
+def staged(target: Path) -> Iterator[Staging]:
+    """A :class:`Staging` beside ``target``, removed on exit. A staging directory left by an
+    interrupt that cut this short is removed by :func:`remove_staging`."""
+    with critical():
+        d = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".gridgrad", dir=target.parent))
+        _LIVE[d] = None
+    staging = Staging(target, d, d / target.name)
+    try:
+        yield staging
+    finally:
+        staging.cleanup()
+
+
+def remove_staging() -> None:
+    """Remove every staging directory still there (after an interrupt); no Ctrl-C delivered."""
+    with critical(deliver=False):
+        for d in list(_LIVE):
+            shutil.rmtree(d, ignore_errors=True)
+            _LIVE.pop(d, None)
 
 
 def _libc() -> Any:
@@ -193,27 +249,6 @@ def _sync_dir(path: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def held_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM (main thread only) and deliver them on exit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-
-    def hold(signum: int, frame: Any) -> None:
-        got.append(signum)
-
-    old = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        for s in dict.fromkeys(got):
-            signal.raise_signal(s)
-
-
 def _move_file(src: Path, dst: Path, overwrite: bool) -> None:
     if overwrite:
         os.replace(src, dst)  # atomic; replaces a symlink itself, never what it points to
@@ -250,7 +285,7 @@ def _move_store(staging: Staging, overwrite: bool) -> None:
 def publish(staging: Staging, *, overwrite: bool) -> None:
     """Flush the staged output and move it to ``staging.target`` atomically."""
     _sync(staging.path)
-    with held_signals():
+    with critical():
         if staging.path.is_dir():
             _move_store(staging, overwrite)
         else:
