@@ -19,7 +19,12 @@ _publish = importlib.util.module_from_spec(_spec)
 sys.modules["_publish"] = _publish  # dataclasses look the module up
 _spec.loader.exec_module(_publish)
 
-k, sig, mode, target = int(sys.argv[1]), getattr(signal, sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+k, sig, mode, target = (
+    int(sys.argv[1]),
+    getattr(signal, sys.argv[2]),
+    sys.argv[3],
+    Path(sys.argv[4]),
+)
 if mode == "fallback":
     _publish._renameat2 = lambda src, dst, flags: False  # an OS without renameat2
 
@@ -47,7 +52,9 @@ def line(frame, event, arg):  # type: ignore[no-untyped-def]
     return line
 
 
-sys.settrace(lambda frame, event, arg: line if frame.f_code.co_filename == _publish.__file__ else None)
+sys.settrace(
+    lambda frame, event, arg: line if frame.f_code.co_filename == _publish.__file__ else None
+)
 try:
     with _publish.staged(target) as staging:  # as the CLI: staged, written, published
         build(staging.path, "new")

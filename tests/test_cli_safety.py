@@ -64,7 +64,10 @@ def test_overwrite_never_deletes_a_directory(work: Path) -> None:
     (work / "d.npy").mkdir()
     (work / "d.npy" / "thesis.tex").write_text("years of work")
     before = listing(work)
-    one_error(gridgrad_cli("compute", "good.npy", "-o", "d.npy", "--overwrite", cwd=work), "is a directory")
+    one_error(
+        gridgrad_cli("compute", "good.npy", "-o", "d.npy", "--overwrite", cwd=work),
+        "is a directory",
+    )
     assert listing(work) == before
 
 
@@ -143,10 +146,15 @@ def test_staging_names_are_private_and_unpredictable(work: Path) -> None:
 def test_symlink_output_is_replaced_itself_not_its_target(work: Path) -> None:
     (work / "victim").write_text("precious")
     (work / "out.npy").symlink_to("victim")
-    one_error(gridgrad_cli("compute", "good.npy", "-o", "out.npy", cwd=work), "exists; pass --overwrite")
+    one_error(
+        gridgrad_cli("compute", "good.npy", "-o", "out.npy", cwd=work), "exists; pass --overwrite"
+    )
     (work / "dangling.npy").symlink_to("nowhere")  # exists() is False for it; lexists is not
     one_error(gridgrad_cli("compute", "good.npy", "-o", "dangling.npy", cwd=work), "exists")
-    assert gridgrad_cli("compute", "good.npy", "-o", "out.npy", "--overwrite", cwd=work).returncode == 0
+    assert (
+        gridgrad_cli("compute", "good.npy", "-o", "out.npy", "--overwrite", cwd=work).returncode
+        == 0
+    )
     assert (work / "victim").read_text() == "precious"
     assert not (work / "out.npy").is_symlink()
 
@@ -198,7 +206,7 @@ def _old(target: Path, mode: str) -> None:
 
 
 def _complete(path: Path, mode: str) -> str | None:
-    """"old" or "new" if ``path`` holds that complete output, else None."""
+    """Return "old" or "new" if ``path`` holds that complete output, else None."""
     if mode == "file":
         text = path.read_text() if path.is_file() else ""
         return {"old" * 100: "old", "new" * 100: "new"}.get(text)
@@ -249,7 +257,10 @@ def test_killed_at_every_line_of_the_publish(tmp_path: Path, mode: str, sig: str
         if state is None:
             # only without an atomic swap, and only when killed between the two renames:
             # nothing at the path, the complete old store beside it
-            assert mode == "fallback" and sig == "SIGKILL" and not os.path.lexists(target), (k, listing(d))
+            assert mode == "fallback" and sig == "SIGKILL" and not os.path.lexists(target), (
+                k,
+                listing(d),
+            )
             aside = [p for p in d.iterdir() if p.name.startswith(".out.zarr.old-")]
             assert len(aside) == 1 and _complete(aside[0], mode) == "old", (k, listing(d))
             state = "aside"
@@ -275,15 +286,28 @@ def _zarr_input(work: Path) -> None:
 def test_command_interrupted_at_random_times_keeps_old_or_new(work: Path, sig: int) -> None:
     xr = require("xarray")
     _zarr_input(work)
-    args = [sys.executable, "-m", "gridgrad", "compute", "in.zarr", "-o", "out.zarr", "--no-progress"]
+    args = [
+        sys.executable,
+        "-m",
+        "gridgrad",
+        "compute",
+        "in.zarr",
+        "-o",
+        "out.zarr",
+        "--no-progress",
+    ]
     assert subprocess.run([*args, "--var", "T", "--dims", "x"], cwd=work, env=ENV).returncode == 0
     start = time.perf_counter()
     assert subprocess.run([*args, "--overwrite"], cwd=work, env=ENV).returncode == 0
     full = time.perf_counter() - start
     rng = random.Random(sig)
     for _ in range(2):
-        subprocess.run([*args, "--var", "T", "--dims", "x", "--overwrite"], cwd=work, env=ENV, check=True)
-        proc = subprocess.Popen([*args, "--overwrite"], cwd=work, env=ENV, stderr=subprocess.PIPE, text=True)
+        subprocess.run(
+            [*args, "--var", "T", "--dims", "x", "--overwrite"], cwd=work, env=ENV, check=True
+        )
+        proc = subprocess.Popen(
+            [*args, "--overwrite"], cwd=work, env=ENV, stderr=subprocess.PIPE, text=True
+        )
         time.sleep(rng.uniform(0.3, 1.1) * full)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
