@@ -189,23 +189,105 @@ def _check_values(ds: Any, names: list[str], dims: list[str], where: str) -> Non
 
 
 class _Progress:
-    """dask's progress bar, shown only when the job runs longer than ``minimum`` seconds."""
+    """A progress bar over several dask computations (the batches of one job), on stderr,
+    shown only once the job has run ``minimum`` seconds (dask's ProgressBar draws one bar per
+    computation)."""
 
-    def __init__(self, enabled: bool, minimum: float) -> None:
-        self.enabled, self.minimum = enabled, minimum
+    def __init__(self, enabled: bool, minimum: float, total: int) -> None:
+        self.enabled, self.minimum, self.total = enabled, minimum, max(total, 1)
+        self.done, self.start, self.shown = 0, time.perf_counter(), False
 
-    def __enter__(self) -> _Progress:
-        self.bar = None
-        if self.enabled:
-            from dask.diagnostics import ProgressBar
+    def callback(self) -> Any:
+        from dask.callbacks import Callback
 
-            self.bar = ProgressBar(out=sys.stderr, minimum=self.minimum)
-            self.bar.__enter__()
-        return self
+        return Callback(posttask=self._posttask) if self.enabled else contextlib.nullcontext()
 
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
+    def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        self.done += 1
+        self.draw()
+
+    def draw(self, end: bool = False) -> None:
+        elapsed = time.perf_counter() - self.start
+        if not self.enabled or (elapsed < self.minimum and not self.shown):
+            return
+        frac = min(self.done / self.total, 1.0)
+        bar = "#" * int(40 * frac)
+        sys.stderr.write(f"\r[{bar:<40}] | {frac:4.0%} Completed | {elapsed:.1f}s")
+        self.shown = True
+        if end:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            self.done = self.total
+            self.draw(end=True)
+
+
+def memory_budget(args: argparse.Namespace) -> int:
+    """Bytes of results computed at once: ``--memory`` MB, or an eighth of what is available
+    (at least 64 MB, at most 1 GB)."""
+    if args.memory is not None:
+        if not args.memory > 0:
+            msg = f"--memory must be a positive number of MB; got {args.memory}"
+            raise CliError(msg)
+        return int(args.memory * 2**20)
+    return int(min(max(available_memory() // 8, 64 * 2**20), 2**30))
+
+
+def _batches(
+    shape: tuple[int, ...], chunks: tuple[tuple[int, ...], ...], itemsize: int, budget: int
+) -> list[tuple[slice, ...]]:
+    """Regions along the first dim, whole chunks each, of about ``budget`` bytes or one chunk."""
+    if not shape:
+        return [()]
+    row = itemsize * int(np.prod(shape[1:], dtype=np.int64))
+    regions, start, stop = [], 0, 0
+    for c in chunks[0]:
+        if stop > start and (stop + c - start) * row > budget:
+            regions.append((slice(start, stop),))
+            start = stop
+        stop += c
+    regions.append((slice(start, stop),))
+    return [r + (slice(None),) * (len(shape) - 1) for r in regions]
+
+
+def _write_xarray(result: Any, path: Path, args: argparse.Namespace) -> None:
+    """Write ``result`` to ``path`` (.zarr or .nc) with memory bounded by the batch size.
+
+    dask's scheduler, given xarray's whole write graph at once, reads ahead and keeps most of
+    the input in memory (ghost cells make every input chunk feed three tasks). Here the lazy
+    variables go to a Zarr store in batches of whole chunks along their first dim; a NetCDF
+    output is then copied from that store chunk by chunk (a copy holds one chunk at a time).
+    """
+    import dask
+    import dask.array as da
+    import xarray as xr
+    import zarr
+
+    netcdf = path.suffix.lower() == ".nc"
+    store = path.with_name(path.name + ".zarr") if netcdf else path
+    budget = memory_budget(args)
+    lazy = [str(v) for v in result.data_vars if dask.is_dask_collection(result[v].data)]
+    result.to_zarr(store, mode="w-", compute=False, consolidated=False)  # metadata, eager data
+    group = zarr.open_group(str(store), mode="r+")
+    plan = []
+    for name in lazy:
+        data = result[name].data
+        for region in _batches(data.shape, data.chunks, data.dtype.itemsize, budget):
+            plan.append((data[region], group[name], region))
+    total = sum(len(src.__dask_graph__()) for src, _, _ in plan)
+    bar = _Progress(args.progress, args.progress_after, total * (2 if netcdf else 1))
+    try:
+        with bar.callback():
+            for src, target, region in plan:
+                da.store(src, target, regions=region, lock=False)
+            if netcdf:
+                with xr.open_zarr(store, consolidated=False) as copy:
+                    # one thread: netCDF writes are serialised, parallel reads would run ahead
+                    copy.to_netcdf(path, compute=False).compute(scheduler="synchronous")
+    finally:
+        bar.close()
 
 
 def compute_xarray(args: argparse.Namespace, path: Path) -> Plotter:
@@ -230,15 +312,10 @@ def compute_xarray(args: argparse.Namespace, path: Path) -> Plotter:
             where = ", ".join(names)
             msg = f"variable {where} along {', '.join(map(str, dims or ds.dims))}: {exc}"
             raise CliError(msg) from None
-        if Path(args.output).suffix.lower() == ".zarr":
-            job = result.to_zarr(path, mode="w-", compute=False, consolidated=False)
-        else:
-            job = result.to_netcdf(path, compute=False)
         start = time.perf_counter()
         try:
-            with _Progress(args.progress, args.progress_after):
-                job.compute()
-        except (KeyboardInterrupt, MemoryError):
+            _write_xarray(result, path, args)
+        except (KeyboardInterrupt, MemoryError, CliError):
             raise
         except Exception as exc:  # a corrupt chunk, a codec failure, a full disk
             text = " ".join(str(exc).split()) or type(exc).__name__

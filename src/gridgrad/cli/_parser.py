@@ -63,5 +63,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="show the progress bar once a job has run this long (default 1; 0: always)",
     )
+    c.add_argument(
+        "--memory",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="NetCDF/Zarr: results computed at once, in MB (default: an eighth of the "
+        "available memory, 64 MB to 1 GB); peak memory follows this, not the file size",
+    )
     c.set_defaults(func=compute)
     return p
