@@ -53,6 +53,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served with the site: it renders offline too
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -61,9 +62,7 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "examples/README.rst"]
-templates_path = ["_templates"]
-html_static_path = ["_static"]
-html_css_files = ["gridgrad.css"]
+html_static_path: list[str] = []
 html_title = f"gridgrad {version}"
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {
