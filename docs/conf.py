@@ -62,7 +62,8 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "examples/README.rst"]
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["gridgrad.css"]
 html_title = f"gridgrad {version}"
 html_theme = "pydata_sphinx_theme"
 html_theme_options = {
@@ -104,7 +105,7 @@ sphinx_gallery_conf = {
 plot_include_source = False
 plot_html_show_source_link = False
 plot_html_show_formats = False
-plot_formats = [("png", 110)]
+plot_formats = [("png", 130)]
 plot_working_directory = str(DOCS)
 plot_rcparams = {"figure.figsize": (9, 4)}
 
