@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="threads per library (default 1: reproducible on a shared machine)",
     )
     args = parser.parse_args(argv)
@@ -128,14 +130,21 @@ def main(argv: list[str] | None = None) -> None:
             for lib, fn in _calls(f, edge_order).items():
                 seconds = _best(fn, args.repeat)
                 rows.append(
-                    {"edge_order": edge_order, "library": lib, "n": n,
-                     "elements": f.size, "seconds": f"{seconds:.6g}"}
+                    {
+                        "edge_order": edge_order,
+                        "library": lib,
+                        "n": n,
+                        "elements": f.size,
+                        "seconds": f"{seconds:.6g}",
+                    }
                 )
                 print(f"eo{edge_order} {n:4d}^3 {lib:9s} {seconds * 1e3:10.3f} ms", flush=True)
     with open(args.output, "w", newline="") as fh:
-        fh.write(f"# gridgrad {gridgrad.__version__}, numpy {np.__version__}, "
-                 f"{os.cpu_count()} CPUs ({args.threads} thread(s) per library), "
-                 f"{platform.machine()}, best of {args.repeat}\n")
+        fh.write(
+            f"# gridgrad {gridgrad.__version__}, numpy {np.__version__}, "
+            f"{os.cpu_count()} CPUs ({args.threads} thread(s) per library), "
+            f"{platform.machine()}, best of {args.repeat}\n"
+        )
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)

@@ -40,7 +40,7 @@ weights = [torch.exp(-g.abs() / 0.05) for g in gridgrad.gradient(guide, edge_ord
 u = noisy.clone().requires_grad_(True)
 opt = torch.optim.Adam([u], lr=0.02)
 history = []
-for step in range(150):
+for _ in range(150):
     opt.zero_grad()
     grads = gridgrad.gradient(u)
     smooth = sum((w * g**2).sum() for w, g in zip(weights, grads))
@@ -64,8 +64,12 @@ print("same gradients as torch.gradient:", torch.allclose(ours, t.grad))
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), layout="constrained")
-panels = [(clean, "clean"), (noisy, "noisy"), (denoised, "edge-aware smoothing"),
-          (weights[0] * weights[1], "weights $w_0 w_1$")]
+panels = [
+    (clean, "clean"),
+    (noisy, "noisy"),
+    (denoised, "edge-aware smoothing"),
+    (weights[0] * weights[1], "weights $w_0 w_1$"),
+]
 for ax, (img, title) in zip(axes, panels):
     ax.imshow(img, cmap="gray" if "weights" not in title else "viridis")
     ax.set_title(title)

@@ -53,8 +53,10 @@ print(f"max error against the exact derivative: {np.abs(stored - exact).max():.1
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
 extent = (x[0], x[-1], y[0], y[-1])
-for ax, img, title in ((axes[0], field, "field (Zarr, 100 x 100 chunks)"),
-                       (axes[1], stored, r"$\partial f / \partial x$ read back from Zarr")):
+for ax, img, title in (
+    (axes[0], field, "field (Zarr, 100 x 100 chunks)"),
+    (axes[1], stored, r"$\partial f / \partial x$ read back from Zarr"),
+):
     im = ax.imshow(img, origin="lower", extent=extent, cmap="RdBu_r")
     for k in range(1, 6):
         ax.axvline(x[0] + k * 100 * (x[1] - x[0]), color="k", lw=0.4, alpha=0.5)

@@ -25,8 +25,10 @@ noisy = clean + sigma * rng.standard_normal(x.size)
 (d_clean,) = gridgrad.gradient(clean, spacing=h)
 (d_noisy,) = gridgrad.gradient(noisy, spacing=h)
 print(f"noise in the samples:    {sigma:.1e}")
-print(f"noise in the derivative: {np.std(d_noisy - d_clean):.1e}"
-      f" (predicted sigma / (sqrt(2) h) = {sigma / (np.sqrt(2) * h):.1e})")
+print(
+    f"noise in the derivative: {np.std(d_noisy - d_clean):.1e}"
+    f" (predicted sigma / (sqrt(2) h) = {sigma / (np.sqrt(2) * h):.1e})"
+)
 
 # %%
 # The gain of each accuracy order is the norm of its weights divided by :math:`h`,

@@ -39,8 +39,10 @@ print(f"max |div curl F|    = {np.abs(div_curl).max():.1e}")
 lap = gridgrad.laplacian(phi, **kw)
 div_grad = gridgrad.divergence(grad_phi, **kw)
 exact = -6 * np.sin(X) * np.cos(2 * Y) * np.sin(Z) - 2 * np.cos(X + Z)
-print(f"laplacian error {np.abs(lap - exact).max():.1e}, "
-      f"div grad error {np.abs(div_grad - exact).max():.1e}")
+print(
+    f"laplacian error {np.abs(lap - exact).max():.1e}, "
+    f"div grad error {np.abs(div_grad - exact).max():.1e}"
+)
 
 # %%
 # With one-sided edges (not periodic) the operators along different dims still
@@ -56,12 +58,24 @@ k = n // 3
 im = axes[0].imshow((div_grad - exact)[:, :, k], cmap="RdBu_r", origin="lower")
 axes[0].set_title(r"$\nabla\cdot\nabla\phi - \nabla^2\phi$ (truncation error)")
 fig.colorbar(im, ax=axes[0], shrink=0.8)
-im = axes[1].imshow(np.abs(div_curl[:, :, k]) + 1e-18, cmap="magma", origin="lower",
-                    norm="log", vmin=1e-17, vmax=1e-13)
+im = axes[1].imshow(
+    np.abs(div_curl[:, :, k]) + 1e-18,
+    cmap="magma",
+    origin="lower",
+    norm="log",
+    vmin=1e-17,
+    vmax=1e-13,
+)
 axes[1].set_title(r"$|\nabla\cdot\nabla\times F|$, periodic")
 fig.colorbar(im, ax=axes[1], shrink=0.8)
-im = axes[2].imshow(np.abs(div_curl_edges[:, :, k]) + 1e-18, cmap="magma", origin="lower",
-                    norm="log", vmin=1e-17, vmax=1e-13)
+im = axes[2].imshow(
+    np.abs(div_curl_edges[:, :, k]) + 1e-18,
+    cmap="magma",
+    origin="lower",
+    norm="log",
+    vmin=1e-17,
+    vmax=1e-13,
+)
 axes[2].set_title(r"$|\nabla\cdot\nabla\times F|$, one-sided edges")
 fig.colorbar(im, ax=axes[2], shrink=0.8)
 for ax in axes:

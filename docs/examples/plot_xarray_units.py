@@ -24,8 +24,10 @@ theta = 290.0 + 4.0 * Z + 6.0 * np.exp(-((X - 200.0) ** 2) / 60.0**2) * np.exp(-
 T = xr.DataArray(
     theta,
     dims=("z", "x"),
-    coords={"z": ("z", z, {"units": "km", "long_name": "height"}),
-            "x": ("x", xk, {"units": "km", "long_name": "distance"})},
+    coords={
+        "z": ("z", z, {"units": "km", "long_name": "height"}),
+        "x": ("x", xk, {"units": "km", "long_name": "distance"}),
+    },
     name="theta",
     attrs={"units": "K", "long_name": "potential temperature"},
 )
