@@ -28,6 +28,7 @@ import gridgrad
 
 DOCS = Path(__file__).resolve().parent
 GENERATED = DOCS / "reference" / "_generated"
+sys.path.insert(0, str(DOCS))  # _gallery_order
 
 # The public modules of the reference: module -> the introduction of its page. The page
 # (``reference/<module>.rst``, generated, not in git) lists the module's ``__all__``; a
@@ -89,7 +90,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_gallery_order.GalleryOrder",  # docs/_gallery_order.py
     "remove_config_comments": True,
     "download_all_examples": False,
     "reference_url": {"gridgrad": None},
