@@ -1,13 +1,15 @@
 """Time vs size of gridgrad and its peers, for the docs' performance page.
 
 Differentiates float64 cubes of n**3 samples along all three dims, uniform unit
-spacing, on ``--threads`` threads (default 1), with each library that is installed (numpy.gradient, torch.gradient,
-jax.numpy.gradient, findiff), best of ``--rounds`` sweeps of ``--repeat`` runs each after a warm-up, and
-writes one row per (case, library, size) to a CSV that the docs plot at build time
-(measuring there would be too slow for CI)::
+spacing, on ``--threads`` threads (default 1), with each library that is installed
+(numpy.gradient, torch.gradient, jax.numpy.gradient, findiff); each cell is the best
+of ``--rounds`` sweeps (``--repeat`` runs each, after a warm-up; ``--merge`` adds the
+sweeps of earlier outputs). Writes one row per (case, library, size) to a CSV that the
+docs plot at build time (measuring there would be too slow for CI)::
 
     python benchmarks/time_vs_size.py                 # writes benchmarks/time_vs_size.csv
     python benchmarks/time_vs_size.py --quick -o /tmp/t.csv
+    python benchmarks/time_vs_size.py --merge old.csv     # best of this run and old.csv
 
 Two cases: ``edge_order=1`` (gridgrad, numpy, torch, jax: jax.numpy.gradient has
 first-order edges only) and ``edge_order=2`` (gridgrad, numpy, torch, findiff: findiff's
@@ -98,11 +100,25 @@ def _load_kernels() -> None:
     gridgrad.gradient(big)
 
 
+def _sweeps(header: str) -> int:
+    """How many sweeps an earlier CSV holds: its header ends "best of N sweeps" (or, in
+    the first outputs of this script, "best of R" for one sweep of R runs)."""
+    tail = header.rsplit("best of ", 1)[-1].split()
+    return int(tail[0]) if len(tail) > 1 and tail[1] == "sweeps" else 1
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=str(Path(__file__).with_suffix(".csv")))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3, help="whole sweeps; best kept")
+    parser.add_argument(
+        "--merge",
+        nargs="*",
+        default=[],
+        metavar="CSV",
+        help="earlier outputs of this script: keep each cell's best over them too",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument(
         "--threads",
@@ -139,6 +155,14 @@ def main(argv: list[str] | None = None) -> None:
                         f"round {r} eo{edge_order} {n:4d}^3 {lib:9s} {best[key] * 1e3:10.3f} ms",
                         flush=True,
                     )
+    sweeps = args.rounds
+    for path in args.merge:
+        with open(path) as fh:
+            sweeps += _sweeps(fh.readline())
+            for r in csv.DictReader(fh):
+                key = (int(r["edge_order"]), r["library"], int(r["n"]))
+                if key in best:
+                    best[key] = min(best[key], float(r["seconds"]))
     rows = [
         {"edge_order": eo, "library": lib, "n": n, "elements": n**3, "seconds": f"{t:.6g}"}
         for (eo, lib, n), t in sorted(best.items(), key=lambda kv: (kv[0][2], kv[0][0]))
@@ -147,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         fh.write(
             f"# gridgrad {gridgrad.__version__}, numpy {np.__version__}, "
             f"{os.cpu_count()} CPUs ({args.threads} thread(s) per library), "
-            f"{platform.machine()}, best of {args.rounds} x {args.repeat}\n"
+            f"{platform.machine()}, best of {sweeps} sweeps\n"
         )
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
