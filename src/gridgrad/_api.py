@@ -13,8 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gridgrad import _engines, _ndarray
-from gridgrad import _cache
+from gridgrad import _cache, _engines, _ndarray
 from gridgrad._options import Options
 from gridgrad._plan import GradientPlan, check_out
 from gridgrad._request import (

@@ -215,6 +215,11 @@ def _pick(value: Any, k: int) -> Any:
     return value[k] if isinstance(value, (list, tuple)) else value
 
 
+def _options_of(k: int, accuracy: Any, edge_order: Any, boundary: Any, period: Any) -> Options:
+    """The options of the k-th dim (per-dim boundaries and periods picked)."""
+    return Options(accuracy, edge_order, _pick(boundary, k), _pick(period, k))
+
+
 def _components(
     components: Any, dim: Any, name: str = "components"
 ) -> tuple[list[Any], tuple[int, ...]]:
@@ -306,7 +311,7 @@ def divergence(
     check_spacing_length(spacing, dims)
     calls = _check_many(
         [
-            (c, d, _entry(spacing, k), Options(accuracy, edge_order, _pick(boundary, k), _pick(period, k)))  # fmt: skip
+            (c, d, _entry(spacing, k), _options_of(k, accuracy, edge_order, boundary, period))
             for k, (c, d) in enumerate(zip(comps, dims))
         ]
     )
@@ -348,7 +353,12 @@ def curl(
     pairs = [(1, 0), (0, 1)] if n == 2 else [(2, 1), (1, 2), (0, 2), (2, 0), (1, 0), (0, 1)]
     calls = _check_many(
         [
-            (comps[i], dims[j], _entry(spacing, j), Options(accuracy, edge_order, _pick(boundary, j), _pick(period, j)))  # fmt: skip
+            (
+                comps[i],
+                dims[j],
+                _entry(spacing, j),
+                _options_of(j, accuracy, edge_order, boundary, period),
+            )
             for i, j in pairs
         ]
     )

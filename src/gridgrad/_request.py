@@ -197,11 +197,7 @@ def _request(
         f = _as_numpy(f, names[0])
         shape = f.shape
     else:
-        shape = (
-            check_known_shape(f.shape, names[0])
-            if library is Library.DASK
-            else tuple(f.shape)
-        )
+        shape = check_known_shape(f.shape, names[0]) if library is Library.DASK else tuple(f.shape)
         xp = array_namespace(f)
     dims = normalize_dims(dim, len(shape), names[1])
     specs = make_schemes(len(dims))  # argument checks (edge_order, accuracy, ...)

@@ -191,5 +191,3 @@ def prepare(plan: GradientPlan) -> None:
     """Tell every engine that ``plan`` will be reused (the plan cache keeps it)."""
     for engine in ENGINES.values():
         engine.prepare(plan)
-
-

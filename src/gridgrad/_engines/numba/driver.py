@@ -26,7 +26,8 @@ from numba import types
 
 from gridgrad._engines.numba.kernels import across as _across
 from gridgrad._engines.numba.kernels import along as _along
-from gridgrad._engines.numba.tables import Table, table as _table
+from gridgrad._engines.numba.tables import Table
+from gridgrad._engines.numba.tables import table as _table
 from gridgrad._plan import GradientPlan
 
 __all__ = ["gradient"]

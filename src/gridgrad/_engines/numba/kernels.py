@@ -15,7 +15,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-__all__ = ["KERNELS", "along", "across"]
+__all__ = ["KERNELS", "across", "along"]
 
 
 # --------------------------------------------------------------------------- arithmetic
