@@ -16,6 +16,7 @@ from gridgrad._calculus import curl as _curl
 from gridgrad._calculus import derivative as _derivative
 from gridgrad._calculus import divergence as _divergence
 from gridgrad._calculus import laplacian as _laplacian
+from gridgrad._spacing import even_step
 
 __all__ = ["curl", "derivative", "divergence", "gradient", "laplacian"]
 
@@ -66,10 +67,9 @@ def _spacing(obj: Any, dim: Hashable, datetime_unit: str | None) -> tuple[Any, s
         )
         raise TypeError(msg)
     values = values.astype(np.float64)
-    if values.size >= 2:
-        steps = np.diff(values)
-        if np.allclose(steps, steps[0], rtol=1e-10, atol=0.0):
-            return float((values[-1] - values[0]) / (values.size - 1)), units
+    step = even_step(np.diff(values))  # numpy's rule: all steps exactly equal
+    if step is not None:  # a scalar step: a periodic dim then needs no ``period``
+        return float(step), units
     return values, units
 
 
