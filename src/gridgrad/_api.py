@@ -8,32 +8,17 @@ chooses runs the plan).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from gridgrad import _cache, _engines, _ndarray
-from gridgrad._options import Options
+from gridgrad._options import Boundary, Options
 from gridgrad._plan import GradientPlan, check_out
-from gridgrad._request import (
-    Library,
-    Request,
-    derivative_request,
-    gradient_request,
-    numpy_request,
-)
+from gridgrad._request import Library, Request, gradient_request, numpy_request
 
-__all__ = [
-    "Call",
-    "checked",
-    "derivative_request",
-    "gradient",
-    "gradient_request",
-    "numpy_gradient",
-    "numpy_request",
-    "run",
-]
+__all__ = ["Call", "checked", "gradient", "numpy_gradient", "run"]
 
 #: a validation function of :mod:`gridgrad._request`: ``(f, dim, spacing, options,
 #: order, out) -> (input, request)``
@@ -79,7 +64,7 @@ def _run_plain(plan: GradientPlan, f: np.ndarray) -> tuple[Any, ...]:
     """:func:`run` for a plain ndarray whose plan came from the cache, without ``out``:
     the same steps, without the ones that do nothing here (small calls are all
     overhead)."""
-    x = f.view(plan.value_dtype) if f.dtype.kind == "M" else f
+    x = _ndarray.as_values(f, plan, plain=False)
     results: tuple[Any, ...] = _engines.select(plan, x).run(plan, x, None)
     return results
 
@@ -106,7 +91,7 @@ def gradient(
     edge_order: int | None = None,
     axis: Any = None,
     accuracy: int = 2,
-    boundary: str = "one-sided",
+    boundary: Boundary | Sequence[Boundary] = "one-sided",
     period: Any = None,
     out: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[Any, ...]:

@@ -1,8 +1,9 @@
-"""Argument validation and normalisation into an immutable per-axis plan.
+"""The plan: immutable per-axis data an engine executes; and the checks of dims,
+lengths and ``out`` that :mod:`gridgrad._request` builds a request with.
 
-Every check happens here, before any arithmetic on the data. A plan is plain
-frozen data: which dims, and for each dim a list of *runs*, consecutive output
-points that share one stencil shape. Engines execute plans and never validate.
+A plan is plain frozen data: which dims, and for each dim a list of *runs*,
+consecutive output points that share one stencil shape (:func:`build_plan`, from
+checked pieces). Engines execute plans and never validate.
 """
 
 from __future__ import annotations

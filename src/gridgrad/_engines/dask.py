@@ -101,7 +101,7 @@ def _axis_gradient(x: da.Array, ax: AxisPlan, plan: GradientPlan, inner: Engine)
 def gradient(plan: GradientPlan, x: da.Array, inner: Engine) -> tuple[da.Array, ...]:
     """Execute ``plan`` lazily on the dask array ``x``; ``inner`` runs on each block.
 
-    ``inner`` has the signature of :func:`gridgrad._engines.array_api.gradient`.
+    ``inner`` has the signature of :func:`gridgrad._engines.reference.gradient`.
     All differentiated axes are widened together, so every result has the same
     chunks.
     """

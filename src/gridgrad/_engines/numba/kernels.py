@@ -15,7 +15,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-__all__ = ["KERNELS", "across", "along"]
+__all__ = ["across", "along"]
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -25,49 +25,32 @@ def _divide(a, b):  # type: ignore[no-untyped-def]  # pragma: no cover - compile
     return a / b
 
 
+@numba.njit(inline="always")
+def _smith(ar, ai, br, bi, one):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``(ar + i ai) / (br + i bi)`` by Smith's method with a reciprocal (numpy's loop)."""
+    if abs(br) >= abs(bi):
+        if br == 0 and bi == 0:
+            return complex(ar / abs(br), ai / abs(br))
+        rat = bi / br
+        scl = one / (br + bi * rat)
+        return complex((ar + ai * rat) * scl, (ai - ar * rat) * scl)
+    rat = br / bi
+    scl = one / (bi + br * rat)
+    return complex((ar * rat + ai) * scl, (ai * rat - ar) * scl)
+
+
 @overload(_divide)
 def _divide_impl(a, b):  # type: ignore[no-untyped-def]
     """``a / b`` as NumPy computes it: complex division by Smith's method with a
-    reciprocal (numpy's loop), not CPython's; real division unchanged."""
+    reciprocal (numpy's loop), not CPython's; a real numerator counts as ``a + 0i``;
+    real division unchanged."""
     if not isinstance(b, types.Complex):
         return lambda a, b: a / b
     ftype = numba.np.numpy_support.as_dtype(b.underlying_float).type
-    one = ftype(1.0)
-
-    def impl(a, b):  # type: ignore[no-untyped-def]
-        ar = a.real
-        ai = a.imag
-        br = b.real
-        bi = b.imag
-        if abs(br) >= abs(bi):
-            if br == 0 and bi == 0:
-                return complex(ar / abs(br), ai / abs(br))
-            rat = bi / br
-            scl = one / (br + bi * rat)
-            return complex((ar + ai * rat) * scl, (ai - ar * rat) * scl)
-        rat = br / bi
-        scl = one / (bi + br * rat)
-        return complex((ar * rat + ai) * scl, (ai * rat - ar) * scl)
-
+    one, zero = ftype(1.0), ftype(0.0)
     if isinstance(a, types.Complex):
-        return impl
-
-    def real_impl(a, b):  # type: ignore[no-untyped-def]
-        ar = ftype(a)
-        zero = ftype(0.0)
-        br = b.real
-        bi = b.imag
-        if abs(br) >= abs(bi):
-            if br == 0 and bi == 0:
-                return complex(ar / abs(br), zero / abs(br))
-            rat = bi / br
-            scl = one / (br + bi * rat)
-            return complex((ar + zero * rat) * scl, (zero - ar * rat) * scl)
-        rat = br / bi
-        scl = one / (bi + br * rat)
-        return complex((ar * rat + zero) * scl, (zero * rat - ar) * scl)
-
-    return real_impl
+        return lambda a, b: _smith(a.real, a.imag, b.real, b.imag, one)
+    return lambda a, b: _smith(ftype(a), zero, b.real, b.imag, one)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -320,7 +303,6 @@ def _along(x, out, xw, ow, t0, t1, block, lines, flat, runs, terms, coef, scale,
                     _along_run(out, x, o, r, s0, e0, buf, runs, terms, coef, scale, init, zero)
 
 
+#: the entry points the driver compiles
 across = _across
 along = _along
-#: the entry points the driver compiles, by name
-KERNELS = {"across": _across, "along": _along}
