@@ -14,7 +14,9 @@ reads take no lock (a dict lookup is atomic), writes take one.
 from __future__ import annotations
 
 import math
+import os
 import threading
+import weakref
 from collections.abc import Hashable
 from typing import Any, TypeVar
 
@@ -38,6 +40,14 @@ class Bounded(dict[K, V]):
         super().__init__()
         self.size = size
         self._lock = threading.Lock()
+        this = weakref.ref(self)
+
+        def after_fork_in_child() -> None:  # another thread may have held the lock
+            cache = this()
+            if cache is not None:
+                cache._lock = threading.Lock()
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
 
     def put(self, key: K, value: V) -> None:
         with self._lock:

@@ -227,9 +227,11 @@ class SmallEngine:
     def supports(self, plan: GradientPlan, x: Any) -> bool:
         if type(x) is not np.ndarray:
             return False
-        if plan not in self._programs:
-            self.prepare(plan)
-        return self._programs.get(plan) is not None
+        if plan in self._programs:
+            return self._programs.get(plan) is not None
+        program = compile_plan(plan)  # forced on a plan the cache does not keep
+        self._programs.put(plan, program)
+        return program is not None
 
     def run(
         self, plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None
