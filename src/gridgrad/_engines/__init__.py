@@ -130,8 +130,9 @@ def use_engine(name: EngineName) -> Iterator[None]:
     Notes
     -----
     The setting is thread-local; the environment variable ``GRIDGRAD_ENGINE``
-    (read when gridgrad is imported) sets every thread's default. Dask arrays are
-    differentiated block by block on the reference engine whatever is forced.
+    (read when gridgrad is imported) sets every thread's default. The dask engine
+    runs each block on the reference engine; forced, ``"reference"`` runs on a dask
+    array as on any other array library (one graph of slices and concatenations).
 
     Examples
     --------
