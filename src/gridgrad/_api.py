@@ -53,6 +53,19 @@ def checked(
     plan = _cache.lookup(validate, f, dim, spacing, options, order)
     if plan is not None:  # a plain ndarray
         return Call(plan, f, Library.NUMPY, None if out is None else check_out(out, f, plan))
+    return _build(validate, f, dim, spacing, options, order, out)
+
+
+def _build(
+    validate: Validate,
+    f: Any,
+    dim: Any,
+    spacing: Any,
+    options: tuple[Any, ...],
+    order: Any,
+    out: Any,
+) -> Call:
+    """:func:`checked` for a call whose plan is not in the cache."""
     array, request = validate(f, dim, spacing, Options(*options), order, out)
     plan = request.plan()
     if _cache.store(validate, f, dim, spacing, options, order, plan):
@@ -228,11 +241,12 @@ def gradient(
             raise TypeError(msg)
         dim = axis
     options = (accuracy, edge_order, boundary, period)  # Options, as a plain tuple: cheaper
+    plan = _cache.lookup(gradient_request, input, dim, spacing, options, 1)
+    if plan is None:
+        return run(*_build(gradient_request, input, dim, spacing, options, 1, out))
     if out is None:
-        plan = _cache.lookup(gradient_request, input, dim, spacing, options, 1)
-        if plan is not None:
-            return _run_plain(plan, input)
-    return run(*checked(gradient_request, input, dim, spacing, options, 1, out))
+        return _run_plain(plan, input)
+    return run(plan, input, Library.NUMPY, check_out(out, input, plan))
 
 
 def numpy_gradient(
@@ -310,9 +324,11 @@ def numpy_gradient(
            [ 2.,  2., -1.]])
     """
     options = (2, edge_order, "one-sided", None)  # Options, as a plain tuple: cheaper
-    plan = None if out is not None else _cache.lookup(numpy_request, f, axis, varargs, options, 1)
-    if plan is not None:
+    plan = _cache.lookup(numpy_request, f, axis, varargs, options, 1)
+    if plan is None:
+        results = run(*_build(numpy_request, f, axis, varargs, options, 1, out))
+    elif out is None:
         results = _run_plain(plan, f)
     else:
-        results = run(*checked(numpy_request, f, axis, varargs, options, 1, out))
+        results = run(plan, f, Library.NUMPY, check_out(out, f, plan))
     return results[0] if len(results) == 1 else results

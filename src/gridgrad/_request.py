@@ -11,15 +11,13 @@ stencil options (:func:`gridgrad._options.schemes`). :meth:`Request.plan` builds
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_torch_namespace
 
 from gridgrad._layout import AxisSpec
-from gridgrad._options import EdgeDefault, Options, check_edge_order, schemes
+from gridgrad._options import Options, check_edge_order, schemes
 from gridgrad._plan import (
     GradientPlan,
     build_plan,
@@ -63,8 +61,7 @@ def library_of(f: Any) -> Library:
     return Library.NUMPY
 
 
-@dataclass(frozen=True, eq=False)
-class AxisRequest:
+class AxisRequest(NamedTuple):
     """One differentiated dim: where the samples lie and which stencils to use."""
 
     dim: int
@@ -72,10 +69,12 @@ class AxisRequest:
     scheme: AxisSpec
 
 
-@dataclass(frozen=True, eq=False)
-class Request:
+class Request(NamedTuple):
     """A checked call. ``value_dtype``: the dtype the input is differenced in (None: its
-    own); ``out_dtype``: the results' dtype (None: whatever the input's library gives)."""
+    own); ``out_dtype``: the results' dtype (None: whatever the input's library gives).
+
+    Immutable (a named tuple: built on every call that misses the plan cache, so it
+    must be cheap to build; a frozen dataclass costs microseconds more)."""
 
     library: Library
     shape: tuple[int, ...]
@@ -96,15 +95,9 @@ class Request:
             def result_type(a: Any, b: Any) -> Any:
                 return xp.result_type(dtype if a is None else a, b)
 
+        dims, spacings, specs = zip(*self.axes) if self.axes else ((), (), ())
         return build_plan(
-            self.shape,
-            tuple(a.dim for a in self.axes),
-            [a.spacing for a in self.axes],
-            1,
-            self.value_dtype,
-            self.out_dtype,
-            result_type,
-            specs=[a.scheme for a in self.axes],
+            self.shape, dims, spacings, 1, self.value_dtype, self.out_dtype, result_type, specs
         )
 
 
@@ -175,19 +168,18 @@ def _as_numpy(f: Any, name: str) -> np.ndarray:
         raise TypeError(msg) from None
 
 
-Spacings = Callable[[tuple[int, ...], tuple[int, ...], Library], list[Step | Coordinates]]
+#: the kinds of arguments: torch.gradient's (edges default to 1 at accuracy 2), the
+#: calculus functions' (torch's, with edges of the interior accuracy by default), and
+#: numpy.gradient's (``*varargs`` spacing, ``axis``, ``f``)
+Style = Literal["torch", "accuracy", "numpy"]
 
 
 def _request(
-    f: Any,
-    dim: Any,
-    make_schemes: Callable[[int], list[AxisSpec]],
-    spacings: Spacings,
-    names: tuple[str, str],
-    out: Any,
+    f: Any, dim: Any, spacing: Any, options: Options, order: Any, out: Any, style: Style
 ) -> tuple[Any, Request]:
     """The checks, in the order their errors are reported; the input (array-likes as
     NumPy arrays) and its request."""
+    names = ("f", "axis") if style == "numpy" else ("input", "dim")
     library = library_of(f)
     if out is not None and library is not Library.NUMPY:
         msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
@@ -200,28 +192,27 @@ def _request(
         shape = check_known_shape(f.shape, names[0]) if library is Library.DASK else tuple(f.shape)
         xp = array_namespace(f)
     dims = normalize_dims(dim, len(shape), names[1])
-    specs = make_schemes(len(dims))  # argument checks (edge_order, accuracy, ...)
+    # argument checks (edge_order, accuracy, ...)
+    specs = schemes(len(dims), options, order, "accuracy" if style == "accuracy" else "torch")
     dtypes(library, xp, f.dtype, False)  # reject non-numeric input first
     check_sizes(shape, dims, specs, names[1])
-    steps = spacings(dims, shape, library)
+    if style == "numpy":
+        steps = numpy_spacing(spacing, dims, shape)
+    else:
+        steps = torch_spacing(spacing, dims, shape, native=library is Library.ARRAY_API)
     value, result = dtypes(library, xp, f.dtype, any(s.is_complex for s in steps))
-    axes = tuple(AxisRequest(d, s, spec) for d, s, spec in zip(dims, steps, specs))
+    axes = tuple(map(AxisRequest, dims, steps, specs))
     request = Request(library, tuple(shape), f.dtype, axes, value, result, None, xp)
     if out is not None:
-        request = Request(
-            library, request.shape, f.dtype, axes, value, result, check_out(out, f, request), xp
-        )
+        request = request._replace(out=check_out(out, f, request))
     return f, request
-
-
-_GRADIENT_NAMES = ("input", "dim")
 
 
 def gradient_request(
     f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1, out: Any = None
 ) -> tuple[Any, Request]:
     """torch.gradient's arguments (``spacing``: None, a scalar, or one entry per dim)."""
-    return _torch_style(f, dim, spacing, options, order, out, "torch")
+    return _request(f, dim, spacing, options, order, out, "torch")
 
 
 def derivative_request(
@@ -229,22 +220,7 @@ def derivative_request(
 ) -> tuple[Any, Request]:
     """The calculus functions' arguments: as :func:`gradient_request`, with edges of the
     interior accuracy by default."""
-    return _torch_style(f, dim, spacing, options, order, out, "accuracy")
-
-
-def _torch_style(
-    f: Any, dim: Any, spacing: Any, options: Options, order: Any, out: Any, edge: EdgeDefault
-) -> tuple[Any, Request]:
-    return _request(
-        f,
-        dim,
-        lambda n: schemes(n, options, order, edge),
-        lambda dims, shape, library: torch_spacing(
-            spacing, dims, shape, native=library is Library.ARRAY_API
-        ),
-        _GRADIENT_NAMES,
-        out,
-    )
+    return _request(f, dim, spacing, options, order, out, "accuracy")
 
 
 def numpy_request(
@@ -252,12 +228,5 @@ def numpy_request(
 ) -> tuple[Any, Request]:
     """numpy.gradient's arguments (``varargs``: its tuple of spacings; of the options
     only ``edge_order`` is numpy's, and it is checked first, as numpy does)."""
-    numpy_options = Options(edge_order=check_edge_order(options.edge_order))
-    return _request(
-        f,
-        axis,
-        lambda n: schemes(n, numpy_options, order),
-        lambda dims, shape, library: numpy_spacing(varargs, dims, shape),
-        ("f", "axis"),
-        out,
-    )
+    edge_order = check_edge_order(options.edge_order)
+    return _request(f, axis, varargs, Options(edge_order=edge_order), order, out, "numpy")
