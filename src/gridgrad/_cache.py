@@ -72,17 +72,23 @@ _PLAIN = frozenset(
 _COMPLEX = frozenset({complex} | {np.dtype(c).type for c in np.typecodes["Complex"]})
 
 
-def _typed(value: Any) -> Any:
+def _typed(value: Any) -> tuple[Any, ...] | None:
     """A hashable key that tells apart values that compare equal but mean different
-    things (1, 1.0, True, np.float64(1.0), 1+0j and 1-0j); TypeError for anything else."""
+    things (1, 1.0, True, np.float64(1.0), 1+0j and 1-0j); None for anything else."""
     t = type(value)
     if t in _PLAIN:
         return (t, value)
     if t in _COMPLEX:
         return (t, value, math.copysign(1.0, value.real), math.copysign(1.0, value.imag))
-    if isinstance(value, (list, tuple)):
-        return (t, tuple(map(_typed, value)))
-    raise TypeError("not a plain value")
+    if t is list or t is tuple:
+        items = []
+        for v in value:
+            key = _typed(v)
+            if key is None:
+                return None
+            items.append(key)
+        return (t, tuple(items))
+    return None
 
 
 def _key(entry: Any, f: Any, dim: Any, spacing: Any, options: tuple[Any, ...], order: Any) -> Any:
@@ -97,12 +103,8 @@ def _key(entry: Any, f: Any, dim: Any, spacing: Any, options: tuple[Any, ...], o
     types = tuple(map(type, values))
     if _PLAIN.issuperset(types):
         return (entry, f.shape, f.dtype, type(spacing), values, types)
-    try:
-        key = (entry, f.shape, f.dtype, tuple(map(_typed, (dim, order, spacing, *options))))
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    typed = _typed((dim, order, spacing, *options))
+    return None if typed is None else (entry, f.shape, f.dtype, typed)
 
 
 #: plans by their call's key: the plan cache of every entry point
