@@ -1,4 +1,4 @@
-"""The array libraries the semantic tests run on, behind one interface."""
+"""The array libraries the semantic tests run on (listed in conftest.BACKENDS), behind one interface."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 
 from conftest import require
-
-NAMES = ["numpy", "torch", "jax", "dask", "array_api_strict"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ def require(module: str):
     )
 
 
-@pytest.fixture(params=["numpy", "torch", "jax", "dask", "array_api_strict"], scope="session")
+#: the array libraries the semantic tests run on (tests/backends.py describes each)
+BACKENDS = ("numpy", "torch", "jax", "dask", "array_api_strict")
+
+
+@pytest.fixture(params=BACKENDS, scope="session")
 def backend(request):
     """Each array library in turn; a failing backend never hides another (separate ids)."""
     from backends import make

@@ -15,21 +15,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gridgrad
-from gridgrad import _api
-from gridgrad._engines import array_api
-from gridgrad._plan import build_plan, numpy_dtypes, numpy_spacing, torch_spacing
+from gridgrad._engines import reference
+from gridgrad._engines.numba import ENGINE as NUMBA
+from gridgrad._engines.numba import WAIT_SIZE, loader, waits
+from gridgrad._plan import build_plan
+from gridgrad._request import Library, dtypes
+from gridgrad._spacing import numpy_spacing, torch_spacing
 
 numba = pytest.importorskip("numba")
-numba_cpu = pytest.importorskip("gridgrad._engines.numba_cpu")
+driver = pytest.importorskip("gridgrad._engines.numba.driver")
 
 DTYPES = ["float16", "float32", "float64", "complex64", "complex128"]
 
 
 @pytest.fixture
-def kernels(monkeypatch):
+def kernels():
     """Route every NumPy call through the kernels, however small the input."""
-    assert _api.load_kernels() is numba_cpu
-    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
+    assert loader.load() is driver
+    with gridgrad.use_engine("numba"):
+        yield
 
 
 def _plan(f, dims, spacing, edge_order, numpy_style=False):
@@ -37,7 +41,7 @@ def _plan(f, dims, spacing, edge_order, numpy_style=False):
         spacings = numpy_spacing(spacing, dims, f.shape)
     else:
         spacings = torch_spacing(spacing, dims, f.shape)
-    value, out = numpy_dtypes(f.dtype, any(s.is_complex for s in spacings))
+    value, out = dtypes(Library.NUMPY, np, f.dtype, any(s.is_complex for s in spacings))
     return build_plan(f.shape, dims, spacings, edge_order, value, out)
 
 
@@ -117,35 +121,32 @@ def test_kernels_match_reference_engine(problem, block) -> None:
     """Small blocks split lines into chunks and rows into blocks, as large arrays are."""
     f, dims, spacing, edge_order, numpy_style = problem
     plan = _plan(f, dims, spacing, edge_order, numpy_style)
-    ref = array_api.gradient(plan, f, array_namespace(f))
-    with mock.patch.object(numba_cpu, "_BLOCK", block):
-        ours = numba_cpu.gradient(plan, f)
+    ref = reference.gradient(plan, f, array_namespace(f))
+    with mock.patch.object(driver, "_BLOCK", block):
+        ours = driver.gradient(plan, f)
     _assert_same(ours, ref, f.dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("edge_order", [1, 2])
-def test_public_api_uses_kernels_and_agrees(kernels, monkeypatch, dtype, edge_order) -> None:
+def test_public_api_uses_kernels_and_agrees(kernels, dtype, edge_order) -> None:
     rng = np.random.default_rng(1)
     f = _values((6, 5, 7), dtype, rng)
     x = np.cumsum(rng.uniform(0.5, 1.5, 7))
     for kw in ({}, {"spacing": (0.5, 2.0, x)}, {"spacing": (x,), "dim": -1}):
         ours = gridgrad.gradient(f, edge_order=edge_order, **kw)
-        with monkeypatch.context() as m:
-            m.setattr(_api, "_KERNEL_MIN_SIZE", 1 << 62)
+        with gridgrad.use_engine("reference"):
             ref = gridgrad.gradient(f, edge_order=edge_order, **kw)
         _assert_same(ours, ref, dtype)
-    assert _api._kernels is numba_cpu  # the kernels really ran
 
 
-def test_numpy_gradient_through_kernels(kernels, monkeypatch) -> None:
+def test_numpy_gradient_through_kernels(kernels) -> None:
     rng = np.random.default_rng(2)
     f = rng.standard_normal((9, 8)).astype(np.float32)
     x = np.cumsum(rng.uniform(0.5, 1.5, 9))
     for args, kw in [((), {}), ((2.0,), {"edge_order": 2}), ((x, 0.5), {}), ((x,), {"axis": 0})]:
         ours = gridgrad.numpy_gradient(f, *args, **kw)
-        with monkeypatch.context() as m:
-            m.setattr(_api, "_KERNEL_MIN_SIZE", 1 << 62)
+        with gridgrad.use_engine("reference"):
             ref = gridgrad.numpy_gradient(f, *args, **kw)
         np.testing.assert_array_equal(ours, ref, strict=True)
         np.testing.assert_allclose(ours, np.gradient(f, *args, **kw), rtol=1e-5, atol=1e-5)
@@ -163,9 +164,9 @@ def test_layout_that_does_not_fold_into_three_dims() -> None:
     rng = np.random.default_rng(3)
     f = rng.standard_normal((4, 6, 5, 8, 3))[:, ::2, :, ::3, :]
     plan = _plan(f, (0, 2, 4), None, 2)
-    _assert_same(numba_cpu.gradient(plan, f), array_api.gradient(plan, f, np), f.dtype)
+    _assert_same(driver.gradient(plan, f), reference.gradient(plan, f, np), f.dtype)
     out = tuple(np.empty(f.shape, order="F")[..., ::-1] for _ in range(3))
-    _assert_same(numba_cpu.gradient(plan, f, out), array_api.gradient(plan, f, np), f.dtype)
+    _assert_same(driver.gradient(plan, f, out), reference.gradient(plan, f, np), f.dtype)
 
 
 def test_inf_and_nan_stay_local_as_in_reference() -> None:
@@ -176,8 +177,8 @@ def test_inf_and_nan_stay_local_as_in_reference() -> None:
     for edge_order in (1, 2):
         plan = _plan(f, (0, 1), None, edge_order)
         with np.errstate(invalid="ignore"):
-            ref = array_api.gradient(plan, f, np)
-        ours = numba_cpu.gradient(plan, f)
+            ref = reference.gradient(plan, f, np)
+        ours = driver.gradient(plan, f)
         for o, r in zip(ours, ref):
             np.testing.assert_array_equal(o.view(np.float64), r.view(np.float64))
 
@@ -201,18 +202,31 @@ def test_results_do_not_depend_on_thread_count(shape) -> None:
             np.testing.assert_array_equal(a, b, strict=True)
 
 
-def test_missing_numba_means_reference_engine(monkeypatch) -> None:
-    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0)
-    monkeypatch.setattr(_api, "_kernels", None)
-    monkeypatch.setattr(_api, "_loader", None)
-    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
-    monkeypatch.delitem(sys.modules, "gridgrad._engines.numba_cpu")
-    monkeypatch.delattr(gridgrad._engines, "numba_cpu")
-    f = np.arange(20.0) ** 2
+def test_missing_numba_means_other_engines() -> None:
+    """Without numba, large inputs run on the NumPy engines; forcing it is an error."""
+    code = """
+import sys
+sys.modules["numba"] = None  # import numba raises ImportError
+import numpy as np
+import gridgrad
+from gridgrad._engines.numba import loader
+f = np.arange(float(1 << 20)) ** 2
+for _ in range(3):  # the first call starts the loading, which fails
     (g,) = gridgrad.gradient(f)
-    np.testing.assert_array_equal(g, np.gradient(f))
-    assert _api.load_kernels() is None
-    assert _api._kernels is False
+    assert np.array_equal(g, np.gradient(f))
+    loader.load()
+assert loader.load() is None
+try:
+    with gridgrad.use_engine("numba"):
+        gridgrad.gradient(f)
+except ValueError as exc:
+    assert "the 'numba' engine is forced" in str(exc), exc
+else:
+    raise AssertionError("no error")
+print("ok")
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -220,13 +234,34 @@ def test_missing_numba_means_reference_engine(monkeypatch) -> None:
     [np.arange(100, dtype=np.int64), np.arange(100.0).astype("m8[s]"), np.arange(100.0) > 3],
     ids=["int", "timedelta", "bool"],
 )
-def test_guard_leaves_other_dtypes_to_reference(kernels, f) -> None:
+def test_guard_leaves_other_dtypes_to_reference(f) -> None:
     plan = _plan(f, (0,), None, 1) if f.dtype != bool else None
     if plan is None:
         with pytest.raises(TypeError):
             gridgrad.gradient(f)
         return
-    assert _api._kernel_engine(np.asarray(f), plan) is None
+    assert not NUMBA.guard(plan, np.asarray(f))
+    with gridgrad.use_engine("numba"), pytest.raises(ValueError, match="cannot run this call"):
+        gridgrad.gradient(f)
+    big = np.resize(f, 1 << 20)
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(big)
+    np.testing.assert_array_equal(gridgrad.gradient(big)[0], ref[0], strict=True)
+
+
+def test_periodic_dims_are_not_for_the_kernels() -> None:
+    f = np.sin(np.arange(64.0))
+    with gridgrad.use_engine("numba"), pytest.raises(ValueError, match="with periodic dims"):
+        gridgrad.gradient(f, boundary="periodic")
+
+
+def test_which_calls_wait_for_the_kernels() -> None:
+    """float16 waits (the kernels compute it in float32: no switch of results once
+    loaded), and so do calls on which the other engines would take longer."""
+    assert waits(np.dtype(np.float16), 10)
+    assert not waits(np.dtype(np.float64), WAIT_SIZE - 1)
+    assert waits(np.dtype(np.float64), WAIT_SIZE)
+    assert waits(np.dtype(np.complex64), WAIT_SIZE)
 
 
 # --------------------------------------------------------------------------- out=
@@ -234,8 +269,12 @@ def test_guard_leaves_other_dtypes_to_reference(kernels, f) -> None:
 
 @pytest.mark.parametrize("use_kernels", [True, False], ids=["kernels", "reference"])
 @pytest.mark.parametrize("layout", ["c", "fortran", "strided", "big-endian"])
-def test_out_is_written_and_returned(monkeypatch, use_kernels, layout) -> None:
-    monkeypatch.setattr(_api, "_KERNEL_MIN_SIZE", 0 if use_kernels else 1 << 62)
+def test_out_is_written_and_returned(use_kernels, layout) -> None:
+    with gridgrad.use_engine("numba" if use_kernels else "reference"):
+        _out_is_written_and_returned(layout)
+
+
+def _out_is_written_and_returned(layout) -> None:
     rng = np.random.default_rng(5)
     f = rng.standard_normal((5, 6))
     dtype = np.dtype(np.float64)
@@ -329,13 +368,13 @@ def test_first_large_call_does_not_wait_for_numba() -> None:
 import sys
 import numpy as np
 import gridgrad
-from gridgrad import _api
+from gridgrad._engines.numba import loader
 assert "numba" not in sys.modules
 f = np.random.default_rng(0).standard_normal((64, 64, 128))
 first = gridgrad.gradient(f, spacing=0.3)
-assert _api._loader is not None and _api._loader.daemon
-kernels = _api.load_kernels()
-assert kernels is sys.modules["gridgrad._engines.numba_cpu"], kernels
+assert loader.started() and loader._thread.daemon
+kernels = loader.load()
+assert kernels is sys.modules["gridgrad._engines.numba.driver"], kernels
 later = gridgrad.gradient(f, spacing=0.3)
 assert all(np.array_equal(a, b) for a, b in zip(first, later))
 print("ok")
@@ -344,19 +383,18 @@ print("ok")
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
-def test_float16_and_huge_inputs_wait_for_the_kernels() -> None:
-    """float16 waits (the kernels compute it in float32: no switch of results once
-    loaded), and so does an input on which the reference engine would take longer."""
+def test_float16_waits_for_the_kernels() -> None:
+    """A fresh process: a float16 call waits for the kernels and runs on them."""
     code = """
 import numpy as np
 import gridgrad
-from gridgrad import _api
-gridgrad.gradient(np.ones((64, 64, 128), np.float16))
-assert _api._kernels, "float16 did not wait"
-_api._kernels, _api._loader = None, None
-_api._WAIT_SIZE = 3 * 64 * 64 * 128
-gridgrad.gradient(np.ones((64, 64, 128)))
-assert _api._kernels, "a large input did not wait"
+from gridgrad._engines.numba import loader
+f = np.random.default_rng(0).standard_normal((64, 64, 128)).astype(np.float16)
+first = gridgrad.gradient(f)
+assert loader.loaded(), "float16 did not wait"
+with gridgrad.use_engine("numba"):
+    again = gridgrad.gradient(f)
+assert all(np.array_equal(a, b) for a, b in zip(first, again))
 print("ok")
 """
     proc = _python(code)
@@ -370,12 +408,12 @@ def test_fork_waits_for_the_loading_kernels() -> None:
 import os
 import numpy as np
 import gridgrad
-from gridgrad import _api
+from gridgrad._engines.numba import loader
 f = np.random.default_rng(0).standard_normal((64, 64, 128))
 ref = gridgrad.gradient(f)
 pid = os.fork()
 if pid == 0:
-    ok = _api._kernels is not None and all(
+    ok = loader.loaded() and all(
         np.array_equal(a, b) for a, b in zip(gridgrad.gradient(f), ref)
     )
     os._exit(0 if ok else 3)
@@ -393,12 +431,11 @@ def test_forked_child_runs_kernels_with_its_own_threads() -> None:
 import os
 import numpy as np
 import gridgrad
-from gridgrad import _api
-from gridgrad._engines import numba_cpu
-_api.load_kernels()
+from gridgrad._engines.numba import driver, loader
+loader.load()
 f = np.random.default_rng(0).standard_normal((64, 64, 128))
 ref = gridgrad.gradient(f)
-assert numba_cpu._POOL is not None or numba_cpu.numba.get_num_threads() == 1
+assert driver._POOL is not None or driver.numba.get_num_threads() == 1
 pid = os.fork()
 if pid == 0:
     ok = all(np.array_equal(a, b) for a, b in zip(gridgrad.gradient(f), ref))

@@ -24,6 +24,7 @@ def test_public_surface_is_pinned() -> None:
         "jacobian",
         "laplacian",
         "numpy_gradient",
+        "use_engine",
     ]
 
 

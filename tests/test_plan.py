@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from array_api_compat import array_namespace
 
-from gridgrad._engines import array_api
+from gridgrad._engines import reference
 from gridgrad._plan import Coordinates, GradientPlan, Step, build_plan, restrict
 
 
@@ -22,7 +22,7 @@ def _axis_plan(n: int, coords: bool, edge_order: int):
 def test_restricted_plans_reproduce_the_whole(n: int, coords: bool, edge_order: int) -> None:
     ax = _axis_plan(n, coords, edge_order)
     f = np.random.default_rng(0).standard_normal(n)
-    (whole,) = array_api.gradient(GradientPlan((n,), (ax,)), f, array_namespace(f))
+    (whole,) = reference.gradient(GradientPlan((n,), (ax,)), f, array_namespace(f))
     reach = 2
     for lo in range(n):
         for hi in range(lo + 1, n + 1):
@@ -38,7 +38,7 @@ def test_restricted_plans_reproduce_the_whole(n: int, coords: bool, edge_order: 
                         assert c.shape == (run.stop - run.start,)
             block = f[first:last]
             plan = GradientPlan(block.shape, (sub,))
-            (part,) = array_api.gradient(plan, block, array_namespace(block))
+            (part,) = reference.gradient(plan, block, array_namespace(block))
             np.testing.assert_array_equal(part, whole[lo:hi])
 
 

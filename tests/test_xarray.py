@@ -122,8 +122,18 @@ def test_periodic() -> None:
     n = 32
     x = np.arange(n) * (2 * np.pi / n)
     da = xr.DataArray(np.sin(x), dims="x", coords={"x": x})
-    d = gx.derivative(da, "x", boundary="periodic", accuracy=6)
+    # these steps differ in their last bits: coordinates (numpy's rule), which need the
+    # period (evenly spaced ones up to 1e-10 used to count as uniform here)
+    d = gx.derivative(da, "x", boundary="periodic", period=2 * np.pi, accuracy=6)
     np.testing.assert_allclose(d, np.cos(x), atol=1e-5)
+    # exactly evenly spaced coordinates: a uniform step, no period needed
+    h = 2.0**-3
+    xe = np.arange(n) * h
+    de = xr.DataArray(np.sin(xe), dims="x", coords={"x": xe})
+    d = gx.derivative(de, "x", boundary="periodic", accuracy=6)
+    np.testing.assert_array_equal(
+        d, gridgrad.derivative(de.values, 0, spacing=h, boundary="periodic", accuracy=6)
+    )
     # non-uniform coordinates need the period
     xs = np.sort(np.random.default_rng(0).uniform(0, 2 * np.pi, n))
     ds = xr.DataArray(np.sin(xs), dims="x", coords={"x": xs})
@@ -178,3 +188,17 @@ def test_errors() -> None:
     strings = xr.DataArray(np.arange(3.0), dims="c", coords={"c": ["a", "b", "c"]})
     with pytest.raises(TypeError, match="numeric, datetime64"):
         gx.derivative(strings, "c")
+
+
+def test_evenly_spaced_is_numpys_rule() -> None:
+    """Coordinates count as evenly spaced when all their steps are exactly equal, as in
+    numpy.gradient and gridgrad.gradient: np.linspace coordinates (steps that differ in
+    the last bits) give the same numbers as gridgrad.gradient on those coordinates."""
+    for x in (np.linspace(0.0, 1.0, 11), np.arange(11) * 0.25):
+        f = np.exp(x)
+        da = xr.DataArray(f, dims="x", coords={"x": x})
+        (want,) = gridgrad.gradient(f, spacing=(x,), edge_order=2)
+        np.testing.assert_array_equal(gx.derivative(da, "x", edge_order=2).values, want)
+        np.testing.assert_array_equal(
+            gx.derivative(da, "x", edge_order=1).values, np.gradient(f, x)
+        )

@@ -1,7 +1,7 @@
 """gridgrad: derivatives of sampled data by finite differences.
 
 ``gradient`` has torch.gradient's semantics, ``numpy_gradient`` is a drop-in for
-numpy.gradient; both run on one validated plan and one engine.
+numpy.gradient; both run on one validated plan and one engine (``use_engine`` forces one).
 """
 
 from gridgrad._api import gradient, numpy_gradient
@@ -14,6 +14,7 @@ from gridgrad._calculus import (
     jacobian,
     laplacian,
 )
+from gridgrad._engines import use_engine
 
 __all__ = [
     "__version__",
@@ -26,6 +27,7 @@ __all__ = [
     "jacobian",
     "laplacian",
     "numpy_gradient",
+    "use_engine",
 ]
 
 __version__ = "0.1.0"

@@ -1,152 +1,99 @@
-"""Public functions. Each one finds the array namespace, builds the plan, runs one engine."""
+"""Public functions: find the input's library, check the arguments, run one engine.
+
+Every entry point (these two, and the calculus functions) goes through :func:`checked`
+(the arguments become a request, and the request a plan, found in the plan cache when
+the same arguments came before) and :func:`run` (the engine :func:`gridgrad._engines.select`
+chooses runs the plan).
+"""
 
 from __future__ import annotations
 
-import functools
-import math
-import os
-import threading
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
-from array_api_compat import (
-    array_namespace,
-    is_array_api_obj,
-    is_dask_array,
-    is_torch_namespace,
-)
 
-from gridgrad import _ndarray
-from gridgrad._engines import array_api, numpy_inplace
-from gridgrad._plan import (
-    GradientPlan,
-    build_plan,
-    check_edge_order,
-    check_known_shape,
-    check_out,
-    check_sizes,
-    make_specs,
-    normalize_dims,
-    numpy_dtypes,
-    numpy_spacing,
-    torch_spacing,
-)
+from gridgrad import _cache, _engines, _ndarray
+from gridgrad._options import Boundary, Options
+from gridgrad._plan import GradientPlan, check_out
+from gridgrad._request import Library, Request, gradient_request, numpy_request
 
-__all__ = ["gradient", "numpy_gradient"]
+__all__ = ["Call", "checked", "gradient", "numpy_gradient", "run"]
 
-# The Numba engine runs on NumPy arrays of at least this many elements (below it the
-# small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512 and 64**3 faster,
-# 2**19, 724x724 and 80**3 slower, measured against each other on the 2-core machine).
-_KERNEL_MIN_SIZE = 1 << 19
-_KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
-# While the kernels load, calls with fewer outputs than this go to the reference
-# engine instead of waiting (it takes about as long as the loading on such inputs).
-_WAIT_SIZE = 1 << 25
-_kernels: Any = None  # the numba_cpu module once loaded; False if numba is missing
-_loader: threading.Thread | None = None
+#: a validation function of :mod:`gridgrad._request`: ``(f, dim, spacing, options,
+#: order, out) -> (input, request)``
+Validate = Callable[..., tuple[Any, Request]]
 
 
-def _load_kernels() -> None:
-    """Import the Numba engine and load its common kernels (from the disk cache)."""
-    global _kernels
-    try:
-        from gridgrad._engines import numba_cpu
-    except ImportError:  # numba missing or broken: the reference engine runs
-        _kernels = False
-        return
-    try:
-        for dtype in (np.float64, np.float32):  # C-contiguous, all dims of a 3-D array
-            x = np.zeros((4, 4, 4), dtype)
-            numba_cpu.gradient(prepare(x, None, None, {}).plan, x)
-    except Exception:  # only a warm-up: the real call reports the error
-        pass
-    _kernels = numba_cpu
+class Call(NamedTuple):
+    """A checked call, ready to run: the plan, the input (array-likes as NumPy arrays),
+    its library and the checked ``out`` arrays."""
+
+    plan: GradientPlan
+    f: Any
+    library: Library
+    out: tuple[np.ndarray, ...] | None = None
 
 
-def _wait_for_kernels() -> None:
-    if _loader is not None:
-        _loader.join()
+def checked(
+    validate: Validate,
+    f: Any,
+    dim: Any,
+    spacing: Any,
+    options: tuple[Any, ...],
+    order: Any = 1,
+    out: Any = None,
+) -> Call:
+    """Every check of a call (``validate``), and its plan; no work on the data.
 
-
-def load_kernels(wait: bool = True) -> Any:
-    """The numba_cpu module (None if numba is missing), loaded on first use.
-
-    Loading takes a second or so (numba's import and its kernel cache), so it runs
-    in a background thread; ``wait=False`` starts it and returns None while it is
-    not done, and the caller uses the reference engine, which gives the same
-    results. A fork waits for the loading to end, so a child never inherits a
-    half-done import.
+    A call whose plain arguments came before finds its plan in the cache (the same
+    arguments always give the same plan) and skips the checks but ``out``'s. A plan
+    the cache keeps will be reused: the engines prepare for it.
     """
-    global _loader
-    if _kernels is None:
-        if _loader is None:
-            # Fork hooks run last registered first: the modules whose hooks take a
-            # lock the loading needs register theirs before this one, which waits
-            # for the loading before they take it.
-            import concurrent.futures.thread  # noqa: F401
-            import logging  # noqa: F401
-
-            os.register_at_fork(before=_wait_for_kernels)
-            _loader = threading.Thread(target=_load_kernels, name="gridgrad-kernels", daemon=True)
-            _loader.start()
-        if wait:
-            _loader.join()
-    return _kernels or None
+    plan = _cache.lookup(validate, f, dim, spacing, options, order)
+    if plan is not None:  # a plain ndarray
+        return Call(plan, f, Library.NUMPY, None if out is None else check_out(out, f, plan))
+    return _build(validate, f, dim, spacing, options, order, out)
 
 
-_LATER = object()  # the kernels would run, but they are not loaded yet
+def _build(
+    validate: Validate,
+    f: Any,
+    dim: Any,
+    spacing: Any,
+    options: tuple[Any, ...],
+    order: Any,
+    out: Any,
+) -> Call:
+    """:func:`checked` for a call whose plan is not in the cache."""
+    array, request = validate(f, dim, spacing, Options(*options), order, out)
+    plan = request.plan()
+    if _cache.store(validate, f, dim, spacing, options, order, plan):
+        _engines.prepare(plan)
+    return Call(plan, array, request.library, request.out)
 
 
-def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
-    """The numba_cpu module if its guard holds for ``x`` and ``plan``, else None;
-    :data:`_LATER` if it holds but the kernels are still to load (the caller runs
-    the reference engine, then starts the loading, so that the loading does not
-    compete with this call for the interpreter)."""
-    if x.size < _KERNEL_MIN_SIZE or type(x) is not np.ndarray:
-        return None
-    if x.dtype.char not in _KERNEL_DTYPES or plan.value_dtype != x.dtype:
-        return None
-    if np.dtype(plan.out_dtype).kind not in "fc":
-        return None
-    if any(ax.halo for ax in plan.axes):  # periodic axes: the reference engine wraps them
-        return None
-    # float16 waits: the kernels compute it in float32, the reference in float16
-    wait = x.dtype.char == "e" or x.size * len(plan.axes) >= _WAIT_SIZE
-    if not wait and _kernels is None and _loader is None:
-        return _LATER
-    return load_kernels(wait)
+def _run_plain(plan: GradientPlan, f: np.ndarray) -> tuple[Any, ...]:
+    """:func:`run` for a plain ndarray whose plan came from the cache, without ``out``:
+    the same steps, without the ones that do nothing here (small calls are all
+    overhead)."""
+    x = _ndarray.as_values(f, plan, plain=False)
+    results: tuple[Any, ...] = _engines.select(plan, x).run(plan, x, None)
+    return results
 
 
-def _as_numpy(f: Any, name: str) -> np.ndarray:
-    """Array-likes that are not arrays of another library become NumPy arrays."""
-    if isinstance(f, np.ndarray):
-        return f
-    try:
-        return np.asarray(f)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
-        raise TypeError(msg) from None
-
-
-def _generic_dtypes(xp: Any, dtype: Any, complex_spacing: bool) -> tuple[Any, Any]:
-    """``(value_dtype, out_dtype)`` for a non-NumPy array, following its own library:
-    integers become its default float type (torch: ``torch.get_default_dtype()``), complex
-    spacing makes real input complex, and coordinate arrays take part in the library's
-    type promotion (``out_dtype`` None)."""
-    if xp.isdtype(dtype, "bool") or not xp.isdtype(dtype, "numeric"):
-        msg = f"`input` must hold real or complex numbers; got dtype {dtype}."
-        raise TypeError(msg)
-    value = None
-    if xp.isdtype(dtype, "integral"):
-        if is_torch_namespace(xp):
-            # as torch.gradient, but differenced in int64 so int8/int16 cannot wrap:
-            # torch's own division rules then give its default float type
-            return xp.int64, None
-        value = dtype = xp.__array_namespace_info__().default_dtypes()["real floating"]
-    if complex_spacing and xp.isdtype(dtype, "real floating"):
-        value = xp.complex128 if dtype == xp.float64 else xp.complex64
-    return value, None
+def run(plan: GradientPlan, f: Any, library: Library, out: Any = None) -> tuple[Any, ...]:
+    """Run ``plan`` on ``f`` with the engine :func:`gridgrad._engines.select` chooses:
+    one result per axis of the plan, written into ``out`` if given. NumPy results take
+    the input's class (a masked input gives masked results)."""
+    if library is Library.ARRAY_API:
+        x = f
+    else:
+        x = _ndarray.as_values(f, plan, plain=library is Library.NUMPY)
+    results = _engines.select(plan, x).run(plan, x, out)
+    if library is Library.NUMPY and out is None:
+        return _ndarray.restore(f, plan, results)
+    return results
 
 
 def gradient(
@@ -157,7 +104,7 @@ def gradient(
     edge_order: int | None = None,
     axis: Any = None,
     accuracy: int = 2,
-    boundary: str = "one-sided",
+    boundary: Boundary | Sequence[Boundary] = "one-sided",
     period: Any = None,
     out: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[Any, ...]:
@@ -293,230 +240,13 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
-    specs = {"accuracy": accuracy, "edge_order": edge_order, "boundary": boundary, "period": period}
-    return differentiate(input, dim, spacing, specs, out=out)
-
-
-@dataclass(frozen=True, eq=False)
-class Prepared:
-    """A checked request, ready to run: the input, its kind and namespace, the plan."""
-
-    kind: str  # "numpy", "dask" or "foreign"
-    f: Any
-    xp: Any
-    plan: GradientPlan
-    out: tuple[np.ndarray, ...] | None = None
-    #: the plan compiled for the small-array engine (cached NumPy plans only), or None
-    program: numpy_inplace.Program | None = None
-
-
-_NO_KEY: Any = object()  # prepare's ``key`` when the caller has not computed it
-
-
-def prepare(
-    f: Any,
-    dim: Any,
-    spacing: Any,
-    specs: Any,
-    *,
-    names: tuple[str, str] = ("input", "dim"),
-    numpy_varargs: bool = False,
-    out: Any = None,
-    key: Any = _NO_KEY,
-) -> Prepared:
-    """Find the array library, check every argument and build the plan (``specs``: the
-    keyword arguments of :func:`gridgrad._plan.make_specs`). ``spacing`` is torch's
-    argument, or numpy's varargs tuple. No work on the data happens here.
-
-    Plans for plain ndarrays with plain scalar arguments are cached (the same
-    arguments always give the same plan), so small repeated calls skip the checks;
-    with each cached plan goes its small-array program, where one applies. ``key``:
-    the :func:`_cache_key` of these arguments, if the caller has it already."""
-    if type(f) is np.ndarray:
-        kind = "numpy"
-    else:
-        kind = "dask" if is_dask_array(f) else "foreign" if _is_foreign(f) else "numpy"
-    if out is not None and kind != "numpy":
-        msg = f"`out` is supported for NumPy input only; got {type(f).__name__} input."
-        raise TypeError(msg)
-    if key is _NO_KEY:
-        key = _cache_key(f, dim, spacing, specs, names, numpy_varargs) if kind == "numpy" else None
-    if key is not None:
-        entry = _PLANS.get(key)
-        if entry is not None:
-            plan, program = entry
-            return Prepared(kind, f, _numpy_xp(), plan, check_out(out, f, plan), program)
-    if kind == "numpy":
-        f = _as_numpy(f, names[0])
-        shape = f.shape
-    elif kind == "dask":
-        shape = check_known_shape(f.shape, names[0])
-    else:
-        shape = tuple(f.shape)
-    xp = _numpy_xp() if kind == "numpy" else array_namespace(f)
-    numpy_rules = kind != "foreign"
-
-    def dtypes(complex_spacing: bool) -> tuple[Any, Any]:
-        if numpy_rules:
-            return numpy_dtypes(f.dtype, complex_spacing)
-        return _generic_dtypes(xp, f.dtype, complex_spacing)
-
-    dims = normalize_dims(dim, len(shape), names[1])
-    axis_specs = make_specs(len(dims), **specs)  # argument checks (edge_order, accuracy, ...)
-    dtypes(False)  # reject non-numeric input first
-    check_sizes(shape, dims, axis_specs, names[1])
-    if numpy_varargs:
-        spacings = numpy_spacing(spacing, dims, shape)
-    else:
-        spacings = torch_spacing(spacing, dims, shape, native=kind == "foreign")
-    value_dtype, out_dtype = dtypes(any(s.is_complex for s in spacings))
-    result_type = None
-    if not numpy_rules:
-
-        def result_type(a: Any, b: Any) -> Any:
-            return xp.result_type(f.dtype if a is None else a, b)
-
-    plan = build_plan(
-        shape, dims, spacings, 1, value_dtype, out_dtype, result_type, specs=axis_specs
-    )
-    outs = check_out(out, f, plan) if kind == "numpy" else None
-    program = None
-    if key is not None:
-        program = numpy_inplace.compile_plan(plan)
-        if len(_PLANS) >= _PLAN_CACHE_SIZE:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = (plan, program)
-    return Prepared(kind, f, xp, plan, outs, program)
-
-
-#: cached plans of plain ndarrays, with their small-array programs (or None)
-_PLANS: dict[Any, tuple[GradientPlan, numpy_inplace.Program | None]] = {}
-_PLAN_CACHE_SIZE = 256
-#: values that key as (type, value): equal values of one of these types mean the same
-#: thing (NumPy scalars too, but not datetimes: 1 s equals 1000 ms)
-_PLAIN = frozenset(
-    {type(None), bool, int, float, str}
-    | {np.dtype(c).type for c in "?" + np.typecodes["AllInteger"] + np.typecodes["Float"]}
-)
-#: complex values also key by the signs of their zeros (1+0j equals 1-0j, but a step
-#: or coordinate of either gives different signed zeros in the results)
-_COMPLEX = frozenset({complex} | {np.dtype(c).type for c in np.typecodes["Complex"]})
-
-
-@functools.cache
-def _numpy_xp() -> Any:
-    """The namespace the reference engine uses for NumPy input: NumPy itself where it
-    implements the Array API functions the engine calls (NumPy >= 2.1), else
-    array-api-compat's wrapper (imported on first use: its import is slow)."""
-    if all(hasattr(np, name) for name in ("concat", "astype")):
-        return np
-    return array_namespace(np.empty(0))
-
-
-def _typed(value: Any) -> Any:
-    """A hashable key that tells apart values that compare equal but mean different
-    things (1, 1.0, True, np.float64(1.0), 1+0j and 1-0j); TypeError for anything else."""
-    t = type(value)
-    if t in _PLAIN:
-        return (t, value)
-    if t in _COMPLEX:
-        return (t, value, math.copysign(1.0, value.real), math.copysign(1.0, value.imag))
-    if isinstance(value, (list, tuple)):
-        return (t, tuple(map(_typed, value)))
-    raise TypeError("not a plain value")
-
-
-def _cache_key(
-    f: Any, dim: Any, spacing: Any, specs: dict[str, Any], names: Any, numpy_varargs: bool
-) -> Any:
-    """The plan cache's key for a plain ndarray and plain scalar arguments, else None."""
-    if type(f) is not np.ndarray:
-        return None
-    # the usual call: plain scalars (a tuple of them for numpy's varargs), typed in one go
-    if type(spacing) is tuple:
-        values = (dim, *spacing, *specs.values())
-    else:
-        values = (dim, spacing, *specs.values())
-    types = tuple(map(type, values))
-    if _PLAIN.issuperset(types):
-        return (f.shape, f.dtype, names, numpy_varargs, tuple(specs), type(spacing), values, types)
-    try:
-        values = (dim, spacing, *specs.values())
-        key = (f.shape, f.dtype, names, numpy_varargs, tuple(specs), tuple(map(_typed, values)))
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
-def execute(req: Prepared, plan: GradientPlan | None = None, f: Any = None) -> tuple[Any, ...]:
-    """Run ``plan`` (the prepared one by default) on ``f`` (the prepared input by
-    default) with the engine for its kind: one result per axis plan."""
-    plan = req.plan if plan is None else plan
-    f = req.f if f is None else f
-    if req.kind == "dask":
-        from gridgrad._engines import dask as dask_engine
-
-        x = f.view(plan.value_dtype) if f.dtype.kind == "M" else f
-        return dask_engine.gradient(plan, x, array_api.gradient)
-    if req.kind == "foreign":
-        return array_api.gradient(plan, f, req.xp)
-    x = _ndarray.as_values(f, plan)
-    outs = req.out if plan is req.plan else None
-    kernels = _kernel_engine(x, plan)
-    if kernels is _LATER:
-        try:
-            return _reference(req, f, x, plan, outs)
-        finally:
-            load_kernels(wait=False)
-    if kernels is not None:
-        results = kernels.gradient(plan, x, outs)
-        return results if outs is not None else _ndarray.restore(f, plan, results)
-    return _reference(req, f, x, plan, outs)
-
-
-def _reference(req: Prepared, f: Any, x: np.ndarray, plan: GradientPlan, outs: Any) -> tuple[Any, ...]:  # fmt: skip
-    """The NumPy engines (the plan's program, else the reference engine), into
-    ``outs`` or new arrays."""
-    if req.program is not None and plan is req.plan and x is req.f:  # a plain ndarray
-        return req.program(x, outs)
-    xp = req.xp
-    if outs is None:  # NumPy is mutable: the runs are written in place, not concatenated
-        outs = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
-        results = array_api.gradient(plan, x, xp, outs)
-        return _ndarray.restore(f, plan, results)
-    return array_api.gradient(plan, x, xp, outs)
-
-
-def differentiate(
-    f: Any,
-    dim: Any,
-    spacing: Any,
-    specs: Any,
-    *,
-    names: tuple[str, str] = ("input", "dim"),
-    numpy_varargs: bool = False,
-    out: Any = None,
-) -> tuple[Any, ...]:
-    """The one path from arguments to results: :func:`prepare`, then :func:`execute`.
-
-    A small plain ndarray whose plan is cached with a program goes straight to it:
-    what :func:`prepare` would return for it, and :func:`execute` would run, without
-    building the request (these calls are all overhead)."""
-    key = None
-    if type(f) is np.ndarray:
-        key = _cache_key(f, dim, spacing, specs, names, numpy_varargs)
-        entry = _PLANS.get(key) if out is None and key is not None else None
-        if entry is not None and entry[1] is not None and f.size < _KERNEL_MIN_SIZE:
-            return entry[1](f)
-    req = prepare(
-        f, dim, spacing, specs, names=names, numpy_varargs=numpy_varargs, out=out, key=key
-    )
-    return execute(req)
-
-
-def _is_foreign(f: Any) -> bool:
-    return is_array_api_obj(f) and not isinstance(f, (np.ndarray, np.generic))
+    options = (accuracy, edge_order, boundary, period)  # Options, as a plain tuple: cheaper
+    plan = _cache.lookup(gradient_request, input, dim, spacing, options, 1)
+    if plan is None:
+        return run(*_build(gradient_request, input, dim, spacing, options, 1, out))
+    if out is None:
+        return _run_plain(plan, input)
+    return run(plan, input, Library.NUMPY, check_out(out, input, plan))
 
 
 def numpy_gradient(
@@ -593,8 +323,12 @@ def numpy_gradient(
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
-    specs = {"edge_order": check_edge_order(edge_order)}
-    results = differentiate(
-        f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True, out=out
-    )
+    options = (2, edge_order, "one-sided", None)  # Options, as a plain tuple: cheaper
+    plan = _cache.lookup(numpy_request, f, axis, varargs, options, 1)
+    if plan is None:
+        results = run(*_build(numpy_request, f, axis, varargs, options, 1, out))
+    elif out is None:
+        results = _run_plain(plan, f)
+    else:
+        results = run(plan, f, Library.NUMPY, check_out(out, f, plan))
     return results[0] if len(results) == 1 else results

@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from gridgrad._api import Prepared, execute, prepare
-from gridgrad._plan import GradientPlan, normalize_dims
+from gridgrad._api import Call, checked, run
+from gridgrad._options import Options
+from gridgrad._plan import normalize_dims
+from gridgrad._request import derivative_request
 from gridgrad._spacing import check_spacing_length
 from gridgrad._stencils import fornberg
 
@@ -106,24 +108,22 @@ def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
 # --------------------------------------------------------------------------- derivative
 
 
-def _specs(order, accuracy, edge_order, boundary, period):  # type: ignore[no-untyped-def]
-    """The stencil arguments (make_specs's keywords); edges default to the accuracy."""
-    return {
-        "order": order,
-        "accuracy": accuracy,
-        "edge_order": edge_order,
-        "boundary": boundary,
-        "period": period,
-        "default_edge": "accuracy",
-    }
+def _checked(f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1) -> Call:
+    """Every check of one derivative request, and its plan."""
+    return checked(derivative_request, f, dim, spacing, options, order)
 
 
-def _sequential(req: Prepared, plan: GradientPlan) -> Any:
-    """Apply the plan's axes one after another (a mixed partial derivative)."""
-    g = req.f
-    for ax in plan.axes:
-        sub = GradientPlan(plan.shape, (ax,), plan.value_dtype, plan.out_dtype)
-        (g,) = execute(req, sub, g)
+def _run(call: Call) -> tuple[Any, ...]:
+    return run(*call)
+
+
+def _sequential(call: Call, indices: Sequence[int] | None = None) -> Any:
+    """Apply the plan's axes (those at ``indices``) one after another: a mixed partial."""
+    plan = call.plan
+    steps = plan.steps if indices is None else [plan.part(i) for i in indices]
+    g = call.f
+    for step in steps:
+        (g,) = run(step, g, call.library)
     return g
 
 
@@ -195,25 +195,29 @@ def derivative(
     True
     """
     dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
-    req = prepare(f, dims, spacing, _specs(order, accuracy, edge_order, boundary, period))
+    call = _checked(f, dims, spacing, Options(accuracy, edge_order, boundary, period), order)
     if return_error:  # checked by now: accuracy is an even int, edge_order None or an int
         edge = None if edge_order is None else edge_order + 2
-        finer = _specs(order, accuracy + 2, edge, boundary, period)
-        req2 = prepare(f, dims, spacing, finer)
-    value = _sequential(req, req.plan)
+        finer = _checked(f, dims, spacing, Options(accuracy + 2, edge, boundary, period), order)
+    value = _sequential(call)
     if not return_error:
         return value
-    return value, abs(value - _sequential(req2, req2.plan))
+    return value, abs(value - _sequential(finer))
 
 
-def _prepare_many(items: Sequence[tuple[Any, Any, Any, Any]]) -> list[Prepared]:
-    """Check every (array, dims, spacing, specs) before any work."""
-    return [prepare(f, d, s, specs) for f, d, s, specs in items]
+def _check_many(items: Sequence[tuple[Any, Any, Any, Options]]) -> list[Call]:
+    """Check every (array, dims, spacing, options) before any work."""
+    return [_checked(f, d, s, options) for f, d, s, options in items]
 
 
 def _pick(value: Any, k: int) -> Any:
     """The k-th dim's entry of a per-dim argument (a shared value as it is)."""
     return value[k] if isinstance(value, (list, tuple)) else value
+
+
+def _options_of(k: int, accuracy: Any, edge_order: Any, boundary: Any, period: Any) -> Options:
+    """The options of the k-th dim (per-dim boundaries and periods picked)."""
+    return Options(accuracy, edge_order, _pick(boundary, k), _pick(period, k))
 
 
 def _components(
@@ -271,8 +275,8 @@ def laplacian(
     >>> bool(np.allclose(gridgrad.laplacian(X**2 + 3 * Y**2, spacing=0.1), 8.0))
     True
     """
-    req = prepare(f, dim, spacing, _specs(2, accuracy, edge_order, boundary, period))
-    parts = execute(req)
+    call = _checked(f, dim, spacing, Options(accuracy, edge_order, boundary, period), 2)
+    parts = _run(call)
     out = parts[0]
     for p in parts[1:]:
         out = out + p
@@ -305,20 +309,15 @@ def divergence(
     """
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
-    reqs = _prepare_many(
+    calls = _check_many(
         [
-            (
-                c,
-                d,
-                _entry(spacing, k),
-                _specs(1, accuracy, edge_order, _pick(boundary, k), _pick(period, k)),
-            )
+            (c, d, _entry(spacing, k), _options_of(k, accuracy, edge_order, boundary, period))
             for k, (c, d) in enumerate(zip(comps, dims))
         ]
     )
     out = None
-    for req in reqs:
-        (g,) = execute(req)
+    for call in calls:
+        (g,) = _run(call)
         out = g if out is None else out + g
     return out
 
@@ -352,18 +351,18 @@ def curl(
     check_spacing_length(spacing, dims)
     n = len(comps)
     pairs = [(1, 0), (0, 1)] if n == 2 else [(2, 1), (1, 2), (0, 2), (2, 0), (1, 0), (0, 1)]
-    reqs = _prepare_many(
+    calls = _check_many(
         [
             (
                 comps[i],
                 dims[j],
                 _entry(spacing, j),
-                _specs(1, accuracy, edge_order, _pick(boundary, j), _pick(period, j)),
+                _options_of(j, accuracy, edge_order, boundary, period),
             )
             for i, j in pairs
         ]
     )
-    d = [execute(r)[0] for r in reqs]
+    d = [_run(call)[0] for call in calls]
     if n == 2:
         return d[0] - d[1]
     return (d[0] - d[1], d[2] - d[3], d[4] - d[5])
@@ -393,9 +392,9 @@ def jacobian(
     """
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
-    specs = _specs(1, accuracy, edge_order, boundary, period)
-    reqs = _prepare_many([(c, list(dims), spacing, specs) for c in comps])
-    return tuple(tuple(execute(r)) for r in reqs)
+    options = Options(accuracy, edge_order, boundary, period)
+    calls = _check_many([(c, list(dims), spacing, options) for c in comps])
+    return tuple(tuple(_run(call)) for call in calls)
 
 
 def hessian(
@@ -421,17 +420,14 @@ def hessian(
     >>> bool(np.allclose(H[0][0], 2 * Y) and np.allclose(H[0][1], 2 * X))
     True
     """
-    pure = prepare(f, dim, spacing, _specs(2, accuracy, edge_order, boundary, period))
-    first = prepare(f, dim, spacing, _specs(1, accuracy, edge_order, boundary, period))
-    diag = execute(pure)
-    axes = first.plan.axes
-    n = len(axes)
+    options = Options(accuracy, edge_order, boundary, period)
+    pure = _checked(f, dim, spacing, options, 2)
+    first = _checked(f, dim, spacing, options, 1)
+    diag = _run(pure)
+    n = len(first.plan.axes)
     rows: list[list[Any]] = [[None] * n for _ in range(n)]
     for i in range(n):
         rows[i][i] = diag[i]
         for j in range(i + 1, n):
-            plan = GradientPlan(
-                first.plan.shape, (axes[i], axes[j]), first.plan.value_dtype, first.plan.out_dtype
-            )
-            rows[i][j] = rows[j][i] = _sequential(first, plan)
+            rows[i][j] = rows[j][i] = _sequential(first, (i, j))
     return tuple(tuple(r) for r in rows)

@@ -16,9 +16,10 @@ from gridgrad._plan import AxisPlan, GradientPlan
 __all__ = ["as_values", "restore"]
 
 
-def as_values(f: Any, plan: GradientPlan) -> np.ndarray:
-    """The plain ndarray the engine differentiates (datetimes as timedeltas)."""
-    arr = np.asarray(f)
+def as_values(f: Any, plan: GradientPlan, plain: bool = True) -> Any:
+    """What the engines differentiate: the plain ndarray of a NumPy input (``plain``;
+    a dask array stays one), datetimes viewed as timedeltas (the one place they are)."""
+    arr = np.asarray(f) if plain else f
     if arr.dtype.kind == "M":
         arr = arr.view(plan.value_dtype)
     return arr

@@ -1,8 +1,9 @@
-"""Argument validation and normalisation into an immutable per-axis plan.
+"""The plan: immutable per-axis data an engine executes; and the checks of dims,
+lengths and ``out`` that :mod:`gridgrad._request` builds a request with.
 
-Every check happens here, before any arithmetic on the data. A plan is plain
-frozen data: which dims, and for each dim a list of *runs*, consecutive output
-points that share one stencil shape. Engines execute plans and never validate.
+A plan is plain frozen data: which dims, and for each dim a list of *runs*,
+consecutive output points that share one stencil shape (:func:`build_plan`, from
+checked pieces). Engines execute plans and never validate.
 """
 
 from __future__ import annotations
@@ -11,19 +12,14 @@ import numbers
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
 
 from gridgrad._layout import AxisSpec, Run, coordinate_runs, uniform_runs
-from gridgrad._spacing import (
-    Coordinates,
-    Step,
-    host_copy,
-    numpy_spacing,
-    torch_spacing,
-)
+from gridgrad._spacing import Coordinates, Step, host_copy
 
 try:  # numpy >= 1.25
     from numpy.exceptions import AxisError
@@ -31,20 +27,18 @@ except ImportError:  # pragma: no cover
     from numpy import AxisError  # type: ignore[attr-defined,no-redef]
 
 __all__ = [
+    "AxisError",
     "AxisPlan",
     "Coordinates",
     "GradientPlan",
     "Run",
     "Step",
     "build_plan",
-    "check_edge_order",
     "check_known_shape",
     "check_out",
+    "check_sizes",
     "normalize_dims",
-    "numpy_dtypes",
-    "numpy_spacing",
     "restrict",
-    "torch_spacing",
 ]
 
 
@@ -80,16 +74,19 @@ class GradientPlan:
     value_dtype: Any = None
     out_dtype: Any = None
 
+    def part(self, *indices: int) -> GradientPlan:
+        """The plan of some of this plan's axes (by position), in the order given."""
+        return GradientPlan(self.shape, tuple(self.axes[i] for i in indices), self.value_dtype, self.out_dtype)  # fmt: skip
+
+    @cached_property
+    def steps(self) -> tuple[GradientPlan, ...]:
+        """One single-axis plan per axis, to apply one after another (a mixed partial
+        derivative); the same objects on every access, so engines can keep what they
+        precompute for them."""
+        return tuple(self.part(i) for i in range(len(self.axes)))
+
 
 # --------------------------------------------------------------------------- checks
-
-
-def check_edge_order(edge_order: Any) -> int:
-    """Return ``edge_order`` as an int, or raise if it is not 1 or 2."""
-    if isinstance(edge_order, (bool, np.bool_)) or edge_order not in (1, 2):
-        msg = f"`edge_order` must be 1 or 2; got {edge_order!r}."
-        raise ValueError(msg)
-    return int(edge_order)
 
 
 def _dim_index(d: Any, name: str) -> int:
@@ -153,77 +150,6 @@ def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name:
             raise ValueError(msg)
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral)):
-        msg = f"`{name}` must be a positive integer; got {value!r}."
-        raise TypeError(msg)
-    if value < 1:
-        msg = f"`{name}` must be a positive integer; got {value!r}."
-        raise ValueError(msg)
-    return int(value)
-
-
-def _per_dim(value: Any, n: int, name: str) -> list[Any]:
-    """One value for every dim, or a list/tuple with one per dim."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            msg = f"`{name}` must be one value or one per differentiated dimension ({n}); got {value!r}."
-            raise ValueError(msg)
-        return list(value)
-    return [value] * n
-
-
-def make_specs(
-    n: int,
-    *,
-    order: Any = 1,
-    accuracy: Any = 2,
-    edge_order: Any = None,
-    boundary: Any = "one-sided",
-    period: Any = None,
-    default_edge: str = "torch",
-) -> list[AxisSpec]:
-    """Validate the stencil arguments and give one :class:`AxisSpec` per dim.
-
-    ``edge_order`` None means 1 at accuracy 2 and the interior accuracy otherwise
-    (``default_edge="torch"``, gradient's rule) or always the interior accuracy
-    (``default_edge="accuracy"``, derivative's rule).
-    """
-    if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, numbers.Integral):
-        msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
-        raise TypeError(msg)
-    if accuracy < 2 or accuracy % 2:
-        msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
-        raise ValueError(msg)
-    p = int(accuracy)
-    if edge_order is None:
-        e = 1 if (p == 2 and default_edge == "torch") else p
-    elif p == 2:
-        e = check_edge_order(edge_order)
-    else:
-        if isinstance(edge_order, (bool, np.bool_)) or edge_order not in range(1, p + 1):
-            msg = f"`edge_order` must be an integer from 1 to accuracy={p}; got {edge_order!r}."
-            raise ValueError(msg)
-        e = int(edge_order)
-    orders = [_positive_int(m, "order") for m in _per_dim(order, n, "order")]
-    boundaries = _per_dim(boundary, n, "boundary")
-    for b in boundaries:
-        if b not in ("one-sided", "periodic"):
-            msg = f"`boundary` must be 'one-sided' or 'periodic'; got {b!r}."
-            raise ValueError(msg)
-    periods = _per_dim(period, n, "period")
-    for t in periods:
-        if t is None:
-            continue
-        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
-            msg = f"`period` must be a positive real number; got {t!r}."
-            raise TypeError(msg)
-        if not (np.isfinite(float(t)) and float(t) > 0):
-            msg = f"`period` must be a positive real number; got {t!r}."
-            raise ValueError(msg)
-    return [AxisSpec(m, p, e, b == "periodic", t) for m, b, t in zip(orders, boundaries, periods)]
-
-
 def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
     """The shape as ints, or raise if a size is unknown (a lazy array's NaN chunk sizes)."""
     if any(not isinstance(n, numbers.Integral) for n in shape):
@@ -233,39 +159,6 @@ def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
         )
         raise ValueError(msg)
     return tuple(int(n) for n in shape)
-
-
-# --------------------------------------------------------------------------- dtypes
-
-
-def numpy_dtypes(dtype: np.dtype, complex_spacing: bool) -> tuple[Any, Any]:
-    """``(value_dtype, out_dtype)`` for a NumPy input, following numpy.gradient.
-
-    Integers are converted to float64 before differencing (no wrap-around),
-    datetimes are viewed as timedeltas; complex spacing gives a complex result.
-    """
-    kind = dtype.kind
-    if kind in "iu":
-        value = np.dtype(np.float64)
-    elif kind in "fc":
-        value = dtype
-    elif kind == "M":
-        value = np.dtype(dtype.str.replace("M8", "m8"))
-    elif kind == "m":
-        value = dtype
-    else:
-        what = "bool" if kind == "b" else str(dtype)
-        msg = (
-            f"`input` must hold real or complex numbers, datetimes or timedeltas; got dtype {what}."
-        )
-        raise TypeError(msg)
-    out = value
-    if complex_spacing:
-        if kind in "mM":
-            msg = "complex spacing cannot differentiate datetime or timedelta values."
-            raise TypeError(msg)
-        out = np.result_type(value, np.complex64)
-    return value, out
 
 
 # --------------------------------------------------------------------------- out
@@ -281,9 +174,10 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
         return True
 
 
-def check_out(out: Any, f: np.ndarray, plan: GradientPlan) -> tuple[np.ndarray, ...] | None:
+def check_out(out: Any, f: np.ndarray, plan: GradientPlan | Any) -> tuple[np.ndarray, ...] | None:
     """Validate ``out=``: one writeable ndarray per differentiated dim, of the input's
-    shape and the result dtype, sharing no memory with the input or with each other."""
+    shape and the result dtype, sharing no memory with the input or with each other.
+    ``plan``: a plan or a request (their ``shape``, ``axes`` and ``out_dtype``)."""
     if out is None:
         return None
     n = len(plan.axes)

@@ -20,6 +20,7 @@ __all__ = [
     "Coordinates",
     "Step",
     "check_spacing_length",
+    "even_step",
     "host_copy",
     "numpy_spacing",
     "torch_spacing",
@@ -46,6 +47,15 @@ class Coordinates:
 
     steps: Any
     is_complex: bool = False
+
+
+def even_step(steps: np.ndarray) -> Any:
+    """The common step of coordinates whose steps (``np.diff``) are all exactly equal,
+    else None: numpy.gradient's rule for "evenly spaced" (they get the uniform formula),
+    the one gridgrad applies everywhere."""
+    if steps.size and (steps == steps[0]).all():
+        return steps[0]
+    return None
 
 
 def _is_python_scalar(value: Any) -> bool:
@@ -155,9 +165,9 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
         host = None if host is None else host.astype(np.float64)
     steps = x[1:] - x[:-1]
     if host is not None and not getattr(x, "requires_grad", False):
-        host_steps = np.diff(host)
-        if (host_steps == host_steps[0]).all():  # evenly spaced: the uniform formula
-            return Step(host_steps[0].item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
+        even = even_step(np.diff(host))
+        if even is not None:  # evenly spaced: the uniform formula
+            return Step(even.item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
@@ -197,8 +207,8 @@ def _spacing_entry(
     if not np.isfinite(steps).all():
         msg = f"`{where}` coordinates are too far apart: their steps overflow ({x!r})."
         raise ValueError(msg)
-    if (steps == steps[0]).all():  # evenly spaced: the uniform formula, as numpy does
-        first = steps[0]
+    first = even_step(steps)
+    if first is not None:  # evenly spaced: the uniform formula, as numpy does
         return Step(first.item() if weak else first, is_complex=kind == "c", steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 

@@ -241,7 +241,7 @@ def _startup_lines() -> list[str]:
     )
     ready = first.replace(
         "print(time.perf_counter() - t)",
-        "from gridgrad import _api; _api.load_kernels(); gridgrad.gradient(f); "
+        "from gridgrad._engines.numba import loader; loader.load(); gridgrad.gradient(f); "
         "print(time.perf_counter() - t)",
     )
     imports = min(_subprocess_seconds(imp) for _ in range(5))
@@ -276,9 +276,9 @@ def main(argv: list[str] | None = None) -> None:
         "--only", default="", help="comma-separated; run only rows whose label contains one"
     )
     args = parser.parse_args(argv)
-    from gridgrad import _api
+    from gridgrad._engines.numba import loader
 
-    _api.load_kernels()  # the steady state: the first-call lines below time the loading
+    loader.load()  # the steady state: the first-call lines below time the loading
     sizes = (
         [(10**6,), (1024, 1024), (64, 64, 64)]
         if args.quick

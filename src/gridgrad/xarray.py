@@ -16,6 +16,8 @@ from gridgrad._calculus import curl as _curl
 from gridgrad._calculus import derivative as _derivative
 from gridgrad._calculus import divergence as _divergence
 from gridgrad._calculus import laplacian as _laplacian
+from gridgrad._options import Boundary, Options
+from gridgrad._spacing import even_step
 
 __all__ = ["curl", "derivative", "divergence", "gradient", "laplacian"]
 
@@ -27,9 +29,10 @@ def _xr() -> Any:
 
 
 def _per_dim(value: Any, dim: Hashable, name: str) -> Any:
-    """A per-dim argument: one value for all dims, or a mapping {dim: value}."""
+    """A per-dim option (``boundary`` or ``period``): one value for all dims, or a
+    mapping {dim: value} (dims left out get the option's default)."""
     if isinstance(value, Mapping):
-        return value.get(dim, None if name == "period" else "one-sided")
+        return value.get(dim, Options._field_defaults[name])
     return value
 
 
@@ -66,10 +69,9 @@ def _spacing(obj: Any, dim: Hashable, datetime_unit: str | None) -> tuple[Any, s
         )
         raise TypeError(msg)
     values = values.astype(np.float64)
-    if values.size >= 2:
-        steps = np.diff(values)
-        if np.allclose(steps, steps[0], rtol=1e-10, atol=0.0):
-            return float((values[-1] - values[0]) / (values.size - 1)), units
+    step = even_step(np.diff(values))  # numpy's rule: all steps exactly equal
+    if step is not None:  # a scalar step: a periodic dim then needs no ``period``
+        return float(step), units
     return values, units
 
 
@@ -99,7 +101,7 @@ def derivative(
     order: int | Sequence[int] = 1,
     accuracy: int = 2,
     edge_order: int | None = None,
-    boundary: str | Mapping[Hashable, str] = "one-sided",
+    boundary: Boundary | Mapping[Hashable, Boundary] = "one-sided",
     period: float | Mapping[Hashable, float] | None = None,
     datetime_unit: str | None = None,
 ) -> Any:
@@ -187,7 +189,7 @@ def gradient(
     order: int = 1,
     accuracy: int = 2,
     edge_order: int | None = None,
-    boundary: str | Mapping[Hashable, str] = "one-sided",
+    boundary: Boundary | Mapping[Hashable, Boundary] = "one-sided",
     period: float | Mapping[Hashable, float] | None = None,
     datetime_unit: str | None = None,
 ) -> Any:
@@ -266,7 +268,7 @@ def laplacian(
     *,
     accuracy: int = 2,
     edge_order: int | None = None,
-    boundary: str | Mapping[Hashable, str] = "one-sided",
+    boundary: Boundary | Mapping[Hashable, Boundary] = "one-sided",
     period: float | Mapping[Hashable, float] | None = None,
     datetime_unit: str | None = None,
 ) -> Any:
@@ -366,7 +368,7 @@ def divergence(
     *,
     accuracy: int = 2,
     edge_order: int | None = None,
-    boundary: str | Mapping[Hashable, str] = "one-sided",
+    boundary: Boundary | Mapping[Hashable, Boundary] = "one-sided",
     period: float | Mapping[Hashable, float] | None = None,
     datetime_unit: str | None = None,
 ) -> Any:
@@ -414,7 +416,7 @@ def curl(
     *,
     accuracy: int = 2,
     edge_order: int | None = None,
-    boundary: str | Mapping[Hashable, str] = "one-sided",
+    boundary: Boundary | Mapping[Hashable, Boundary] = "one-sided",
     period: float | Mapping[Hashable, float] | None = None,
     datetime_unit: str | None = None,
 ) -> Any:

@@ -1,1 +1,194 @@
-"""Engines execute a validated :class:`gridgrad._plan.GradientPlan`; they never validate."""
+"""Engines execute a validated :class:`gridgrad._plan.GradientPlan`; they never validate.
+
+Every engine implements :class:`Engine` and owns its guard, its loading and its
+caches; :func:`select` is the one place that chooses one for a call:
+
+- ``dask``: dask arrays (lazily, the reference engine on each block);
+- ``numba``: large plain float/complex ndarrays, once numba is loaded (it loads in the
+  background after the first such call, which runs without it);
+- ``small``: plain ndarrays whose plan the plan cache keeps (compiled NumPy programs);
+- ``reference``: anything else (the engine all others are tested against).
+
+:func:`use_engine` (a thread-local context manager) and the ``GRIDGRAD_ENGINE``
+environment variable force one engine instead; one that cannot serve the call raises.
+A new engine (say, kernels for torch tensors) implements :class:`Engine`, joins
+:data:`ENGINES`, and takes its place in :func:`select`; nothing before the engines
+changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol, get_args
+
+import numpy as np
+
+from gridgrad._engines import dask as _dask
+from gridgrad._engines import reference as _reference
+from gridgrad._engines import small as _small
+from gridgrad._engines.numba import ENGINE as _NUMBA
+from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
+from gridgrad._engines.numba import loader as _numba_loader
+from gridgrad._plan import GradientPlan
+
+__all__ = ["ENGINES", "Engine", "EngineName", "prepare", "select", "use_engine"]
+
+EngineName = Literal["auto", "reference", "small", "numba", "dask"]
+_NAMES: tuple[str, ...] = get_args(EngineName)
+ENV = "GRIDGRAD_ENGINE"
+
+
+class Engine(Protocol):
+    """How a plan is executed."""
+
+    #: the name :func:`use_engine` knows it by
+    name: str
+    #: what it serves, in words (for the error a forced engine raises)
+    serves: str
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        """Whether it can run ``plan`` on ``x`` (loading what it needs first)."""
+        ...
+
+    def prepare(self, plan: GradientPlan) -> None:
+        """``plan`` will be reused (the plan cache keeps it): precompute what to keep."""
+        ...
+
+    def run(self, plan: GradientPlan, x: Any, out: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        """The results of ``plan`` on ``x``, one per axis (written into ``out`` if given)."""
+        ...
+
+
+_SMALL = _small.ENGINE
+ENGINES: dict[str, Engine] = {
+    "reference": _reference.ENGINE,
+    "small": _small.ENGINE,
+    "numba": _NUMBA,
+    "dask": _dask.ENGINE,
+}
+
+
+class _ThenLoadNumba:
+    """Runs ``engine``, then starts loading the Numba kernels in the background (after
+    the call, so that the loading does not compete with it)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self.serves = engine.serves
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        return self.engine.supports(plan, x)
+
+    def prepare(self, plan: GradientPlan) -> None:
+        self.engine.prepare(plan)
+
+    def run(self, plan: GradientPlan, x: Any, out: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        try:
+            return self.engine.run(plan, x, out)
+        finally:
+            _numba_loader.start()
+
+
+# --------------------------------------------------------------------------- switch
+
+
+class _Switch(threading.local):
+    #: the forced engine of this thread; every thread starts from the process default
+    name: str = os.environ.get(ENV, "auto").strip().lower() or "auto"
+
+
+_switch = _Switch()
+
+
+@contextmanager
+def use_engine(name: EngineName) -> Iterator[None]:
+    """Force one engine for the calls this thread makes inside the ``with`` block.
+
+    gridgrad chooses an engine per call (``"auto"``): ``"dask"`` for dask arrays,
+    ``"numba"`` (compiled kernels) for large NumPy arrays once numba has loaded,
+    ``"small"`` (precompiled NumPy operations) for repeated calls on smaller NumPy
+    arrays, and ``"reference"`` (slices and arithmetic of the Array API, on any array
+    library) for everything else. They give the same results, bitwise (the numba
+    engine computes float16 in float32). Forcing one helps to find where a difference
+    comes from, or to test an engine on inputs it would not be chosen for.
+
+    Parameters
+    ----------
+    name : {"auto", "reference", "small", "numba", "dask"}
+        The engine; "auto" restores the automatic choice.
+
+    Raises
+    ------
+    ValueError
+        An unknown name; and, from a call inside the block, an input the forced
+        engine cannot run (no other engine runs instead).
+
+    Notes
+    -----
+    The setting is thread-local; the environment variable ``GRIDGRAD_ENGINE``
+    (read when gridgrad is imported) sets every thread's default. The dask engine
+    runs each block on the reference engine; forced, ``"reference"`` runs on a dask
+    array as on any other array library (one graph of slices and concatenations).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> f = np.array([1.0, 2.0, 4.0, 7.0])
+    >>> with gridgrad.use_engine("reference"):
+    ...     gridgrad.gradient(f)
+    (array([1. , 1.5, 2.5, 3. ]),)
+    """
+    _check_name(name, "`name`")
+    before = _switch.name
+    _switch.name = name
+    try:
+        yield
+    finally:
+        _switch.name = before
+
+
+def _check_name(name: Any, where: str) -> None:
+    if name not in _NAMES:
+        choices = ", ".join(repr(n) for n in _NAMES)
+        msg = f"{where} must be one of {choices}; got {name!r}."
+        raise ValueError(msg)
+
+
+# --------------------------------------------------------------------------- choice
+
+
+def select(plan: GradientPlan, x: Any) -> Engine:
+    """The engine that runs ``plan`` on ``x`` (the values the engines see: a plain
+    ndarray for every NumPy input, datetimes viewed as timedeltas)."""
+    name = _switch.name
+    if name == "auto":
+        if type(x) is not np.ndarray:
+            return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
+        numba = _NUMBA.choice(plan, x) if x.size >= _MIN_NUMBA else "no"
+        if numba == "now":
+            return _NUMBA
+        engine: Engine = _SMALL if _SMALL.prepared(plan) else _reference.ENGINE
+        return _ThenLoadNumba(engine) if numba == "later" else engine
+    if name not in ENGINES:
+        _check_name(name, f"the environment variable {ENV}")
+    engine = ENGINES[name]
+    if not engine.supports(plan, x):
+        msg = (
+            f"the {name!r} engine is forced (gridgrad.use_engine or {ENV}) but cannot run "
+            f"this call: it runs {engine.serves}; got a {type(x).__module__}."
+            f"{type(x).__name__} of dtype {x.dtype}"
+            f"{' with periodic dims' if any(ax.halo for ax in plan.axes) else ''}."
+        )
+        raise ValueError(msg)
+    return engine
+
+
+def prepare(plan: GradientPlan) -> None:
+    """Tell every engine that ``plan`` will be reused (the plan cache keeps it)."""
+    for engine in ENGINES.values():
+        engine.prepare(plan)

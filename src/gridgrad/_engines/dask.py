@@ -20,16 +20,18 @@ Everything here builds a graph; nothing is computed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dask.array as da
 import numpy as np
-from array_api_compat import array_namespace
-from dask.base import tokenize
+from array_api_compat import array_namespace, is_dask_array
 
+from gridgrad._engines import reference
 from gridgrad._plan import AxisPlan, GradientPlan, restrict
 
-__all__ = ["depth", "gradient", "widen_chunks"]
+if TYPE_CHECKING:
+    import dask.array as da
+
+__all__ = ["ENGINE", "DaskEngine", "depth", "gradient", "widen_chunks"]
 
 Engine = Callable[[GradientPlan, Any, Any], tuple[Any, ...]]
 
@@ -61,6 +63,9 @@ def _block(block: Any, plans: np.ndarray, inner: Engine, dtypes: tuple[Any, Any]
 
 
 def _axis_gradient(x: da.Array, ax: AxisPlan, plan: GradientPlan, inner: Engine) -> da.Array:
+    import dask.array as da
+    from dask.base import tokenize
+
     axis, reach = ax.axis, depth(ax)
     core = x.chunks[axis]
     bounds = np.cumsum((0, *core)).tolist()
@@ -96,7 +101,7 @@ def _axis_gradient(x: da.Array, ax: AxisPlan, plan: GradientPlan, inner: Engine)
 def gradient(plan: GradientPlan, x: da.Array, inner: Engine) -> tuple[da.Array, ...]:
     """Execute ``plan`` lazily on the dask array ``x``; ``inner`` runs on each block.
 
-    ``inner`` has the signature of :func:`gridgrad._engines.array_api.gradient`.
+    ``inner`` has the signature of :func:`gridgrad._engines.reference.gradient`.
     All differentiated axes are widened together, so every result has the same
     chunks.
     """
@@ -105,3 +110,22 @@ def gradient(plan: GradientPlan, x: da.Array, inner: Engine) -> tuple[da.Array, 
     if chunks != x.chunks:
         x = x.rechunk(chunks)
     return tuple(_axis_gradient(x, ax, plan, inner) for ax in plan.axes)
+
+
+class DaskEngine:
+    """Dask arrays, lazily: each block runs on the reference engine, with ghost cells."""
+
+    name = "dask"
+    serves = "dask arrays"
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        return is_dask_array(x)
+
+    def prepare(self, plan: GradientPlan) -> None:
+        """Nothing to precompute."""
+
+    def run(self, plan: GradientPlan, x: Any, out: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        return gradient(plan, x, reference.gradient)
+
+
+ENGINE = DaskEngine()

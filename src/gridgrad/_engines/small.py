@@ -1,15 +1,17 @@
 """The small-array engine: a plan's runs as precomputed NumPy ufunc calls.
 
 Small arrays spend their time in Python, not in arithmetic: the reference engine
-(:mod:`gridgrad._engines.array_api`) walks the plan, builds index tuples and temporaries
+(:mod:`gridgrad._engines.reference`) walks the plan, builds index tuples and temporaries
 on every call. For a plan with a uniform step on a plain ndarray, :func:`compile_plan`
-does that walk once: each run becomes its index tuples and the ufunc calls of
-:func:`gradient._evaluate`, which then write straight into the run's part of the output
+does that walk once: each run becomes its index tuples and the ufunc calls of the
+reference's ``_evaluate``, which then write straight into the run's part of the output
 (``out=``). The operations, their order, their operands and their dtypes are the
 reference engine's, so the results are bitwise the same; only the temporaries go.
 
-A program is built once per cached plan (see :func:`gridgrad._api.prepare`) and holds
-no data: every call allocates its own outputs (or writes the caller's ``out``).
+Compiling costs more than one reference run, so the engine compiles the plans that
+will be reused: those the plan cache keeps (:meth:`SmallEngine.prepare`), and any plan
+it is forced to run. Programs hold no data: every call allocates its own outputs (or
+writes the caller's ``out``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad._cache import Bounded
 from gridgrad._plan import GradientPlan, Run
 
-__all__ = ["Program", "compile_plan"]
+__all__ = ["ENGINE", "Program", "SmallEngine", "compile_plan"]
 
 _add = np.add
 _subtract = np.subtract
@@ -197,3 +200,47 @@ def compile_plan(plan: GradientPlan) -> Program | None:
             return None
         axes.append(tuple(steps))
     return Program(tuple(plan.shape), dtype, dtype, tuple(axes))
+
+
+class SmallEngine:
+    """Plain ndarrays whose plan compiles (uniform steps, no periodic dim, floating
+    values differenced in the result dtype); chosen automatically for reused plans."""
+
+    name = "small"
+    serves = (
+        "plain NumPy arrays of floating dtype with scalar steps (no coordinates), no "
+        "periodic dims and no change of dtype"
+    )
+
+    def __init__(self) -> None:
+        #: compiled programs (None: the plan does not compile), by plan object
+        self._programs: Bounded[GradientPlan, Program | None] = Bounded(256)
+
+    def prepare(self, plan: GradientPlan) -> None:
+        """Compile ``plan``, which will be reused (the plan cache keeps it)."""
+        self._programs.put(plan, compile_plan(plan))
+
+    def prepared(self, plan: GradientPlan) -> bool:
+        """Whether ``plan`` is compiled: the automatic choice's test (for plain ndarrays)."""
+        return self._programs.get(plan) is not None
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        if type(x) is not np.ndarray:
+            return False
+        if plan in self._programs:
+            return self._programs.get(plan) is not None
+        program = compile_plan(plan)  # forced on a plan the cache does not keep
+        self._programs.put(plan, program)
+        return program is not None
+
+    def run(
+        self, plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None
+    ) -> tuple[np.ndarray, ...]:
+        program = self._programs.get(plan)
+        if program is None:  # evicted since it was chosen
+            program = compile_plan(plan)
+            assert program is not None, "run a plan the engine supports"
+        return program(x, out)
+
+
+ENGINE = SmallEngine()

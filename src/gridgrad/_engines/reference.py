@@ -2,10 +2,13 @@
 
 No boolean masks, no fancy indexing and no in-place writes, so the same code
 runs on NumPy, PyTorch (autograd included), JAX, Dask, CuPy and array-api-strict.
+Every other engine is tested against this one. On NumPy arrays (mutable) each run
+is written into its part of the outputs instead of concatenated: the same numbers.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any
 
@@ -15,7 +18,7 @@ from array_api_compat import device as _device
 
 from gridgrad._plan import GradientPlan, Run
 
-__all__ = ["gradient"]
+__all__ = ["ENGINE", "ReferenceEngine", "gradient", "numpy_xp"]
 
 
 def _slab(x: Any, axis: int, start: int, stop: int) -> Any:
@@ -109,3 +112,36 @@ def gradient(
             g = xp.astype(g, dtype)
         results.append(g)
     return tuple(results)
+
+
+@functools.cache
+def numpy_xp() -> Any:
+    """The namespace this engine uses for NumPy input: NumPy itself where it implements
+    the Array API functions the engine calls (NumPy >= 2.1), else array-api-compat's
+    wrapper (imported on first use: its import is slow)."""
+    if all(hasattr(np, name) for name in ("concat", "astype")):
+        return np
+    return array_namespace(np.empty(0))
+
+
+class ReferenceEngine:
+    """Any array of any Array-API library (NumPy arrays written in place into ``out``)."""
+
+    name = "reference"
+    serves = "any array of an Array-API library"
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        return True
+
+    def prepare(self, plan: GradientPlan) -> None:
+        """Nothing to precompute."""
+
+    def run(self, plan: GradientPlan, x: Any, out: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        if isinstance(x, np.ndarray):  # mutable: the runs are written in place
+            if out is None:
+                out = tuple(np.empty(x.shape, plan.out_dtype) for _ in plan.axes)
+            return gradient(plan, x, numpy_xp(), out)
+        return gradient(plan, x, array_namespace(x))
+
+
+ENGINE = ReferenceEngine()

@@ -1,0 +1,98 @@
+"""A plan's axis as the flat arrays the Numba kernels read (NumPy only, no numba)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gridgrad._plan import AxisPlan
+
+__all__ = ["Table", "table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One axis plan as flat arrays.
+
+    ``runs`` (one row per run): start, stop, first term, number of terms, scale
+    offset, scale step (0: one scale for the run, 1: one per point), how to apply
+    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal).
+    ``terms`` (one row per term): p, m, single sample, kind, weight offset, weight
+    step. ``coef`` and ``scale`` hold the weights and scales the offsets point into.
+    """
+
+    runs: np.ndarray
+    terms: np.ndarray
+    coef: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def flat(self) -> int:
+        """The longest run with one weight per term and one scale (it can be
+        evaluated across many short lines at once), or -1."""
+        best, size = -1, 0
+        for r, (start, stop, first, count, _, sstep, _) in enumerate(self.runs.tolist()):
+            steps = self.terms[first : first + count, 5]
+            if not sstep and not steps.any() and stop - start > size:
+                best, size = r, stop - start
+        return best
+
+    @property
+    def arrays(self) -> tuple[Any, ...]:
+        init = self.coef.dtype.type(complex(-0.0, -0.0) if self.coef.dtype.kind == "c" else -0.0)
+        return self.runs, self.terms, self.coef, self.scale, init
+
+
+def _power_of_two(s: np.floating) -> bool:
+    """Whether dividing by ``s`` and multiplying by ``1 / s`` give the same numbers."""
+    with np.errstate(all="ignore"):
+        inv = 1 / s
+        return bool(
+            np.isfinite(s)
+            and np.frexp(s)[0] in (0.5, -0.5)
+            and inv * s == 1
+            and abs(inv) >= np.finfo(s.dtype).tiny
+        )
+
+
+def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
+    """Runs of ``ax`` as flat arrays, in the dtypes the reference engine computes in.
+
+    The weights are stored in ``result_type(values, weights)`` (Python numbers are
+    weak, as in NumPy) and the scales in ``result_type(that, scales)``; terms come in
+    the order and with the +1/-1 kinds of :attr:`Run.program`, the reference's.
+    """
+    coefs = [c for run in ax.runs for c, _, _ in run.terms]
+    acc = np.result_type(value_dtype, *coefs)
+    scales = [run.scale for run in ax.runs if run.divides]
+    div = np.result_type(acc, *scales)
+    runs: list[list[int]] = []
+    terms: list[list[int]] = []
+    coef_parts: list[np.ndarray] = []
+    scale_parts: list[np.ndarray] = []
+    ncoef = nscale = 0
+    for run in ax.runs:
+        ordered = run.program
+        has = run.divides
+        step = int(np.ndim(run.scale) != 0)
+        part = np.asarray(run.scale if has else 1, dtype=div).reshape(-1)
+        how = int(has)
+        if has and not step and div.kind == "f" and _power_of_two(part[0]):
+            part, how = 1 / part, 2
+        runs.append([run.start, run.stop, len(terms), len(ordered), nscale, step, how])
+        scale_parts.append(part)
+        nscale += part.shape[0]
+        for kind, c, p, m in ordered:
+            step = int(np.ndim(c) != 0)
+            terms.append([p, p if m is None else m, int(m is None), kind, ncoef, step])
+            part = np.asarray(c, dtype=acc).reshape(-1)
+            coef_parts.append(part)
+            ncoef += part.shape[0]
+    return Table(
+        np.asarray(runs, dtype=np.int64),
+        np.asarray(terms, dtype=np.int64),
+        np.concatenate(coef_parts),
+        np.concatenate(scale_parts),
+    )
