@@ -73,8 +73,17 @@ def _listing(d: Path) -> set[str]:
 @pytest.mark.parametrize("ext", [".nc", ".zarr"])
 def test_gradient_netcdf_zarr(files: Path, ext: str) -> None:
     out = run(
-        "compute", f"in{ext}", "-o", f"out{ext}", "--var", "T", "--accuracy", "4",
-        "--progress-after", "0", cwd=files,
+        "compute",
+        f"in{ext}",
+        "-o",
+        f"out{ext}",
+        "--var",
+        "T",
+        "--accuracy",
+        "4",
+        "--progress-after",
+        "0",
+        cwd=files,
     )
     assert "100% Completed" in out.stderr  # the dask progress bar, on stderr
     assert "Completed" not in out.stdout

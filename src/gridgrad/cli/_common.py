@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gridgrad._options import Options
+
 __all__ = ["CliError", "numbers", "options", "split"]
 
 
@@ -36,7 +38,7 @@ def numbers(text: str | None, option: str) -> list[float]:
 
 
 def options(args: argparse.Namespace) -> dict[str, Any]:
-    """The scheme keywords shared by every operation (accuracy, edge order, boundary, period)."""
+    """The scheme keywords shared by every operation (:class:`gridgrad._options.Options`)."""
     periods = numbers(args.period, "--period")
     if len(periods) > 1:
         msg = f"--period takes one domain length; got {args.period!r}"
@@ -44,9 +46,9 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
     if periods and args.boundary != "periodic":
         msg = "--period applies to --boundary periodic only"
         raise CliError(msg)
-    return {
-        "accuracy": args.accuracy,
-        "edge_order": args.edge_order,
-        "boundary": args.boundary,
-        "period": periods[0] if len(periods) == 1 else None,
-    }
+    return Options(
+        accuracy=args.accuracy,
+        edge_order=args.edge_order,
+        boundary=args.boundary,
+        period=periods[0] if len(periods) == 1 else None,
+    )._asdict()

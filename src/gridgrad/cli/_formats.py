@@ -168,7 +168,7 @@ def _absent_chunks(path: Path, names: list[str]) -> Iterator[tuple[str, int, int
         return
     for name in names:
         with contextlib.suppress(Exception):
-            arr = group[name]
+            arr: Any = group[name]
             total, stored = int(arr.nchunks), int(arr.nchunks_initialized)
             if stored < total:
                 yield name, total - stored, total
@@ -271,7 +271,7 @@ def _write_xarray(result: Any, path: Path, args: argparse.Namespace) -> None:
     lazy = [str(v) for v in result.data_vars if dask.is_dask_collection(result[v].data)]
     result.to_zarr(store, mode="w-", compute=False, consolidated=False)  # metadata, eager data
     group = zarr.open_group(str(store), mode="r+")
-    plan = []
+    plan: list[tuple[Any, Any, tuple[slice, ...]]] = []
     for name in lazy:
         data = result[name].data
         for region in _batches(data.shape, data.chunks, data.dtype.itemsize, budget):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from gridgrad._options import BOUNDARIES
+
 __all__ = ["OPS", "parser"]
 
 OPS = ("gradient", "laplacian", "divergence", "curl")
@@ -47,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--edge-order", type=int, default=None, help="edge accuracy (default: --accuracy)"
     )
-    c.add_argument("--boundary", choices=("one-sided", "periodic"), default="one-sided")
+    c.add_argument("--boundary", choices=BOUNDARIES, default="one-sided")
     c.add_argument("--period", help="domain length of periodic non-uniform coordinates")
     c.add_argument("--spacing", help="step(s) for .npy/.npz (one, or one per dim; default 1)")
     c.add_argument("--datetime-unit", default=None, help="unit of time coordinates (default s)")
