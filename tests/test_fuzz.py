@@ -111,6 +111,8 @@ def _equal(a: Any, b: Any) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
+    if a.dtype.kind in "mM":  # NaT != NaT: compare the integers
+        return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
     if a.dtype.kind in "fc":
         return bool(np.array_equal(a, b, equal_nan=True))
     return bool(np.array_equal(a, b))

@@ -3,6 +3,8 @@ estimates, vector calculus and stencil weights, all on the one plan -> engine pa
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -87,6 +89,9 @@ def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
         msg = f"`order` must be a non-negative integer; got {order!r}."
         raise TypeError(msg)
     pts = np.asarray(offsets)
+    if pts.dtype == object and pts.ndim == 1 and all(isinstance(o, numbers.Integral) for o in pts):
+        msg = f"`offsets` integers must fit in int64 (|offset| < 2**63); got {offsets!r}."
+        raise ValueError(msg)
     if pts.ndim != 1 or pts.dtype.kind not in "iuf":
         msg = f"`offsets` must be a 1-D sequence of real numbers; got {offsets!r}."
         raise TypeError(msg)
@@ -96,7 +101,10 @@ def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
     if order < 0 or order >= pts.size:
         msg = f"`order` must be from 0 to len(offsets) - 1 = {pts.size - 1}; got {order}."
         raise ValueError(msg)
-    if not np.isfinite(x0):
+    if isinstance(x0, (bool, np.bool_)) or not isinstance(x0, numbers.Real):
+        msg = f"`x0` must be a real number; got {x0!r}."
+        raise TypeError(msg)
+    if not math.isfinite(x0):
         msg = f"`x0` must be finite; got {x0!r}."
         raise ValueError(msg)
     integer = pts.dtype.kind in "iu" or (pts == np.round(pts)).all()

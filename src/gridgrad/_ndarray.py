@@ -34,10 +34,17 @@ def _along(axis: int, ndim: int, start: int, stop: int) -> tuple[slice, ...]:
 def _stencil_mask(mask: np.ndarray, ax: AxisPlan) -> np.ndarray:
     """OR of the mask over every sample each output point's stencil reads."""
     blocks = []
+    h = ax.halo  # a periodic axis: its runs read the samples wrapped around by ``h``
+    padded = mask
+    if h:
+        pad = [(0, 0)] * mask.ndim
+        pad[ax.axis] = (h, h)
+        padded = np.pad(mask, pad, mode="wrap")
     for run in ax.runs:
         m = np.zeros_like(mask[_along(ax.axis, mask.ndim, run.start, run.stop)])
         for offset in run.offsets:
-            m |= mask[_along(ax.axis, mask.ndim, run.start + offset, run.stop + offset)]
+            lo = run.start + h + offset
+            m |= padded[_along(ax.axis, mask.ndim, lo, lo + run.stop - run.start)]
         blocks.append(m)
     return np.concatenate(blocks, axis=ax.axis)
 

@@ -42,7 +42,11 @@ class Options(NamedTuple):
 
 def check_edge_order(edge_order: Any) -> int:
     """Return ``edge_order`` as an int, or raise if it is not 1 or 2."""
-    if isinstance(edge_order, (bool, np.bool_)) or edge_order not in (1, 2):
+    if (
+        isinstance(edge_order, (bool, np.bool_))
+        or not isinstance(edge_order, numbers.Real)
+        or edge_order not in (1, 2)
+    ):
         msg = f"`edge_order` must be 1 or 2; got {edge_order!r}."
         raise ValueError(msg)
     return int(edge_order)
@@ -81,7 +85,11 @@ def _edge(accuracy: Any, edge_order: Any, default: EdgeDefault) -> tuple[int, in
         return p, 1 if (p == 2 and default == "torch") else p
     if p == 2:
         return p, check_edge_order(edge_order)
-    if isinstance(edge_order, (bool, np.bool_)) or edge_order not in range(1, p + 1):
+    if (
+        isinstance(edge_order, (bool, np.bool_))
+        or not isinstance(edge_order, numbers.Real)
+        or edge_order not in range(1, p + 1)
+    ):
         msg = f"`edge_order` must be an integer from 1 to accuracy={p}; got {edge_order!r}."
         raise ValueError(msg)
     return p, int(edge_order)

@@ -192,6 +192,11 @@ def _request(
         shape = check_known_shape(f.shape, names[0]) if library is Library.DASK else tuple(f.shape)
         xp = array_namespace(f)
     dims = normalize_dims(dim, len(shape), names[1])
+    if style == "accuracy" and not dims:  # a derivative along no dim is no derivative
+        msg = (
+            f"`dim` must name at least one dimension; got {dim!r} (input of shape {tuple(shape)})."
+        )
+        raise ValueError(msg)
     # argument checks (edge_order, accuracy, ...)
     specs = schemes(len(dims), options, order, "accuracy" if style == "accuracy" else "torch")
     dtypes(library, xp, f.dtype, False)  # reject non-numeric input first

@@ -91,7 +91,16 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
         msg = f"`{where}` must be a real or complex number; got the bool {value!r}."
         raise TypeError(msg)
     if _is_python_scalar(value):
-        step: Any = float(value) if isinstance(value, numbers.Integral) else value
+        # int -> float as numpy and torch do; other numbers (Fraction, ...) as Python's own
+        if isinstance(value, (float, complex)):
+            step: Any = value
+        elif isinstance(value, numbers.Real):
+            step = float(value)
+        elif isinstance(value, numbers.Complex):
+            step = complex(value)
+        else:
+            msg = f"`{where}` must be a real or complex number; got {value!r}."
+            raise TypeError(msg)
     else:
         arr = host_copy(value)
         if arr is None:  # a traced 0-d array: its value is only known at run time
