@@ -14,7 +14,7 @@ from gridgrad import _api
 from gridgrad._engines import array_api, numpy_inplace
 from gridgrad._plan import AxisSpec, Step, build_plan
 
-GRADIENT_SPECS = {"accuracy": 2, "boundary": "one-sided", "period": None}
+GRADIENT_SPECS = {"accuracy": 2, "boundary": "one-sided", "period": None, "form": "torch"}
 
 
 def _values(shape: tuple[int, ...], dtype: str, seed: int = 0) -> np.ndarray:
@@ -102,7 +102,7 @@ def test_gradient_matches_reference_engine(shape, dim, dtype, spacing, edge_orde
 @pytest.mark.parametrize("shape", [(100,), (10, 10), (5, 5, 5)])
 def test_numpy_gradient_matches_reference_and_numpy(shape, dtype, varargs, edge_order) -> None:
     f = _values(shape, dtype, seed=1)
-    specs = {"edge_order": edge_order}
+    specs = {"edge_order": edge_order, "form": "numpy"}
     kw = {"names": ("f", "axis"), "numpy_varargs": True}
     with np.errstate(all="ignore"):
         ref = _reference(f, None, varargs, specs, **kw)
@@ -246,7 +246,7 @@ def test_other_plans_stay_on_the_reference_engine() -> None:
     periodic = {**specs, "boundary": "periodic"}
     assert _program(f, None, None, periodic) is None
     assert (
-        _program(f.astype("datetime64[s]"), None, (), {"edge_order": 1}, numpy_varargs=True) is None
+        _program(f.astype("datetime64[s]"), None, (), {"edge_order": 1, "form": "numpy"}, numpy_varargs=True) is None
     )
     for _ in range(2):
         _assert_bitwise(gridgrad.gradient(f, spacing=(x,)), (np.gradient(f, x),))

@@ -14,11 +14,13 @@ from array_api_compat import (
     array_namespace,
     is_array_api_obj,
     is_dask_array,
+    is_torch_array,
     is_torch_namespace,
 )
 
 from gridgrad import _ndarray
 from gridgrad._engines import array_api, numpy_inplace
+from gridgrad._spacing import check_integer_span
 from gridgrad._plan import (
     GradientPlan,
     build_plan,
@@ -39,7 +41,8 @@ __all__ = ["gradient", "numpy_gradient"]
 # small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512 and 64**3 faster,
 # 2**19, 724x724 and 80**3 slower, measured against each other on the 2-core machine).
 _KERNEL_MIN_SIZE = 1 << 19
-_KERNEL_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
+# float16 stays on the NumPy engines: they round after each operation, as numpy and torch do
+_KERNEL_DTYPES = frozenset("fdFD")  # float32, float64, complex64, complex128
 # While the kernels load, calls with fewer outputs than this go to the reference
 # engine instead of waiting (it takes about as long as the loading on such inputs).
 _WAIT_SIZE = 1 << 25
@@ -111,8 +114,7 @@ def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
         return None
     if any(ax.halo for ax in plan.axes):  # periodic axes: the reference engine wraps them
         return None
-    # float16 waits: the kernels compute it in float32, the reference in float16
-    wait = x.dtype.char == "e" or x.size * len(plan.axes) >= _WAIT_SIZE
+    wait = x.size * len(plan.axes) >= _WAIT_SIZE
     if not wait and _kernels is None and _loader is None:
         return _LATER
     return load_kernels(wait)
@@ -293,7 +295,13 @@ def gradient(
             msg = "give `dim` or its alias `axis`, not both."
             raise TypeError(msg)
         dim = axis
-    specs = {"accuracy": accuracy, "edge_order": edge_order, "boundary": boundary, "period": period}
+    specs = {
+        "accuracy": accuracy,
+        "edge_order": edge_order,
+        "boundary": boundary,
+        "period": period,
+        "form": "torch",
+    }
     return differentiate(input, dim, spacing, specs, out=out)
 
 
@@ -361,15 +369,22 @@ def prepare(
             return numpy_dtypes(f.dtype, complex_spacing)
         return _generic_dtypes(xp, f.dtype, complex_spacing)
 
-    dims = normalize_dims(dim, len(shape), names[1])
+    anchor = specs.get("form")  # the drop-ins' anchors: "torch" or "numpy"
+    dims = normalize_dims(dim, len(shape), names[1], anchor)
     axis_specs = make_specs(len(dims), **specs)  # argument checks (edge_order, accuracy, ...)
     dtypes(False)  # reject non-numeric input first
     check_sizes(shape, dims, axis_specs, names[1])
     if numpy_varargs:
         spacings = numpy_spacing(spacing, dims, shape)
     else:
-        spacings = torch_spacing(spacing, dims, shape, native=kind == "foreign")
+        even = [s.expression != "torch" for s in axis_specs]  # torch: coordinates stay
+        spacings = torch_spacing(
+            spacing, dims, shape, kind == "foreign", even, anchor, dim is not None, _device(f)
+        )
     value_dtype, out_dtype = dtypes(any(s.is_complex for s in spacings))
+    if kind == "foreign" and value_dtype is not None and is_torch_namespace(xp):
+        if xp.isdtype(value_dtype, "integral"):  # torch: int64 differences must not wrap
+            check_integer_span(f, max(s.edge for s in axis_specs))
     result_type = None
     if not numpy_rules:
 
@@ -515,6 +530,11 @@ def differentiate(
     return execute(req)
 
 
+def _device(f: Any) -> Any:
+    """A torch input's device (coordinate tensors must share it), else None."""
+    return f.device if is_torch_array(f) else None
+
+
 def _is_foreign(f: Any) -> bool:
     return is_array_api_obj(f) and not isinstance(f, (np.ndarray, np.generic))
 
@@ -593,7 +613,7 @@ def numpy_gradient(
     array([[ 2.,  2., -1.],
            [ 2.,  2., -1.]])
     """
-    specs = {"edge_order": check_edge_order(edge_order)}
+    specs = {"edge_order": check_edge_order(edge_order, "numpy"), "form": "numpy"}
     results = differentiate(
         f, axis, varargs, specs, names=("f", "axis"), numpy_varargs=True, out=out
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
 
+from gridgrad._errors import error
 from gridgrad._layout import AxisSpec, Run, coordinate_runs, uniform_runs
 from gridgrad._spacing import (
     Coordinates,
@@ -84,11 +85,12 @@ class GradientPlan:
 # --------------------------------------------------------------------------- checks
 
 
-def check_edge_order(edge_order: Any) -> int:
-    """Return ``edge_order`` as an int, or raise if it is not 1 or 2."""
+def check_edge_order(edge_order: Any, anchor: str | None = None) -> int:
+    """Return ``edge_order`` as an int, or raise if it is not 1 or 2 (``anchor``: the
+    drop-in's anchor, whose words the message also holds)."""
     if isinstance(edge_order, (bool, np.bool_)) or edge_order not in (1, 2):
         msg = f"`edge_order` must be 1 or 2; got {edge_order!r}."
-        raise ValueError(msg)
+        raise error(ValueError, msg, anchor, "edge_order")
     return int(edge_order)
 
 
@@ -103,7 +105,9 @@ def _dim_index(d: Any, name: str) -> int:
         raise TypeError(msg) from None
 
 
-def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
+def normalize_dims(
+    dim: Any, ndim: int, name: str = "dim", anchor: str | None = None
+) -> tuple[int, ...]:
     """Dims as distinct non-negative ints, in the order given (all dims for None)."""
     if dim is None:
         return tuple(range(ndim))
@@ -126,7 +130,7 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
             msg = (
                 f"`{name}` must not repeat a dimension; got {tuple(items)!r} (dimension {d} twice)."
             )
-            raise ValueError(msg)
+            raise error(ValueError, msg, anchor, "repeat", dim=d)
         seen.add(d)
     return tuple(dims)
 
@@ -150,7 +154,8 @@ def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name:
                 f"each differentiated dimension needs at least {why} samples; `{name}` {d} "
                 f"of the input (shape {shape}) has {shape[d]}."
             )
-            raise ValueError(msg)
+            anchor = spec.expression if spec.expression != "difference" else None
+            raise error(ValueError, msg, anchor, "size")
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -182,12 +187,14 @@ def make_specs(
     boundary: Any = "one-sided",
     period: Any = None,
     default_edge: str = "torch",
+    form: str = "difference",
 ) -> list[AxisSpec]:
     """Validate the stencil arguments and give one :class:`AxisSpec` per dim.
 
     ``edge_order`` None means 1 at accuracy 2 and the interior accuracy otherwise
     (``default_edge="torch"``, gradient's rule) or always the interior accuracy
-    (``default_edge="accuracy"``, derivative's rule).
+    (``default_edge="accuracy"``, derivative's rule). ``form``: whose expressions
+    compute the first derivative at accuracy 2 (see :class:`AxisSpec`).
     """
     if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, numbers.Integral):
         msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
@@ -199,7 +206,7 @@ def make_specs(
     if edge_order is None:
         e = 1 if (p == 2 and default_edge == "torch") else p
     elif p == 2:
-        e = check_edge_order(edge_order)
+        e = check_edge_order(edge_order, None if form == "difference" else form)
     else:
         if isinstance(edge_order, (bool, np.bool_)) or edge_order not in range(1, p + 1):
             msg = f"`edge_order` must be an integer from 1 to accuracy={p}; got {edge_order!r}."
@@ -221,7 +228,9 @@ def make_specs(
         if not (np.isfinite(float(t)) and float(t) > 0):
             msg = f"`period` must be a positive real number; got {t!r}."
             raise ValueError(msg)
-    return [AxisSpec(m, p, e, b == "periodic", t) for m, b, t in zip(orders, boundaries, periods)]
+    return [
+        AxisSpec(m, p, e, b == "periodic", t, form) for m, b, t in zip(orders, boundaries, periods)
+    ]
 
 
 def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -422,5 +431,7 @@ def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
             continue
         a, b = start - run.start, stop - run.start
         terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
-        runs.append(Run(start - origin, stop - origin, terms, _cut(run.scale, a, b)))
+        runs.append(
+            replace(run, start=start - origin, stop=stop - origin, terms=terms, scale=_cut(run.scale, a, b))
+        )
     return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)  # ghost cells replace the halo

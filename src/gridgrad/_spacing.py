@@ -16,9 +16,12 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 
+from gridgrad._errors import error
+
 __all__ = [
     "Coordinates",
     "Step",
+    "check_integer_span",
     "check_spacing_length",
     "host_copy",
     "numpy_spacing",
@@ -57,13 +60,14 @@ def _is_foreign_array(value: Any) -> bool:
     return is_array_api_obj(value) and not isinstance(value, (np.ndarray, np.generic))
 
 
-def host_copy(value: Any) -> np.ndarray | None:
+def host_copy(value: Any, where: str = "spacing") -> np.ndarray | None:
     """A NumPy copy of an array of any library, for value checks only, never for the data
-    path; None when its values cannot be seen (an abstract tracer under ``jax.jit``)."""
+    path; None when its values cannot be seen (an abstract tracer under ``jax.jit``, a
+    fake tensor under ``torch.compile``)."""
     if isinstance(value, (np.ndarray, np.generic)):
         return np.asarray(value)
     if is_torch_array(value):
-        return value.detach().cpu().numpy()
+        return _torch_host_copy(value, where)
     if is_cupy_array(value):
         return value.get()
     try:
@@ -75,6 +79,58 @@ def host_copy(value: Any) -> np.ndarray | None:
             return None
 
 
+def readable(t: Any) -> bool:
+    """Whether the values of a torch tensor can be read now: not while ``torch.compile``
+    traces (fake tensors), not on the ``meta`` device."""
+    import torch
+
+    if torch.compiler.is_compiling():
+        return False
+    from torch._subclasses.fake_tensor import is_fake
+
+    return not is_fake(t) and t.device.type != "meta"
+
+
+def _torch_host_copy(t: Any, where: str) -> np.ndarray | None:
+    """A tensor's values as NumPy: dtypes NumPy lacks (bfloat16, float8, complex32) are
+    widened exactly first; None under ``torch.compile``; a clear error on ``meta``."""
+    import torch
+
+    if not readable(t):
+        if t.device.type == "meta" and not torch.compiler.is_compiling():
+            msg = (
+                f"`{where}` is a tensor on the 'meta' device, which holds no values; gridgrad "
+                "checks coordinate values (finite, distinct) before any work: give them on a "
+                "device with data (e.g. `.to('cpu')`)."
+            )
+            raise ValueError(msg)
+        return None
+    t = t.detach().cpu()
+    try:
+        return t.numpy()
+    except TypeError:  # a dtype NumPy lacks: widened exactly
+        wide = torch.complex64 if t.is_complex() else torch.float32
+        if not (t.is_complex() or t.is_floating_point()):
+            wide = torch.int64
+        return t.to(wide).numpy()
+
+
+def check_integer_span(f: Any, edge_order: int) -> None:
+    """torch integer input is differenced in int64 (torch's expressions on its values):
+    raise before any work where those differences (or ``2 * f`` of the second-order
+    edges) would overflow, which torch wraps around silently."""
+    if not readable(f) or f.numel() == 0:
+        return
+    lo, hi = int(f.min()), int(f.max())
+    top = 2**63 - 1
+    if hi - lo > top or (edge_order == 2 and (2 * hi > top or 2 * lo < -top - 1)):
+        msg = (
+            f"`input` holds integers from {lo} to {hi}: their differences overflow int64 "
+            "(torch.gradient wraps around silently); convert it to a floating dtype first."
+        )
+        raise ValueError(msg)
+
+
 def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     """A scalar step; ``weak`` turns NumPy scalars into Python ones (torch semantics)."""
     if isinstance(value, (bool, np.bool_)):
@@ -83,7 +139,7 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     if _is_python_scalar(value):
         step: Any = float(value) if isinstance(value, numbers.Integral) else value
     else:
-        arr = host_copy(value)
+        arr = host_copy(value, where)
         if arr is None:  # a traced 0-d array: its value is only known at run time
             return Step(value, is_complex=_foreign_kind(value, where) == "c")
         kind = arr.dtype.kind
@@ -101,16 +157,18 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     return Step(step, is_complex=isinstance(step, (complex, np.complexfloating)))
 
 
-def _check_length(shape: tuple[int, ...], where: str, dim: int, size: int) -> None:
+def _check_length(
+    shape: tuple[int, ...], where: str, dim: int, size: int, anchor: str | None = None
+) -> None:
     if len(shape) != 1:
         msg = f"`{where}` must be a scalar or 1-D coordinates; got an array of shape {shape}."
-        raise ValueError(msg)
+        raise error(ValueError, msg, anchor, "coords_ndim", ndim=len(shape))
     if shape[0] != size:
         msg = (
             f"`{where}` has {shape[0]} coordinates but dimension {dim} of the input has "
             f"{size} samples; they must match."
         )
-        raise ValueError(msg)
+        raise error(ValueError, msg, anchor, "coords_length")
 
 
 def _check_values(x: np.ndarray, where: str) -> None:
@@ -141,12 +199,14 @@ def _foreign_kind(x: Any, where: str) -> str:
     raise TypeError(msg)
 
 
-def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coordinates:
+def _foreign_coordinates(
+    x: Any, where: str, dim: int, size: int, even: bool = True, anchor: str | None = None
+) -> Step | Coordinates:
     """Coordinates of another library: steps computed in that library (dtype, device and
     autograd kept, as torch.gradient does), values checked on a host copy."""
-    _check_length(tuple(x.shape), where, dim, size)
+    _check_length(tuple(x.shape), where, dim, size, anchor)
     kind = _foreign_kind(x, where)
-    host = host_copy(x)
+    host = host_copy(x, where)
     if host is not None:
         _check_values(host, where)
     xp = array_namespace(x)
@@ -154,7 +214,7 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
         x = xp.astype(x, xp.__array_namespace_info__().default_dtypes()["real floating"])
         host = None if host is None else host.astype(np.float64)
     steps = x[1:] - x[:-1]
-    if host is not None and not getattr(x, "requires_grad", False):
+    if even and host is not None and not getattr(x, "requires_grad", False):
         host_steps = np.diff(host)
         if (host_steps == host_steps[0]).all():  # evenly spaced: the uniform formula
             return Step(host_steps[0].item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
@@ -162,23 +222,38 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
 
 
 def _spacing_entry(
-    value: Any, where: str, dim: int, size: int, weak: bool, native: bool
+    value: Any,
+    where: str,
+    dim: int,
+    size: int,
+    weak: bool,
+    native: bool,
+    even: bool = True,
+    anchor: str | None = None,
+    device: Any = None,
 ) -> Step | Coordinates:
     """One dim's spacing: a scalar step or a 1-D array of coordinates. ``native``: arrays
-    of the input's own (non-NumPy) library stay in it."""
+    of the input's own (non-NumPy) library stay in it. ``even``: evenly spaced
+    coordinates become a step (numpy's rule; torch keeps coordinates as they are)."""
     if _is_python_scalar(value) or isinstance(value, (bool, np.bool_)) or np.ndim(value) == 0:
         return _scalar_step(value, where, weak)
     if native and _is_foreign_array(value):
-        return _foreign_coordinates(value, where, dim, size)
+        if device is not None and is_torch_array(value) and value.device != device:
+            msg = (
+                f"`{where}` must be on the input's device ({device}); got a tensor on "
+                f"{value.device}."
+            )
+            raise error(ValueError, msg, anchor, "device", a=device, b=value.device)
+        return _foreign_coordinates(value, where, dim, size, even, anchor)
     try:
-        x = host_copy(value) if _is_foreign_array(value) else np.asarray(value)
+        x = host_copy(value, where) if _is_foreign_array(value) else np.asarray(value)
     except (TypeError, ValueError) as exc:
         msg = f"`{where}` must be a scalar or 1-D coordinates; got {value!r} ({exc})."
         raise TypeError(msg) from None
     if x is None:
         msg = f"`{where}` coordinates must be concrete values here; got a traced array."
         raise TypeError(msg)
-    _check_length(x.shape, where, dim, size)
+    _check_length(x.shape, where, dim, size, anchor)
     kind = x.dtype.kind
     if kind not in "iufcmM":
         msg = (
@@ -197,34 +272,49 @@ def _spacing_entry(
     if not np.isfinite(steps).all():
         msg = f"`{where}` coordinates are too far apart: their steps overflow ({x!r})."
         raise ValueError(msg)
-    if (steps == steps[0]).all():  # evenly spaced: the uniform formula, as numpy does
+    if even and (steps == steps[0]).all():  # evenly spaced: the uniform formula, as numpy
         first = steps[0]
         return Step(first.item() if weak else first, is_complex=kind == "c", steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
-def check_spacing_length(spacing: Any, dims: tuple[int, ...]) -> None:
-    """A spacing list or tuple must have one entry per differentiated dim."""
+def check_spacing_length(
+    spacing: Any, dims: tuple[int, ...], anchor: str | None = None, given: bool = True
+) -> None:
+    """A spacing list or tuple must have one entry per differentiated dim (``given``:
+    whether the caller named the dims, which torch's message tells apart)."""
     if isinstance(spacing, (list, tuple)) and len(spacing) != len(dims):
         msg = (
             f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
             f"dimension ({len(dims)}: {dims}); got a {type(spacing).__name__} of length "
             f"{len(spacing)}."
         )
-        raise ValueError(msg)
+        rule = "spacing_dims" if given else "spacing_ndim"
+        raise error(ValueError, msg, anchor, rule, got=len(spacing), want=len(dims))
 
 
 def torch_spacing(
-    spacing: Any, dims: tuple[int, ...], shape: tuple[int, ...], native: bool = False
+    spacing: Any,
+    dims: tuple[int, ...],
+    shape: tuple[int, ...],
+    native: bool = False,
+    even: Sequence[bool] | None = None,
+    anchor: str | None = None,
+    given: bool = True,
+    device: Any = None,
 ) -> list[Step | Coordinates]:
-    """torch.gradient's ``spacing``: None, one scalar, or one entry per differentiated dim."""
+    """torch.gradient's ``spacing``: None, one scalar, or one entry per differentiated dim.
+    ``even``: per dim, whether evenly spaced coordinates become a step (default yes);
+    ``anchor``, ``given``: for the words of the errors; ``device``: the input's (torch),
+    which coordinate tensors must share."""
     if spacing is None:
         return [Step(1.0)] * len(dims)
     if isinstance(spacing, (list, tuple)):
-        check_spacing_length(spacing, dims)
+        check_spacing_length(spacing, dims, anchor, given)
+        evens = [True] * len(dims) if even is None else even
         return [
-            _spacing_entry(s, f"spacing[{i}]", d, shape[d], weak=True, native=native)
-            for i, (s, d) in enumerate(zip(spacing, dims))
+            _spacing_entry(s, f"spacing[{i}]", d, shape[d], True, native, e, anchor, device)
+            for i, (s, d, e) in enumerate(zip(spacing, dims, evens))
         ]
     if isinstance(spacing, (bool, np.bool_)) or _is_python_scalar(spacing) or np.ndim(spacing) == 0:
         step = _scalar_step(spacing, "spacing", weak=True)
@@ -251,8 +341,8 @@ def numpy_spacing(
             f"`varargs` must be empty, one scalar, or one spacing per differentiated axis "
             f"({len(axes)}: {axes}); got {n} values."
         )
-        raise TypeError(msg)
+        raise error(TypeError, msg, "numpy", "nargs")
     return [
-        _spacing_entry(v, f"varargs[{i}]", a, shape[a], weak=False, native=False)
+        _spacing_entry(v, f"varargs[{i}]", a, shape[a], False, False, anchor="numpy")
         for i, (v, a) in enumerate(zip(varargs, axes))
     ]

@@ -118,17 +118,40 @@ def _add(acc, d, c, kind):  # type: ignore[no-untyped-def]  # pragma: no cover -
         return acc + d
     if kind == -1:
         return acc - d
+    if kind == -2:
+        return acc - c * d
     return acc + c * d
+
+
+def _halve(v):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    return v / 2
+
+
+@overload(_halve)
+def _halve_impl(v):  # type: ignore[no-untyped-def]
+    """``v / 2`` as NumPy computes it in ``v``'s dtype: a real ``v * 0.5`` (exact, the
+    same rounding as dividing, also below the normal range), a complex one divided
+    by ``2+0j`` with NumPy's complex division."""
+    if isinstance(v, types.Complex):
+        two = numba.np.numpy_support.as_dtype(v).type(2)
+        return lambda v: _divide(v, two)
+    half = numba.np.numpy_support.as_dtype(v).type(0.5)
+    return lambda v: v * half
 
 
 @numba.njit(inline="always")
 def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """``v / s`` (``how`` 1), ``v * s`` (2: ``s`` is the exact reciprocal of a
-    power-of-two scale, the same numbers as dividing), or ``v`` (0)."""
+    power-of-two scale, the same numbers as dividing), or ``v`` (0); ``how`` 3 and 4
+    are 1 and 2 followed by a division by 2 (torch's central difference)."""
     if how == 1:
         return _divide(v, s)
     if how == 2:
         return v * s
+    if how == 3:
+        return _halve(_divide(v, s))
+    if how == 4:
+        return _halve(v * s)
     return v
 
 
@@ -172,7 +195,11 @@ def _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 
 @numba.njit(nogil=True, cache=True)
 def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
     """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
-    if how == 2:
+    if how == 4:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 4)
+    elif how == 3:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 3)
+    elif how == 2:
         _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 2)
     elif how == 1:
         _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 1)
@@ -191,7 +218,11 @@ def _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[n
 def _one(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """``out[o, i, k] = (x[o, p, k + dp] - x[o, m, k + dm]) / s``: the interior of a
     uniform grid, one loop per ``how``."""
-    if how == 2:
+    if how == 4:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 4)
+    elif how == 3:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 3)
+    elif how == 2:
         _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 2)
     elif how == 1:
         _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 1)
@@ -350,7 +381,8 @@ class _Table:
 
     ``runs`` (one row per run): start, stop, first term, number of terms, scale
     offset, scale step (0: one scale for the run, 1: one per point), how to apply
-    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal).
+    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal; 3
+    and 4: 1 and 2, then divide by 2).
     ``terms`` (one row per term): p, m, single sample, kind, weight offset, weight
     step. ``coef`` and ``scale`` hold the weights and scales the offsets point into.
     """
@@ -413,6 +445,8 @@ def _table(ax: AxisPlan, value_dtype: np.dtype) -> _Table:
         how = int(has)
         if has and not step and div.kind == "f" and _power_of_two(part[0]):
             part, how = 1 / part, 2
+        if run.halve:  # after a division by the scale (torch's h), never alone
+            how += 2
         runs.append([run.start, run.stop, len(terms), len(ordered), nscale, step, how])
         scale_parts.append(part)
         nscale += part.shape[0]
