@@ -21,3 +21,8 @@ def backend(request):
     from backends import make
 
     return make(request.param)
+
+
+def pytest_configure(config) -> None:
+    # markers of the peers' own test modules that tests/test_peers_*.py run
+    config.addinivalue_line("markers", "thread_unsafe: numpy's marker (pytest-run-parallel)")
