@@ -20,6 +20,7 @@ from array_api_compat import (
 
 from gridgrad import _ndarray
 from gridgrad._engines import array_api, numpy_inplace
+from gridgrad._layout import complex_weights
 from gridgrad._spacing import check_integer_span
 from gridgrad._plan import (
     GradientPlan,
@@ -113,6 +114,8 @@ def _kernel_engine(x: np.ndarray, plan: GradientPlan) -> Any:
     if np.dtype(plan.out_dtype).kind not in "fc":
         return None
     if any(ax.halo for ax in plan.axes):  # periodic axes: the reference engine wraps them
+        return None
+    if x.dtype.kind == "c" and any(complex_weights(ax.runs) for ax in plan.axes):
         return None
     wait = x.size * len(plan.axes) >= _WAIT_SIZE
     if not wait and _kernels is None and _loader is None:

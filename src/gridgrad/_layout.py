@@ -29,7 +29,7 @@ from gridgrad._stencils import (
     uniform_stencil,
 )
 
-__all__ = ["AxisSpec", "Run", "central_half", "coordinate_runs", "uniform_runs"]
+__all__ = ["AxisSpec", "Run", "central_half", "complex_weights", "coordinate_runs", "uniform_runs"]
 
 
 def _how(c: Any) -> int:
@@ -86,6 +86,20 @@ class Run:
     def offsets(self) -> tuple[int, ...]:
         """Every sample offset the stencil reads, sorted."""
         return tuple(sorted({o for _, p, m in self.terms for o in (p, m) if o is not None}))
+
+
+def complex_weights(runs: Any) -> bool:
+    """Whether a term of these runs multiplies by a complex weight (numpy's edges for a
+    complex step, coordinates given as complex numbers). NumPy's complex multiply may
+    fuse its products (FMA) where compiled code does not: the kernels leave such
+    plans on complex values to the NumPy engines."""
+    for run in runs:
+        for c, _, _ in run.terms:
+            if isinstance(c, (complex, np.complexfloating)) or (
+                isinstance(c, np.ndarray) and c.dtype.kind == "c"
+            ):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
