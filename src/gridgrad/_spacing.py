@@ -25,6 +25,7 @@ __all__ = [
     "check_spacing_length",
     "host_copy",
     "numpy_spacing",
+    "one_dim_spacing",
     "torch_spacing",
 ]
 
@@ -276,6 +277,40 @@ def _spacing_entry(
         first = steps[0]
         return Step(first.item() if weak else first, is_complex=kind == "c", steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
+
+
+def one_dim_spacing(spacing: Any, dim: Any, f: Any) -> Any:
+    """``derivative``'s ``spacing`` for a single int ``dim``, as a per-dim tuple: a 1-D
+    array or list as long as that dim is its coordinates, a scalar or a 0-d or
+    length-1 value its step; anything else a clear error. Other dims, spacings given
+    per dim (a tuple), and dims out of range (reported later) pass unchanged."""
+    if spacing is None or isinstance(spacing, tuple) or isinstance(dim, (bool, np.bool_)):
+        return spacing
+    if not isinstance(dim, numbers.Integral):
+        return spacing
+    shape = tuple(f.shape) if hasattr(f, "shape") else np.shape(f)
+    if not -len(shape) <= dim < len(shape):
+        return spacing
+    if isinstance(spacing, list) and len(spacing) == 1:
+        return tuple(spacing)  # one entry for the one dim
+    try:
+        ndim = np.ndim(spacing)
+    except Exception:  # a ragged list
+        ndim = None
+    if ndim == 0:
+        return spacing
+    n = shape[dim]
+    length = len(spacing) if ndim == 1 else None
+    if length == n:
+        return (spacing,)  # the dim's coordinates
+    if length == 1:
+        return (spacing[0],)  # a step given as a length-1 value
+    what = f"a 1-D value of length {length}" if length is not None else f"{type(spacing).__name__} with {ndim} dimension(s)"
+    msg = (
+        f"`spacing` for `dim` {dim} must be a step (a scalar, 0-d or length-1 value) or the "
+        f"{n} coordinates of that dimension; got {what}."
+    )
+    raise ValueError(msg)
 
 
 def check_spacing_length(
