@@ -116,7 +116,9 @@ def problems(draw):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(), st.sampled_from([2048, 16, 7]), st.sampled_from(["difference", "torch", "numpy"]))
+@given(
+    problems(), st.sampled_from([2048, 16, 7]), st.sampled_from(["difference", "torch", "numpy"])
+)
 def test_kernels_match_reference_engine(problem, block, form) -> None:
     """Small blocks split lines into chunks and rows into blocks, as large arrays are;
     every form of the expressions (gridgrad's, torch's, numpy's)."""

@@ -98,7 +98,11 @@ def test_meta_coordinates_get_gridgrads_error() -> None:
 def test_integer_input_gives_torchs_bits_or_a_clear_error() -> None:
     for dtype in (torch.int8, torch.int16, torch.int32, torch.int64):
         t = torch.tensor([[3, -7, 20], [11, 0, -1], [5, 5, 9]], dtype=dtype)
-        for kw in ({}, {"spacing": 0.3, "edge_order": 2}, {"spacing": [torch.tensor([0.0, 1.0, 3.0])] * 2}):
+        for kw in (
+            {},
+            {"spacing": 0.3, "edge_order": 2},
+            {"spacing": [torch.tensor([0.0, 1.0, 3.0])] * 2},
+        ):
             for o, r in zip(gridgrad.gradient(t, **kw), torch.gradient(t, **kw)):
                 assert o.dtype == r.dtype
                 torch.testing.assert_close(o, r, rtol=0, atol=0)

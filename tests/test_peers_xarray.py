@@ -15,9 +15,10 @@ xr = require("xarray")
 require("cftime")
 require("dask.array")
 require("jax")
-import gridgrad.xarray as gx  # noqa: E402  (registers the accessor)
 from xarray.tests import test_dataset as xarray_tests  # noqa: E402
 from xarray.tests import test_duck_array_wrapping as duck_tests  # noqa: E402
+
+import gridgrad.xarray as gx  # noqa: E402  (registers the accessor)
 
 ROUTES = {
     "function": lambda self, *args, **kwargs: gx.differentiate(self, *args, **kwargs),

@@ -246,7 +246,14 @@ def test_other_plans_stay_on_the_reference_engine() -> None:
     periodic = {**specs, "boundary": "periodic"}
     assert _program(f, None, None, periodic) is None
     assert (
-        _program(f.astype("datetime64[s]"), None, (), {"edge_order": 1, "form": "numpy"}, numpy_varargs=True) is None
+        _program(
+            f.astype("datetime64[s]"),
+            None,
+            (),
+            {"edge_order": 1, "form": "numpy"},
+            numpy_varargs=True,
+        )
+        is None
     )
     for _ in range(2):
         _assert_bitwise(gridgrad.gradient(f, spacing=(x,)), (np.gradient(f, x),))

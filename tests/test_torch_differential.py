@@ -155,8 +155,12 @@ def test_wrong_length_coordinates_raise_where_torch_is_silent_or_cryptic() -> No
 def test_evenly_spaced_coordinates_use_torchs_coordinate_formula(edge_order: int) -> None:
     f = np.array([0.0, 1.0, np.inf, 3.0, 4.0])
     x = np.arange(5.0) * 0.5
-    ours = gridgrad.gradient(torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order)
-    theirs = torch.gradient(torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order)
+    ours = gridgrad.gradient(
+        torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order
+    )
+    theirs = torch.gradient(
+        torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order
+    )
     assert torch.isnan(theirs[0][2])  # torch's non-uniform weights multiply inf by 0
     np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
     with np.errstate(invalid="ignore"):  # 0 * inf, as numpy warns on its own

@@ -191,7 +191,10 @@ def test_differentiate_is_xarrays_bitwise(coord, edge_order) -> None:
     lazy = [da.chunk({"x": 4})] if coord != "label2" else []  # xarray: no dask coordinates
     for obj in (da, ds, *lazy):
         want = obj.differentiate(coord, edge_order or 1)
-        for got in (gx.differentiate(obj, coord, edge_order), obj.gridgrad.differentiate(coord, edge_order)):
+        for got in (
+            gx.differentiate(obj, coord, edge_order),
+            obj.gridgrad.differentiate(coord, edge_order),
+        ):
             xr.testing.assert_identical(got.compute(), want.compute())
 
 
@@ -221,7 +224,9 @@ def test_differentiate_with_gridgrads_keywords_and_errors() -> None:
 
 def test_accessor_methods_are_the_functions() -> None:
     da = _field()
-    xr.testing.assert_identical(da.gridgrad.derivative("x", accuracy=4), gx.derivative(da, "x", accuracy=4))
+    xr.testing.assert_identical(
+        da.gridgrad.derivative("x", accuracy=4), gx.derivative(da, "x", accuracy=4)
+    )
     xr.testing.assert_identical(da.gridgrad.gradient(), gx.gradient(da))
     xr.testing.assert_identical(da.gridgrad.laplacian(), gx.laplacian(da))
     ds = xr.Dataset({"u": da, "v": da * 2})

@@ -21,7 +21,6 @@ from array_api_compat import (
 from gridgrad import _ndarray
 from gridgrad._engines import array_api, numpy_inplace
 from gridgrad._layout import complex_weights
-from gridgrad._spacing import check_integer_span
 from gridgrad._plan import (
     GradientPlan,
     build_plan,
@@ -35,6 +34,7 @@ from gridgrad._plan import (
     numpy_spacing,
     torch_spacing,
 )
+from gridgrad._spacing import check_integer_span
 
 __all__ = ["gradient", "numpy_gradient"]
 

@@ -74,7 +74,9 @@ _WORDS: dict[tuple[str, str], tuple[type[Exception], str]] = {
 }
 
 
-def error(cls: type[Exception], msg: str, anchor: str | None, rule: str, **fields: Any) -> Exception:
+def error(
+    cls: type[Exception], msg: str, anchor: str | None, rule: str, **fields: Any
+) -> Exception:
     """The exception to raise: ``cls(msg)``, with the anchor's words appended and a
     class that is also the anchor's type where the anchor has a rule of that name."""
     entry = _WORDS.get((anchor or "", rule))

@@ -432,6 +432,12 @@ def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
         a, b = start - run.start, stop - run.start
         terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
         runs.append(
-            replace(run, start=start - origin, stop=stop - origin, terms=terms, scale=_cut(run.scale, a, b))
+            replace(
+                run,
+                start=start - origin,
+                stop=stop - origin,
+                terms=terms,
+                scale=_cut(run.scale, a, b),
+            )
         )
     return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)  # ghost cells replace the halo

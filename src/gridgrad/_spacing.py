@@ -289,6 +289,7 @@ def one_dim_spacing(spacing: Any, dim: Any, f: Any) -> Any:
     if not isinstance(dim, numbers.Integral):
         return spacing
     shape = tuple(f.shape) if hasattr(f, "shape") else np.shape(f)
+    dim = int(dim)
     if not -len(shape) <= dim < len(shape):
         return spacing
     if isinstance(spacing, list) and len(spacing) == 1:
@@ -305,7 +306,11 @@ def one_dim_spacing(spacing: Any, dim: Any, f: Any) -> Any:
         return (spacing,)  # the dim's coordinates
     if length == 1:
         return (spacing[0],)  # a step given as a length-1 value
-    what = f"a 1-D value of length {length}" if length is not None else f"{type(spacing).__name__} with {ndim} dimension(s)"
+    what = (
+        f"a 1-D value of length {length}"
+        if length is not None
+        else f"{type(spacing).__name__} with {ndim} dimension(s)"
+    )
     msg = (
         f"`spacing` for `dim` {dim} must be a step (a scalar, 0-d or length-1 value) or the "
         f"{n} coordinates of that dimension; got {what}."

@@ -77,8 +77,8 @@ def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any, base: int = 0) 
             acc = acc + _weight(c, xp, device, axis, x.ndim) * s
     if run.divides:
         acc = acc / _weight(run.scale, xp, device, axis, x.ndim)
-    if run.halve:
-        acc = acc / 2
+    if run.halve:  # torch's central difference: then halved (the Python int 2)
+        acc = acc / _weight(2, xp, device, axis, x.ndim)
     return acc
 
 
