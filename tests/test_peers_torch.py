@@ -122,3 +122,16 @@ def test_errors_are_catchable_as_torchs_and_gridgrads() -> None:
         assert isinstance(info.value, ValueError)
     with pytest.raises(ValueError, match=r"'edge_order' greater than 2 not supported"):
         gridgrad.numpy_gradient(t.numpy(), edge_order=3)
+
+
+def test_fake_tensors_skip_the_value_checks() -> None:
+    """Under torch.compile the tensors are fake: shapes and dtypes, no values to check."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        t = torch.empty(6, 7, dtype=torch.float64)
+        x = torch.empty(6, dtype=torch.float64)
+        (g,) = gridgrad.gradient(t, spacing=[x], dim=0, edge_order=2)
+        assert g.shape == t.shape and g.dtype == torch.float64
+        (gi,) = gridgrad.gradient(torch.empty(5, dtype=torch.int64))
+        assert gi.dtype == torch.get_default_dtype()
