@@ -206,3 +206,15 @@ def test_float32_with_numpy_scalar_spacing_promotes_like_numpy() -> None:
     f = np.random.default_rng(3).standard_normal(50).astype(np.float32)
     for h in (np.float64(0.1), 0.1, np.float32(0.1)):
         np.testing.assert_array_equal(gridgrad.numpy_gradient(f, h), np.gradient(f, h))
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_float16_same_bits_at_every_size(edge_order: int) -> None:
+    """float16 stays on the NumPy engines, which round after each operation as numpy
+    does: large inputs (where float32/64 would run on the kernels) give numpy's bits."""
+    rng = np.random.default_rng(5)
+    for shape in [(7,), (64, 64, 130)]:  # the second is above the kernels' threshold
+        f = (rng.standard_normal(shape) * 50).astype(np.float16)
+        for args in [(), (0.1,), (np.float16(0.3),)]:
+            ours = gridgrad.numpy_gradient(f, *args, axis=-1, edge_order=edge_order)
+            assert ours.tobytes() == np.gradient(f, *args, axis=-1, edge_order=edge_order).tobytes()

@@ -32,3 +32,30 @@ def test_the_suite_calls_gridgrad(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(numpy_tests, "gradient", spy)
     TestGradient().test_basic()
     assert len(calls) == 2
+
+
+F2 = np.arange(25.0).reshape(5, 5)
+NUMPY_REJECTS = [
+    ((F2, np.ones((5, 2)), 1), {}),  # 2-D coordinates
+    ((np.arange(5.0), np.arange(4.0)), {}),  # coordinates of the wrong length
+    ((np.arange(5.0),), {"edge_order": 3}),
+    ((np.arange(2.0),), {"edge_order": 2}),  # too few samples
+    ((np.arange(1.0),), {}),
+    ((F2, 1.0, 1.0, 1.0), {}),  # three spacings for two axes
+    ((F2,), {"axis": (0, 0)}),
+    ((F2,), {"axis": 3}),
+    ((F2,), {"axis": -3}),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), NUMPY_REJECTS)
+def test_errors_hold_numpys_type_and_words(args, kwargs) -> None:
+    """Where numpy.gradient rejects a call, numpy_gradient's error is an instance of
+    numpy's type and its message contains numpy's message, word for word."""
+    with pytest.raises(Exception) as theirs:
+        np.gradient(*args, **kwargs)
+    with pytest.raises(type(theirs.value)) as ours:
+        gridgrad.numpy_gradient(*args, **kwargs)
+    assert str(theirs.value) in str(ours.value)
+    # gridgrad's sentence first, naming the argument in backquotes
+    assert "`" in str(ours.value).split("[numpy: ")[0]

@@ -135,3 +135,35 @@ def test_fake_tensors_skip_the_value_checks() -> None:
         assert g.shape == t.shape and g.dtype == torch.float64
         (gi,) = gridgrad.gradient(torch.empty(5, dtype=torch.int64))
         assert gi.dtype == torch.get_default_dtype()
+
+
+T33 = torch.arange(9.0).reshape(3, 3)
+TORCH_REJECTS = [
+    {"spacing": [0.1], "dim": (1, 0)},
+    {"spacing": [0.1]},
+    {"spacing": [0.1, 0.2, 0.3]},
+    {"edge_order": 3},
+    {"dim": (1, 1), "spacing": 0.1},
+    {"dim": 3},
+    {"dim": -4},
+    {"spacing": [torch.ones(2, 3), torch.ones(3)]},
+    {"spacing": [torch.tensor([1.0, 2.0, 4.0]), torch.tensor([1.0, 2.0, 4.0], device="meta")]},
+]
+
+
+@pytest.mark.parametrize("kwargs", TORCH_REJECTS)
+def test_errors_hold_torchs_type_and_words(kwargs) -> None:
+    """Where torch.gradient rejects a call, gridgrad's error is an instance of torch's
+    type (and of ValueError for torch's RuntimeErrors) and contains torch's message."""
+    with pytest.raises(Exception) as theirs:
+        torch.gradient(T33, **kwargs)
+    with pytest.raises(type(theirs.value)) as ours:
+        gridgrad.gradient(T33, **kwargs)
+    assert str(theirs.value) in str(ours.value)
+    assert isinstance(ours.value, (ValueError, IndexError))
+    for t, edge_order in ((torch.ones(3, 1), 1), (torch.ones(2, 2), 2)):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.gradient(t, edge_order=edge_order)
+        with pytest.raises(RuntimeError) as ours:
+            gridgrad.gradient(t, edge_order=edge_order)
+        assert str(theirs.value) in str(ours.value)

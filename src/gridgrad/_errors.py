@@ -41,6 +41,14 @@ _WORDS: dict[tuple[str, str], tuple[type[Exception], str]] = {
         "Shape of array too small to calculate a numerical gradient, at least "
         "(edge_order + 1) elements are required.",
     ),
+    ("torch", "dim_range"): (
+        IndexError,
+        "Dimension out of range (expected to be in range of [-{ndim}, {hi}], but got {dim})",
+    ),
+    ("numpy", "dim_range"): (
+        IndexError,
+        "axis {dim} is out of bounds for array of dimension {ndim}",
+    ),
     ("torch", "repeat"): (RuntimeError, "dim {dim} appears multiple times in the list of dims"),
     ("numpy", "repeat"): (ValueError, "repeated axis"),
     ("torch", "spacing_dims"): (

@@ -122,7 +122,7 @@ def normalize_dims(
                 if ndim
                 else f"`{name}` {i} is out of range: the input is 0-d and has no dimensions."
             )
-            raise AxisError(msg)
+            raise error(AxisError, msg, anchor, "dim_range", dim=i, ndim=ndim, hi=ndim - 1)
         dims.append(i % ndim)
     seen: set[int] = set()
     for d in dims:
