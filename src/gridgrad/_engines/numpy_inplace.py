@@ -159,9 +159,14 @@ def _step(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> _Step | None:
         scale = _weight(runs[0].scale, dtype)
         if scale is None:
             return None
+    halve = runs[0].halve
+    if halve and dtype.kind == "f" and type(scale) is float and scale == 1.0:
+        # (v / 1.0) / 2 is v / 2.0 on real values, bit for bit (v / 1.0 is v): one
+        # ufunc call instead of two for torch's default unit step
+        scale, halve = 2.0, False
     index = _select(axis, runs, (0,) * len(runs))
     assert index is not None  # distinct runs
-    return index, terms[0], tuple(terms[1:]), scale, runs[0].halve
+    return index, terms[0], tuple(terms[1:]), scale, halve
 
 
 def _axis_steps(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> list[_Step] | None:
