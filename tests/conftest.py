@@ -25,3 +25,10 @@ def backend(request):
     from backends import make
 
     return make(request.param)
+
+
+def pytest_configure(config) -> None:
+    # markers of the peers' own test modules that tests/test_peers_*.py run
+    config.addinivalue_line("markers", "thread_unsafe: numpy's marker (pytest-run-parallel)")
+    config.addinivalue_line("markers", "flaky: xarray's marker")
+    config.addinivalue_line("markers", "network: xarray's marker")

@@ -109,8 +109,12 @@ def test_defaults_reproduce_torch_gradient() -> None:
         ours = gridgrad.gradient(f, accuracy=2, boundary="one-sided", **kw)
         for o, r in zip(ours, gridgrad.gradient(f, **kw)):
             np.testing.assert_array_equal(o, r)
-        np.testing.assert_array_equal(
-            gridgrad.derivative(f, 1, edge_order=kw.get("edge_order", 1)), ours[1]
+        # derivative's difference form: the same numbers up to rounding
+        np.testing.assert_allclose(
+            gridgrad.derivative(f, 1, edge_order=kw.get("edge_order", 1)),
+            ours[1],
+            rtol=1e-14,
+            atol=1e-14,
         )
 
 
@@ -427,3 +431,30 @@ def test_vector_calculus_takes_per_dim_boundaries() -> None:
     )
     np.testing.assert_allclose(J[0][0], 0.0, atol=1e-12)
     assert gridgrad.divergence([np.ones((n, 9)), np.ones((n, 9))], **kwc).shape == (n, 9)
+
+
+def test_one_int_dim_takes_its_coordinates_or_step_directly() -> None:
+    x = np.array([0.0, 1.0, 1.5, 3.5, 4.0, 6.0])
+    f = np.sin(x)
+    ref = gridgrad.derivative(f, 0, spacing=(x,))
+    for given in (x, list(x)):
+        np.testing.assert_array_equal(gridgrad.derivative(f, 0, spacing=given), ref)
+        np.testing.assert_array_equal(
+            gridgrad.derivative(f, -1, spacing=given, order=2),
+            gridgrad.derivative(f, 0, spacing=(x,), order=2),
+        )
+    step = gridgrad.derivative(f, 0, spacing=0.5)
+    for given in (np.array(0.5), np.array([0.5]), [0.5], (0.5,)):
+        np.testing.assert_array_equal(gridgrad.derivative(f, 0, spacing=given), step)
+    f2 = np.outer(f, np.arange(4.0))
+    np.testing.assert_array_equal(
+        gridgrad.derivative(f2, 0, spacing=x), gridgrad.derivative(f2, 0, spacing=(x,))
+    )
+    for bad, what in ((x[:3], "a 1-D value of length 3"), (np.ones((6, 2)), "2 dimension")):
+        with pytest.raises(
+            ValueError, match=f"`spacing` for `dim` 0 must be a step .* the 6 coordinates.*{what}"
+        ):
+            gridgrad.derivative(f, 0, spacing=bad)
+    # several dims: one entry per dim, as before
+    with pytest.raises(TypeError, match=r"spacing=\(x,\)"):
+        gridgrad.derivative(f2, (0, 1), spacing=x)

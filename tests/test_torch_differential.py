@@ -74,34 +74,34 @@ def test_matches_torch(backend, case: Case, dtype: str) -> None:
     )
 
     t = torch.from_numpy(f)
-    if dtype == "int64":
-        # torch differences int64 in int64 and returns its default float (and overflows
-        # on int8/int16); gridgrad converts to that float first: compare with torch on
-        # the float64 values, and with torch's own answer loosely.
+    if dtype == "int64" and backend.name != "torch":
+        # integers follow the input library's rules (float64 first on NumPy and
+        # Dask): compare with torch on those float64 values
         ref = _torch_gradient(t.double(), case, entries)
-        loose = _torch_gradient(t, case, entries)
-        for o, r in zip(ours, loose):
-            np.testing.assert_allclose(
-                backend.to_numpy(o), r.double().numpy(), rtol=1e-5, atol=1e-5 * 50
-            )
-    else:
+    else:  # torch integer input: torch's own expressions on the int64 values
         ref = _torch_gradient(t, case, entries)
 
     assert isinstance(ours, tuple) and len(ours) == len(case.dims) == len(ref)
-    uniform_edge2 = case.edge_order == 2 and _has_uniform_dim(case)
-    exact = backend.bitwise and not uniform_edge2 and case.spacing != "even-coords"
     for o, r, entry in zip(ours, ref, entries):
         assert backend.is_native(o)
         got = backend.to_numpy(o)
         r = r.detach().numpy()
         assert got.shape == f.shape
-        assert got.dtype == _expected_dtype(backend, case, dtype, entry)
-        # the input's precision: torch computes mixed-precision edges in the input dtype
+        if backend.name == "torch":  # torch's own dtype (0-d divisors do not promote)
+            assert got.dtype == r.dtype
+        else:
+            assert got.dtype == _expected_dtype(backend, case, dtype, entry)
+        # torch's expressions, term for term: the same bits; except float32 values on
+        # float64 coordinates outside torch, where the library's own promotion rules
+        # apply (torch divides the edges by a 0-d float64 tensor in float32, NumPy by a
+        # float64 scalar in float64)
+        mixed = backend.name != "torch" and dtype == "float32" and isinstance(entry, np.ndarray)
+        if backend.bitwise and not mixed:
+            np.testing.assert_array_equal(got, r.astype(got.dtype))
+            continue
         tol = TOL[str(backend.default_float if dtype == "int64" else np.dtype(dtype))]
         scale = max(1.0, float(np.abs(r).max()))
         np.testing.assert_allclose(got, r.astype(got.dtype), rtol=tol, atol=tol * scale)
-        if exact and got.dtype == np.float64 and dtype != "float32":  # same expression: bitwise
-            np.testing.assert_array_equal(got, r)
     np.testing.assert_array_equal(f, f_before)
 
 
@@ -151,12 +151,32 @@ def test_wrong_length_coordinates_raise_where_torch_is_silent_or_cryptic() -> No
         gridgrad.gradient(g, spacing=short)
 
 
-def test_evenly_spaced_coordinates_keep_inf_local() -> None:
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_evenly_spaced_coordinates_use_torchs_coordinate_formula(edge_order: int) -> None:
     f = np.array([0.0, 1.0, np.inf, 3.0, 4.0])
     x = np.arange(5.0) * 0.5
-    ours = gridgrad.gradient(f, spacing=(x,))[0]
-    # the uniform formula never reads f[2] for the derivative at 2
-    assert ours[2] == 2.0
-    theirs = torch.gradient(torch.from_numpy(f), spacing=(torch.from_numpy(x),))[0].numpy()
-    assert np.isnan(theirs[2])  # torch's non-uniform weights multiply inf by 0
-    np.testing.assert_array_equal(ours, gridgrad.gradient(f, spacing=0.5)[0])
+    ours = gridgrad.gradient(
+        torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order
+    )
+    theirs = torch.gradient(
+        torch.from_numpy(f), spacing=(torch.from_numpy(x),), edge_order=edge_order
+    )
+    assert torch.isnan(theirs[0][2])  # torch's non-uniform weights multiply inf by 0
+    np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+    with np.errstate(invalid="ignore"):  # 0 * inf, as numpy warns on its own
+        mine = gridgrad.gradient(f, spacing=(x,), edge_order=edge_order)[0]
+    np.testing.assert_array_equal(mine, theirs[0].numpy())
+    # numpy_gradient keeps numpy's rule: evenly spaced coordinates are a step
+    mine = gridgrad.numpy_gradient(f, x, edge_order=edge_order)
+    assert mine[2] == 2.0
+    np.testing.assert_array_equal(mine, np.gradient(f, x, edge_order=edge_order))
+
+
+def test_uniform_steps_overflow_as_torch() -> None:
+    # torch divides the central difference by h, then by 2: 40000 / 0.5 overflows float16
+    f = torch.tensor([0.0, 30000.0, 40000.0, 0.0], dtype=torch.float16)
+    (theirs,) = torch.gradient(f, spacing=0.5)
+    assert torch.isinf(theirs[1])
+    np.testing.assert_array_equal(gridgrad.gradient(f, spacing=0.5)[0].numpy(), theirs.numpy())
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(gridgrad.gradient(f.numpy(), spacing=0.5)[0], theirs.numpy())

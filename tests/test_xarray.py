@@ -192,13 +192,67 @@ def test_errors() -> None:
 
 def test_evenly_spaced_is_numpys_rule() -> None:
     """Coordinates count as evenly spaced when all their steps are exactly equal, as in
-    numpy.gradient and gridgrad.gradient: np.linspace coordinates (steps that differ in
-    the last bits) give the same numbers as gridgrad.gradient on those coordinates."""
+    numpy.gradient and gridgrad.derivative: np.linspace coordinates (steps that differ
+    in the last bits) give the same numbers as gridgrad.derivative on those coordinates."""
     for x in (np.linspace(0.0, 1.0, 11), np.arange(11) * 0.25):
         f = np.exp(x)
         da = xr.DataArray(f, dims="x", coords={"x": x})
-        (want,) = gridgrad.gradient(f, spacing=(x,), edge_order=2)
-        np.testing.assert_array_equal(gx.derivative(da, "x", edge_order=2).values, want)
-        np.testing.assert_array_equal(
-            gx.derivative(da, "x", edge_order=1).values, np.gradient(f, x)
-        )
+        for edge_order in (1, 2):
+            want = gridgrad.derivative(f, 0, spacing=x, edge_order=edge_order)
+            got = gx.derivative(da, "x", edge_order=edge_order).values
+            np.testing.assert_array_equal(got, want)
+
+
+# --------------------------------------------------------------------------- differentiate
+
+
+@pytest.mark.parametrize("edge_order", [1, 2, None])
+@pytest.mark.parametrize("coord", ["x", "y", "label2"])
+def test_differentiate_is_xarrays_bitwise(coord, edge_order) -> None:
+    da = _field().assign_coords(label2=("y", np.linspace(0.0, 3.0, 9) ** 2))
+    ds = xr.Dataset({"T": da, "u": da.isel(x=0), "v": ("x", np.arange(12.0))}, attrs={"a": 1})
+    lazy = [da.chunk({"x": 4})] if coord != "label2" else []  # xarray: no dask coordinates
+    for obj in (da, ds, *lazy):
+        want = obj.differentiate(coord, edge_order or 1)
+        for got in (
+            gx.differentiate(obj, coord, edge_order),
+            obj.gridgrad.differentiate(coord, edge_order),
+        ):
+            xr.testing.assert_identical(got.compute(), want.compute())
+
+
+@pytest.mark.parametrize("unit", [None, "D", "h"])
+def test_differentiate_times_as_xarray(unit) -> None:
+    t = np.array(["2004-07-13", "2006-01-13", "2010-08-13", "2010-09-13"], dtype="M8[ns]")
+    da = xr.DataArray(t, dims="t", coords={"t": t})  # datetime values too
+    f = xr.DataArray([1.0, 3.0, 2.0, 8.0], dims="t", coords={"t": t})
+    for obj in (da, f, f.assign_coords(t=t - t[0])):
+        want = obj.differentiate("t", datetime_unit=unit)
+        xr.testing.assert_identical(gx.differentiate(obj, "t", datetime_unit=unit), want)
+        assert want.dtype == np.float64
+
+
+def test_differentiate_with_gridgrads_keywords_and_errors() -> None:
+    x = np.linspace(0.0, 2.0, 9)
+    da = xr.DataArray(x**4, dims="x", coords={"x": x})
+    d = gx.differentiate(da, "x", accuracy=4, edge_order=4)
+    np.testing.assert_allclose(d.values, 4 * x**3, atol=1e-10)
+    d2 = da.gridgrad.differentiate("x", order=2, accuracy=4, edge_order=4)
+    np.testing.assert_allclose(d2.values, 12 * x**2, atol=1e-9)
+    with pytest.raises(ValueError, match="not found in variables or dimensions"):
+        gx.differentiate(da, "nope")
+    with pytest.raises(ValueError, match="must be 1 dimensional but is 2 dimensional"):
+        gx.differentiate(_field().assign_coords(xy=(("x", "y"), np.ones((12, 9)))), "xy")
+
+
+def test_accessor_methods_are_the_functions() -> None:
+    da = _field()
+    xr.testing.assert_identical(
+        da.gridgrad.derivative("x", accuracy=4), gx.derivative(da, "x", accuracy=4)
+    )
+    xr.testing.assert_identical(da.gridgrad.gradient(), gx.gradient(da))
+    xr.testing.assert_identical(da.gridgrad.laplacian(), gx.laplacian(da))
+    ds = xr.Dataset({"u": da, "v": da * 2})
+    xr.testing.assert_identical(ds.gridgrad.gradient("x"), gx.gradient(ds, "x"))
+    xr.testing.assert_identical(ds.gridgrad.divergence(), gx.divergence(ds))
+    xr.testing.assert_identical(ds.gridgrad.curl(), gx.curl(ds))

@@ -126,7 +126,7 @@ def gradient(
         or complex scalar is the step along every differentiated dimension. A
         list or tuple has one entry per differentiated dimension, each a scalar
         step or the 1-D coordinates of that dimension's samples (any order,
-        distinct, finite values; evenly spaced coordinates use the uniform formula).
+        distinct, finite values; torch's coordinate formula, evenly spaced or not).
     dim : int or sequence of int, optional
         The dimension(s) to differentiate along; None (default) means all, in
         order. Negative values count from the end. ``axis`` is an alias.
@@ -156,9 +156,10 @@ def gradient(
     -------
     tuple of arrays
         One array per differentiated dimension, in the order of ``dim``, each
-        the shape of ``input``. Integer input gives float64 (NumPy; the library's
-        default float type elsewhere), computed without integer overflow; complex
-        spacing gives a complex result.
+        the shape of ``input``. Integer input gives float64 (NumPy, converted
+        first; the library's default float type elsewhere: torch's expressions on
+        int64 values, a ``ValueError`` where their differences would overflow);
+        complex spacing gives a complex result.
 
     Raises
     ------
@@ -180,7 +181,7 @@ def gradient(
     Notes
     -----
     With a uniform step :math:`h` the interior estimate is
-    :math:`(f_{i+1} - f_{i-1}) / 2h`. On coordinates with :math:`h_l = x_i - x_{i-1}`
+    :math:`((f_{i+1} - f_{i-1}) / h) / 2`, torch's expression. On coordinates with :math:`h_l = x_i - x_{i-1}`
     and :math:`h_r = x_{i+1} - x_i` it is :math:`a f_{i-1} + b f_i + c f_{i+1}` with
 
     .. math::
@@ -191,11 +192,11 @@ def gradient(
 
     At the edges, ``edge_order=1`` uses :math:`(f_1 - f_0)/h` (and its mirror),
     ``edge_order=2`` the three-point one-sided formula
-    :math:`(-3 f_0 + 4 f_1 - f_2) / 2h` or its non-uniform counterpart. Stencil
-    weights come from Fornberg's algorithm [1]_. Unlike torch.gradient, integer
-    input never overflows, coordinates are checked, and evenly spaced
-    coordinates use the uniform formula (so an ``inf`` at one interior sample
-    does not turn its own derivative into NaN).
+    :math:`(-1.5 f_0 + 2 f_1 - 0.5 f_2) / h` or its non-uniform counterpart. These
+    are torch.gradient's expressions, evaluated in its order, so the results are
+    bitwise torch's wherever torch accepts the call; unlike torch.gradient,
+    coordinates are checked and int8/int16 differences do not wrap around. Higher
+    accuracies and periodic axes use Fornberg's weights [1]_ in difference form.
 
     A dask array gives dask arrays and computes nothing: each block is
     differentiated with ghost cells borrowed from its neighbours along the
@@ -304,8 +305,12 @@ def numpy_gradient(
 
     Notes
     -----
-    The formulas are those of :func:`gradient`. A masked input gives a masked
-    result in which every point whose stencil reads a masked sample is masked.
+    numpy.gradient's expressions, in its order: ``(f[i+1] - f[i-1]) / (2. * h)``
+    inside, ``a * f[0] + b * f[1] + c * f[2]`` with ``a = -1.5 / h``, ``b = 2. / h``,
+    ``c = -0.5 / h`` at second-order edges, the uniform formula for evenly spaced
+    coordinates (exact equality of the steps), so the results are bitwise numpy's.
+    A masked input gives a masked result in which every point whose stencil reads a
+    masked sample is masked.
 
     Examples
     --------

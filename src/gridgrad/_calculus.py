@@ -16,7 +16,7 @@ from gridgrad._api import Call, checked, run
 from gridgrad._options import Options
 from gridgrad._plan import normalize_dims
 from gridgrad._request import derivative_request
-from gridgrad._spacing import check_spacing_length
+from gridgrad._spacing import check_spacing_length, one_dim_spacing
 from gridgrad._stencils import fornberg
 
 __all__ = ["curl", "derivative", "divergence", "fd_weights", "hessian", "jacobian", "laplacian"]
@@ -160,9 +160,11 @@ def derivative(
         Derivative order, one for all dims or one per dim (default 1).
     accuracy : int, optional
         Even order of accuracy of the interior stencils (default 2).
-    spacing : scalar or sequence, optional
+    spacing : scalar, array or sequence, optional
         As in :func:`gradient`: one step for all dims, or one entry (step or
-        coordinates) per dim of ``dim``.
+        coordinates) per dim of ``dim``. With one int ``dim``, a 1-D array or list
+        as long as that dim is its coordinates (``spacing=x``), a length-1 value
+        its step.
     edge_order : int, optional
         Accuracy of the one-sided stencils where the centred one does not fit;
         by default the interior ``accuracy``.
@@ -202,6 +204,7 @@ def derivative(
     >>> bool(np.allclose(gridgrad.derivative(f, (0, 1), spacing=0.1), 2 * x[None, :]))
     True
     """
+    spacing = one_dim_spacing(spacing, dim, f)  # one int dim: its coordinates or step
     dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
     call = _checked(f, dims, spacing, Options(accuracy, edge_order, boundary, period), order)
     if return_error:  # checked by now: accuracy is an even int, edge_order None or an int

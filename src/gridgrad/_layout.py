@@ -29,7 +29,7 @@ from gridgrad._stencils import (
     uniform_stencil,
 )
 
-__all__ = ["AxisSpec", "Run", "central_half", "coordinate_runs", "uniform_runs"]
+__all__ = ["AxisSpec", "Run", "central_half", "complex_weights", "coordinate_runs", "uniform_runs"]
 
 
 def _how(c: Any) -> int:
@@ -53,13 +53,23 @@ class Run:
     stop: int
     terms: tuple[tuple[Any, int, int | None], ...]
     scale: Any = 1
+    #: how each term is combined, where the expression is fixed (an anchor's own,
+    #: evaluated as written, in order): 0 adds ``c * d``, -2 subtracts ``c * d``, 1 adds
+    #: ``d``, -1 subtracts ``d``; None: derived from the coefficients (see ``program``)
+    ops: tuple[int, ...] | None = None
+    #: divide by 2 after dividing by ``scale``: torch's ``((f[i+1] - f[i-1]) / h) / 2``
+    halve: bool = False
 
     @cached_property
     def program(self) -> tuple[tuple[int, Any, int, int | None], ...]:
         """The terms as engines evaluate them: ``(how, c, p, m)`` with ``how`` 1 for an
-        addition (c is the number 1), -1 for a subtraction (c is -1), 0 for a multiply;
-        the first term is one that needs no negation (a central difference reads
-        ``f[i+1] - f[i-1]``, as numpy and torch compute it)."""
+        addition (c is the number 1), -1 for a subtraction (c is -1), 0 for a multiply
+        and an addition, -2 for a multiply and a subtraction (``ops`` only); the first
+        term is one that needs no negation (a central difference reads
+        ``f[i+1] - f[i-1]``, as numpy and torch compute it). With ``ops``, the terms as
+        given."""
+        if self.ops is not None:
+            return tuple((how, c, p, m) for how, (c, p, m) in zip(self.ops, self.terms))
         terms = [(_how(c), c, p, m) for c, p, m in self.terms]
         first = next((k for k, t in enumerate(terms) if t[0] != -1), 0)
         terms.insert(0, terms.pop(first))
@@ -78,17 +88,43 @@ class Run:
         return tuple(sorted({o for _, p, m in self.terms for o in (p, m) if o is not None}))
 
 
+def complex_weights(runs: Any) -> bool:
+    """Whether a term of these runs multiplies by a complex weight (numpy's edges for a
+    complex step, coordinates given as complex numbers). NumPy's complex multiply may
+    fuse its products (FMA) where compiled code does not: the kernels leave such
+    plans on complex values to the NumPy engines."""
+    for run in runs:
+        for c, _, _ in run.terms:
+            if isinstance(c, (complex, np.complexfloating)) or (
+                isinstance(c, np.ndarray) and c.dtype.kind == "c"
+            ):
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class AxisSpec:
     """What to compute along one axis: derivative ``order``, interior ``accuracy``,
-    accuracy ``edge`` of the one-sided stencils, and whether the axis is periodic
-    (``period``: the domain length, needed on coordinates)."""
+    accuracy ``edge`` of the one-sided stencils, whether the axis is periodic
+    (``period``: the domain length, needed on coordinates), and whose expressions
+    compute it (``form``): "difference" (gridgrad's own: differences first, exactly 0
+    on constants), or "torch" / "numpy" (the drop-ins: the anchor's expressions,
+    term for term, wherever the anchor computes the same thing)."""
 
     order: int = 1
     accuracy: int = 2
     edge: int = 1
     periodic: bool = False
     period: Any = None
+    form: str = "difference"
+
+    @property
+    def expression(self) -> str:
+        """The form this axis is computed in: the anchor's where it has one (first
+        derivative, accuracy 2, one-sided edges), else "difference"."""
+        if (self.order, self.accuracy, self.periodic) == (1, 2, False):
+            return self.form
+        return "difference"
 
     def min_samples(self) -> int:
         """Samples an axis needs for this spec."""
@@ -132,7 +168,42 @@ def uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
     return list(cached[0]), cached[1]
 
 
+def _anchor_runs(size: int, h: Any, edge: int, form: str) -> list[Any]:
+    """The uniform runs of torch.gradient (``form`` "torch") or numpy.gradient
+    ("numpy"), each expression as the anchor writes it:
+
+    * interior: torch ``((f[i+1] - f[i-1]) / h) / 2``, numpy ``(f[i+1] - f[i-1]) / (2. * h)``;
+    * first-order edges (both): ``(f[1] - f[0]) / h``;
+    * second-order edges: torch ``(-1.5 * f[0] + 2 * f[1] - 0.5 * f[2]) / h``, numpy
+      ``a * f[0] + b * f[1] + c * f[2]`` with ``a = -1.5 / h``, ``b = 2. / h``,
+      ``c = -0.5 / h`` (and their mirrors at the other end).
+    """
+    if edge == 1:
+        left = Run(0, 1, ((1, 1, 0),), h)
+        right = Run(size - 1, size, ((1, 0, -1),), h)
+    elif form == "torch":
+        left = Run(0, 1, ((-1.5, 0, None), (2, 1, None), (0.5, 2, None)), h, ops=(0, 0, -2))
+        right = Run(
+            size - 1, size, ((0.5, -2, None), (2, -1, None), (1.5, 0, None)), h, ops=(0, -2, 0)
+        )
+    else:
+        terms = ((-1.5 / h, 0, None), (2.0 / h, 1, None), (-0.5 / h, 2, None))
+        left = Run(0, 1, terms, ops=(0, 0, 0))
+        terms = ((0.5 / h, -2, None), (-2.0 / h, -1, None), (1.5 / h, 0, None))
+        right = Run(size - 1, size, terms, ops=(0, 0, 0))
+    runs = [left]
+    if size > 2:
+        if form == "torch":
+            runs.append(Run(1, size - 1, ((1, 1, -1),), h, halve=True))
+        else:
+            runs.append(Run(1, size - 1, ((1, 1, -1),), 2.0 * h))
+    runs.append(right)
+    return runs
+
+
 def _uniform_runs(size: int, h: Any, spec: AxisSpec) -> tuple[list[Any], int]:
+    if spec.expression != "difference":
+        return _anchor_runs(size, h, spec.edge, spec.expression), 0
     m = spec.order
     scale_h = h if m == 1 else h**m
 
@@ -173,11 +244,10 @@ def _closed_form_runs(steps: Any, edge: int) -> list[Any]:
     else:
         left = Run(0, 1, _single(three_point_left(steps[0], steps[1]), (0, 1, 2)))
         right = Run(size - 1, size, _single(three_point_right(steps[-2], steps[-1]), (-2, -1, 0)))
-    runs = [left]
-    if size > 2:
-        center = three_point_center(steps[:-1], steps[1:])
-        runs.append(Run(1, size - 1, _single(center, (-1, 0, 1))))
-    runs.append(right)
+    # the interior run is kept when empty (2 samples), as torch computes it: its
+    # weights take part in the result's type promotion
+    center = three_point_center(steps[:-1], steps[1:])
+    runs = [left, Run(1, size - 1, _single(center, (-1, 0, 1))), right]
     return runs
 
 

@@ -15,9 +15,18 @@ from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
+from gridgrad._errors import error
 from gridgrad._layout import AxisSpec
 
-__all__ = ["BOUNDARIES", "Boundary", "EdgeDefault", "Options", "check_edge_order", "schemes"]
+__all__ = [
+    "BOUNDARIES",
+    "Boundary",
+    "EdgeDefault",
+    "Form",
+    "Options",
+    "check_edge_order",
+    "schemes",
+]
 
 #: how the stencils treat the two ends of a differentiated dim
 Boundary = Literal["one-sided", "periodic"]
@@ -25,6 +34,8 @@ BOUNDARIES: tuple[Boundary, ...] = get_args(Boundary)
 #: ``edge_order`` None means: 1 at accuracy 2, else the accuracy ("torch", gradient's
 #: rule); or always the accuracy ("accuracy", the rule of derivative and friends)
 EdgeDefault = Literal["torch", "accuracy"]
+#: whose expressions compute an axis: gridgrad's difference form, or a drop-in's anchor's
+Form = Literal["difference", "torch", "numpy"]
 
 
 class Options(NamedTuple):
@@ -40,16 +51,17 @@ class Options(NamedTuple):
     period: float | Sequence[float | None] | None = None
 
 
-def check_edge_order(edge_order: Any) -> int:
-    """Return ``edge_order`` as an int, or raise if it is not 1 or 2."""
+def check_edge_order(edge_order: Any, anchor: str | None = None) -> int:
+    """Return ``edge_order`` as an int, or raise if it is not 1 or 2 (``anchor``: the
+    drop-in's anchor, whose words the message also holds)."""
     if (
         isinstance(edge_order, (bool, np.bool_))
         or not isinstance(edge_order, numbers.Real)
         or edge_order not in (1, 2)
     ):
         msg = f"`edge_order` must be 1 or 2; got {edge_order!r}."
-        raise ValueError(msg)
-    return int(edge_order)
+        raise error(ValueError, msg, anchor, "edge_order")
+    return int(edge_order)  # type: ignore[call-overload]
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -72,7 +84,9 @@ def _per_dim(value: Any, n: int, name: str) -> list[Any]:
     return [value] * n
 
 
-def _edge(accuracy: Any, edge_order: Any, default: EdgeDefault) -> tuple[int, int]:
+def _edge(
+    accuracy: Any, edge_order: Any, default: EdgeDefault, anchor: str | None
+) -> tuple[int, int]:
     """The checked ``(accuracy, edge order)``."""
     if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, numbers.Integral):
         msg = f"`accuracy` must be an even integer >= 2; got {accuracy!r}."
@@ -84,7 +98,7 @@ def _edge(accuracy: Any, edge_order: Any, default: EdgeDefault) -> tuple[int, in
     if edge_order is None:
         return p, 1 if (p == 2 and default == "torch") else p
     if p == 2:
-        return p, check_edge_order(edge_order)
+        return p, check_edge_order(edge_order, anchor)
     if (
         isinstance(edge_order, (bool, np.bool_))
         or not isinstance(edge_order, numbers.Real)
@@ -92,7 +106,7 @@ def _edge(accuracy: Any, edge_order: Any, default: EdgeDefault) -> tuple[int, in
     ):
         msg = f"`edge_order` must be an integer from 1 to accuracy={p}; got {edge_order!r}."
         raise ValueError(msg)
-    return p, int(edge_order)
+    return p, int(edge_order)  # type: ignore[call-overload]
 
 
 def _period(t: Any) -> Any:
@@ -108,11 +122,17 @@ def _period(t: Any) -> Any:
 
 
 def schemes(
-    n: int, options: Options, order: Any = 1, default_edge: EdgeDefault = "torch"
+    n: int,
+    options: Options,
+    order: Any = 1,
+    default_edge: EdgeDefault = "torch",
+    form: Form = "difference",
 ) -> list[AxisSpec]:
     """Check the options (and the derivative ``order``, one for all dims or one per
-    dim) and give one :class:`AxisSpec` per differentiated dim."""
-    p, e = _edge(options.accuracy, options.edge_order, default_edge)
+    dim) and give one :class:`AxisSpec` per differentiated dim. ``form``: whose
+    expressions compute it (see :class:`~gridgrad._layout.AxisSpec`)."""
+    anchor = None if form == "difference" else form
+    p, e = _edge(options.accuracy, options.edge_order, default_edge, anchor)
     orders = [_positive_int(m, "order") for m in _per_dim(order, n, "order")]
     boundaries = _per_dim(options.boundary, n, "boundary")
     for b in boundaries:
@@ -121,4 +141,6 @@ def schemes(
             msg = f"`boundary` must be {choices}; got {b!r}."
             raise ValueError(msg)
     periods = [_period(t) for t in _per_dim(options.period, n, "period")]
-    return [AxisSpec(m, p, e, b == "periodic", t) for m, b, t in zip(orders, boundaries, periods)]
+    return [
+        AxisSpec(m, p, e, b == "periodic", t, form) for m, b, t in zip(orders, boundaries, periods)
+    ]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from array_api_compat import array_namespace
 
+from gridgrad._errors import error
 from gridgrad._layout import AxisSpec, Run, coordinate_runs, uniform_runs
 from gridgrad._spacing import Coordinates, Step, host_copy
 
@@ -100,7 +101,9 @@ def _dim_index(d: Any, name: str) -> int:
         raise TypeError(msg) from None
 
 
-def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
+def normalize_dims(
+    dim: Any, ndim: int, name: str = "dim", anchor: str | None = None
+) -> tuple[int, ...]:
     """Dims as distinct non-negative ints, in the order given (all dims for None)."""
     if dim is None:
         return tuple(range(ndim))
@@ -115,7 +118,7 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
                 if ndim
                 else f"`{name}` {i} is out of range: the input is 0-d and has no dimensions."
             )
-            raise AxisError(msg)
+            raise error(AxisError, msg, anchor, "dim_range", dim=i, ndim=ndim, hi=ndim - 1)
         dims.append(i % ndim)
     seen: set[int] = set()
     for d in dims:
@@ -123,7 +126,7 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...]:
             msg = (
                 f"`{name}` must not repeat a dimension; got {tuple(items)!r} (dimension {d} twice)."
             )
-            raise ValueError(msg)
+            raise error(ValueError, msg, anchor, "repeat", dim=d)
         seen.add(d)
     return tuple(dims)
 
@@ -147,7 +150,8 @@ def check_sizes(shape: tuple[int, ...], dims: tuple[int, ...], specs: Any, name:
                 f"each differentiated dimension needs at least {why} samples; `{name}` {d} "
                 f"of the input (shape {shape}) has {shape[d]}."
             )
-            raise ValueError(msg)
+            anchor = spec.expression if spec.expression != "difference" else None
+            raise error(ValueError, msg, anchor, "size")
 
 
 def check_known_shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -316,5 +320,13 @@ def restrict(ax: AxisPlan, lo: int, hi: int, origin: int) -> AxisPlan:
             continue
         a, b = start - run.start, stop - run.start
         terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
-        runs.append(Run(start - origin, stop - origin, terms, _cut(run.scale, a, b)))
+        runs.append(
+            replace(
+                run,
+                start=start - origin,
+                stop=stop - origin,
+                terms=terms,
+                scale=_cut(run.scale, a, b),
+            )
+        )
     return AxisPlan(ax.axis, hi - lo, tuple(runs), ax.dtype)  # ghost cells replace the halo

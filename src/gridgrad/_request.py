@@ -14,10 +14,16 @@ import enum
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
-from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_torch_namespace
+from array_api_compat import (
+    array_namespace,
+    is_array_api_obj,
+    is_dask_array,
+    is_torch_array,
+    is_torch_namespace,
+)
 
 from gridgrad._layout import AxisSpec
-from gridgrad._options import Options, check_edge_order, schemes
+from gridgrad._options import EdgeDefault, Form, Options, check_edge_order, schemes
 from gridgrad._plan import (
     GradientPlan,
     build_plan,
@@ -26,7 +32,13 @@ from gridgrad._plan import (
     check_sizes,
     normalize_dims,
 )
-from gridgrad._spacing import Coordinates, Step, numpy_spacing, torch_spacing
+from gridgrad._spacing import (
+    Coordinates,
+    Step,
+    check_integer_span,
+    numpy_spacing,
+    torch_spacing,
+)
 
 __all__ = [
     "AxisRequest",
@@ -191,26 +203,44 @@ def _request(
     else:
         shape = check_known_shape(f.shape, names[0]) if library is Library.DASK else tuple(f.shape)
         xp = array_namespace(f)
-    dims = normalize_dims(dim, len(shape), names[1])
+    form: Form = "difference" if style == "accuracy" else style  # whose expressions
+    anchor = None if form == "difference" else form  # whose words the errors hold too
+    dims = normalize_dims(dim, len(shape), names[1], anchor)
     if style == "accuracy" and not dims:  # a derivative along no dim is no derivative
         msg = (
             f"`dim` must name at least one dimension; got {dim!r} (input of shape {tuple(shape)})."
         )
         raise ValueError(msg)
     # argument checks (edge_order, accuracy, ...)
-    specs = schemes(len(dims), options, order, "accuracy" if style == "accuracy" else "torch")
+    default_edge: EdgeDefault = "accuracy" if style == "accuracy" else "torch"
+    specs = schemes(len(dims), options, order, default_edge, form)
     dtypes(library, xp, f.dtype, False)  # reject non-numeric input first
     check_sizes(shape, dims, specs, names[1])
     if style == "numpy":
         steps = numpy_spacing(spacing, dims, shape)
     else:
-        steps = torch_spacing(spacing, dims, shape, native=library is Library.ARRAY_API)
+        even = [s.expression != "torch" for s in specs]  # torch: coordinates stay
+        device = f.device if is_torch_array(f) else None  # coordinate tensors share it
+        native = library is Library.ARRAY_API
+        steps = torch_spacing(spacing, dims, shape, native, even, anchor, dim is not None, device)
     value, result = dtypes(library, xp, f.dtype, any(s.is_complex for s in steps))
+    if native_torch_integers(library, xp, value):  # int64 differences must not wrap
+        check_integer_span(f, max(s.edge for s in specs))
     axes = tuple(map(AxisRequest, dims, steps, specs))
     request = Request(library, tuple(shape), f.dtype, axes, value, result, None, xp)
     if out is not None:
         request = request._replace(out=check_out(out, f, request))
     return f, request
+
+
+def native_torch_integers(library: Library, xp: Any, value: Any) -> bool:
+    """torch integer input, differenced in int64 as torch does."""
+    return (
+        library is Library.ARRAY_API
+        and value is not None
+        and is_torch_namespace(xp)
+        and xp.isdtype(value, "integral")
+    )
 
 
 def gradient_request(
@@ -233,5 +263,5 @@ def numpy_request(
 ) -> tuple[Any, Request]:
     """numpy.gradient's arguments (``varargs``: its tuple of spacings; of the options
     only ``edge_order`` is numpy's, and it is checked first, as numpy does)."""
-    edge_order = check_edge_order(options.edge_order)
+    edge_order = check_edge_order(options.edge_order, "numpy")
     return _request(f, axis, varargs, Options(edge_order=edge_order), order, out, "numpy")

@@ -16,13 +16,17 @@ from typing import Any
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_cupy_array, is_torch_array
 
+from gridgrad._errors import error
+
 __all__ = [
     "Coordinates",
     "Step",
+    "check_integer_span",
     "check_spacing_length",
     "even_step",
     "host_copy",
     "numpy_spacing",
+    "one_dim_spacing",
     "torch_spacing",
 ]
 
@@ -67,13 +71,14 @@ def _is_foreign_array(value: Any) -> bool:
     return is_array_api_obj(value) and not isinstance(value, (np.ndarray, np.generic))
 
 
-def host_copy(value: Any) -> np.ndarray | None:
+def host_copy(value: Any, where: str = "spacing") -> np.ndarray | None:
     """A NumPy copy of an array of any library, for value checks only, never for the data
-    path; None when its values cannot be seen (an abstract tracer under ``jax.jit``)."""
+    path; None when its values cannot be seen (an abstract tracer under ``jax.jit``, a
+    fake tensor under ``torch.compile``)."""
     if isinstance(value, (np.ndarray, np.generic)):
         return np.asarray(value)
     if is_torch_array(value):
-        return value.detach().cpu().numpy()
+        return _torch_host_copy(value, where)
     if is_cupy_array(value):
         return value.get()
     try:
@@ -83,6 +88,58 @@ def host_copy(value: Any) -> np.ndarray | None:
             return np.from_dlpack(value)
         except Exception:
             return None
+
+
+def readable(t: Any) -> bool:
+    """Whether the values of a torch tensor can be read now: not while ``torch.compile``
+    traces (fake tensors), not on the ``meta`` device."""
+    import torch
+
+    if torch.compiler.is_compiling():
+        return False
+    from torch._subclasses.fake_tensor import is_fake
+
+    return not is_fake(t) and t.device.type != "meta"
+
+
+def _torch_host_copy(t: Any, where: str) -> np.ndarray | None:
+    """A tensor's values as NumPy: dtypes NumPy lacks (bfloat16, float8, complex32) are
+    widened exactly first; None under ``torch.compile``; a clear error on ``meta``."""
+    import torch
+
+    if not readable(t):
+        if t.device.type == "meta" and not torch.compiler.is_compiling():
+            msg = (
+                f"`{where}` is a tensor on the 'meta' device, which holds no values; gridgrad "
+                "checks coordinate values (finite, distinct) before any work: give them on a "
+                "device with data (e.g. `.to('cpu')`)."
+            )
+            raise ValueError(msg)
+        return None
+    t = t.detach().cpu()
+    try:
+        return t.numpy()
+    except TypeError:  # a dtype NumPy lacks: widened exactly
+        wide = torch.complex64 if t.is_complex() else torch.float32
+        if not (t.is_complex() or t.is_floating_point()):
+            wide = torch.int64
+        return t.to(wide).numpy()
+
+
+def check_integer_span(f: Any, edge_order: int) -> None:
+    """torch integer input is differenced in int64 (torch's expressions on its values):
+    raise before any work where those differences (or ``2 * f`` of the second-order
+    edges) would overflow, which torch wraps around silently."""
+    if not readable(f) or f.numel() == 0:
+        return
+    lo, hi = int(f.min()), int(f.max())
+    top = 2**63 - 1
+    if hi - lo > top or (edge_order == 2 and (2 * hi > top or 2 * lo < -top - 1)):
+        msg = (
+            f"`input` holds integers from {lo} to {hi}: their differences overflow int64 "
+            "(torch.gradient wraps around silently); convert it to a floating dtype first."
+        )
+        raise ValueError(msg)
 
 
 def _scalar_step(value: Any, where: str, weak: bool) -> Step:
@@ -102,7 +159,7 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
             msg = f"`{where}` must be a real or complex number; got {value!r}."
             raise TypeError(msg)
     else:
-        arr = host_copy(value)
+        arr = host_copy(value, where)
         if arr is None:  # a traced 0-d array: its value is only known at run time
             return Step(value, is_complex=_foreign_kind(value, where) == "c")
         kind = arr.dtype.kind
@@ -120,16 +177,18 @@ def _scalar_step(value: Any, where: str, weak: bool) -> Step:
     return Step(step, is_complex=isinstance(step, (complex, np.complexfloating)))
 
 
-def _check_length(shape: tuple[int, ...], where: str, dim: int, size: int) -> None:
+def _check_length(
+    shape: tuple[int, ...], where: str, dim: int, size: int, anchor: str | None = None
+) -> None:
     if len(shape) != 1:
         msg = f"`{where}` must be a scalar or 1-D coordinates; got an array of shape {shape}."
-        raise ValueError(msg)
+        raise error(ValueError, msg, anchor, "coords_ndim", ndim=len(shape))
     if shape[0] != size:
         msg = (
             f"`{where}` has {shape[0]} coordinates but dimension {dim} of the input has "
             f"{size} samples; they must match."
         )
-        raise ValueError(msg)
+        raise error(ValueError, msg, anchor, "coords_length")
 
 
 def _check_values(x: np.ndarray, where: str) -> None:
@@ -160,12 +219,14 @@ def _foreign_kind(x: Any, where: str) -> str:
     raise TypeError(msg)
 
 
-def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coordinates:
+def _foreign_coordinates(
+    x: Any, where: str, dim: int, size: int, even: bool = True, anchor: str | None = None
+) -> Step | Coordinates:
     """Coordinates of another library: steps computed in that library (dtype, device and
     autograd kept, as torch.gradient does), values checked on a host copy."""
-    _check_length(tuple(x.shape), where, dim, size)
+    _check_length(tuple(x.shape), where, dim, size, anchor)
     kind = _foreign_kind(x, where)
-    host = host_copy(x)
+    host = host_copy(x, where)
     if host is not None:
         _check_values(host, where)
     xp = array_namespace(x)
@@ -173,31 +234,46 @@ def _foreign_coordinates(x: Any, where: str, dim: int, size: int) -> Step | Coor
         x = xp.astype(x, xp.__array_namespace_info__().default_dtypes()["real floating"])
         host = None if host is None else host.astype(np.float64)
     steps = x[1:] - x[:-1]
-    if host is not None and not getattr(x, "requires_grad", False):
-        even = even_step(np.diff(host))
-        if even is not None:  # evenly spaced: the uniform formula
-            return Step(even.item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
+    if even and host is not None and not getattr(x, "requires_grad", False):
+        first = even_step(np.diff(host))
+        if first is not None:  # evenly spaced: the uniform formula
+            return Step(first.item(), is_complex=kind == "c", promote=x.dtype, steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
 def _spacing_entry(
-    value: Any, where: str, dim: int, size: int, weak: bool, native: bool
+    value: Any,
+    where: str,
+    dim: int,
+    size: int,
+    weak: bool,
+    native: bool,
+    even: bool = True,
+    anchor: str | None = None,
+    device: Any = None,
 ) -> Step | Coordinates:
     """One dim's spacing: a scalar step or a 1-D array of coordinates. ``native``: arrays
-    of the input's own (non-NumPy) library stay in it."""
+    of the input's own (non-NumPy) library stay in it. ``even``: evenly spaced
+    coordinates become a step (numpy's rule; torch keeps coordinates as they are)."""
     if _is_python_scalar(value) or isinstance(value, (bool, np.bool_)) or np.ndim(value) == 0:
         return _scalar_step(value, where, weak)
     if native and _is_foreign_array(value):
-        return _foreign_coordinates(value, where, dim, size)
+        if device is not None and is_torch_array(value) and value.device != device:
+            msg = (
+                f"`{where}` must be on the input's device ({device}); got a tensor on "
+                f"{value.device}."
+            )
+            raise error(ValueError, msg, anchor, "device", a=device, b=value.device)
+        return _foreign_coordinates(value, where, dim, size, even, anchor)
     try:
-        x = host_copy(value) if _is_foreign_array(value) else np.asarray(value)
+        x = host_copy(value, where) if _is_foreign_array(value) else np.asarray(value)
     except (TypeError, ValueError) as exc:
         msg = f"`{where}` must be a scalar or 1-D coordinates; got {value!r} ({exc})."
         raise TypeError(msg) from None
     if x is None:
         msg = f"`{where}` coordinates must be concrete values here; got a traced array."
         raise TypeError(msg)
-    _check_length(x.shape, where, dim, size)
+    _check_length(x.shape, where, dim, size, anchor)
     kind = x.dtype.kind
     if kind not in "iufcmM":
         msg = (
@@ -216,34 +292,88 @@ def _spacing_entry(
     if not np.isfinite(steps).all():
         msg = f"`{where}` coordinates are too far apart: their steps overflow ({x!r})."
         raise ValueError(msg)
-    first = even_step(steps)
+    first = even_step(steps) if even else None
     if first is not None:  # evenly spaced: the uniform formula, as numpy does
         return Step(first.item() if weak else first, is_complex=kind == "c", steps=steps)
     return Coordinates(steps, is_complex=kind == "c")
 
 
-def check_spacing_length(spacing: Any, dims: tuple[int, ...]) -> None:
-    """A spacing list or tuple must have one entry per differentiated dim."""
+def one_dim_spacing(spacing: Any, dim: Any, f: Any) -> Any:
+    """``derivative``'s ``spacing`` for a single int ``dim``, as a per-dim tuple: a 1-D
+    array or list as long as that dim is its coordinates, a scalar or a 0-d or
+    length-1 value its step; anything else a clear error. Other dims, spacings given
+    per dim (a tuple), and dims out of range (reported later) pass unchanged."""
+    if spacing is None or isinstance(spacing, tuple) or isinstance(dim, (bool, np.bool_)):
+        return spacing
+    if not isinstance(dim, numbers.Integral):
+        return spacing
+    shape = tuple(f.shape) if hasattr(f, "shape") else np.shape(f)
+    dim = int(dim)
+    if not -len(shape) <= dim < len(shape):
+        return spacing
+    if isinstance(spacing, list) and len(spacing) == 1:
+        return tuple(spacing)  # one entry for the one dim
+    try:
+        ndim = np.ndim(spacing)
+    except Exception:  # a ragged list
+        ndim = None
+    if ndim == 0:
+        return spacing
+    n = shape[dim]
+    length = len(spacing) if ndim == 1 else None
+    if length == n:
+        return (spacing,)  # the dim's coordinates
+    if length == 1:
+        return (spacing[0],)  # a step given as a length-1 value
+    what = (
+        f"a 1-D value of length {length}"
+        if length is not None
+        else f"{type(spacing).__name__} with {ndim} dimension(s)"
+    )
+    msg = (
+        f"`spacing` for `dim` {dim} must be a step (a scalar, 0-d or length-1 value) or the "
+        f"{n} coordinates of that dimension; got {what}."
+    )
+    raise ValueError(msg)
+
+
+def check_spacing_length(
+    spacing: Any, dims: tuple[int, ...], anchor: str | None = None, given: bool = True
+) -> None:
+    """A spacing list or tuple must have one entry per differentiated dim (``given``:
+    whether the caller named the dims, which torch's message tells apart)."""
     if isinstance(spacing, (list, tuple)) and len(spacing) != len(dims):
         msg = (
             f"`spacing` must be a scalar or a list/tuple with one entry per differentiated "
             f"dimension ({len(dims)}: {dims}); got a {type(spacing).__name__} of length "
             f"{len(spacing)}."
         )
-        raise ValueError(msg)
+        rule = "spacing_dims" if given else "spacing_ndim"
+        raise error(ValueError, msg, anchor, rule, got=len(spacing), want=len(dims))
 
 
 def torch_spacing(
-    spacing: Any, dims: tuple[int, ...], shape: tuple[int, ...], native: bool = False
+    spacing: Any,
+    dims: tuple[int, ...],
+    shape: tuple[int, ...],
+    native: bool = False,
+    even: Sequence[bool] | None = None,
+    anchor: str | None = None,
+    given: bool = True,
+    device: Any = None,
 ) -> list[Step | Coordinates]:
-    """torch.gradient's ``spacing``: None, one scalar, or one entry per differentiated dim."""
+    """torch.gradient's ``spacing``: None, one scalar, or one entry per differentiated dim.
+    ``even``: per dim, whether evenly spaced coordinates become a step (default yes);
+    ``anchor``, ``given``: for the words of the errors; ``device``: the input's (torch),
+    which coordinate tensors must share."""
     if spacing is None:
         return [Step(1.0)] * len(dims)
     if isinstance(spacing, (list, tuple)):
-        check_spacing_length(spacing, dims)
+        check_spacing_length(spacing, dims, anchor, given)
+        evens = [True] * len(dims) if even is None else even
         return [
-            _spacing_entry(s, f"spacing[{i}]", d, shape[d], weak=True, native=native)
-            for i, (s, d) in enumerate(zip(spacing, dims))
+            _spacing_entry(s, f"spacing[{i}]", d, shape[d], True, native, e, anchor, device)
+            for i, (s, d, e) in enumerate(zip(spacing, dims, evens))
         ]
     if isinstance(spacing, (bool, np.bool_)) or _is_python_scalar(spacing) or np.ndim(spacing) == 0:
         step = _scalar_step(spacing, "spacing", weak=True)
@@ -270,8 +400,8 @@ def numpy_spacing(
             f"`varargs` must be empty, one scalar, or one spacing per differentiated axis "
             f"({len(axes)}: {axes}); got {n} values."
         )
-        raise TypeError(msg)
+        raise error(TypeError, msg, "numpy", "nargs")
     return [
-        _spacing_entry(v, f"varargs[{i}]", a, shape[a], weak=False, native=False)
+        _spacing_entry(v, f"varargs[{i}]", a, shape[a], False, False, anchor="numpy")
         for i, (v, a) in enumerate(zip(varargs, axes))
     ]

@@ -1,8 +1,14 @@
 """Coordinate-aware derivatives of xarray objects.
 
-Spacing comes from the coordinate values (uniform, non-uniform, datetime or
-timedelta), dims, coords and names are kept, ``attrs["units"]`` follows the
-derivative, and dask-backed objects stay lazy. xarray is imported on first use.
+:func:`differentiate` is a drop-in for xarray's ``differentiate`` (its signature,
+defaults and numbers, numpy.gradient's expressions), with gridgrad's keywords on
+top. The other functions follow gridgrad's own rules: spacing comes from the
+coordinate values (uniform, non-uniform, datetime or timedelta, in seconds by
+default), dims, coords and names are kept, ``attrs["units"]`` follows the
+derivative, and dask-backed objects stay lazy. Importing this module registers the
+``.gridgrad`` accessor on DataArrays and Datasets (as cf_xarray and pint-xarray
+register theirs): ``da.gridgrad.differentiate("x")``, ``.derivative``,
+``.gradient``, ``.laplacian``, ``.divergence``, ``.curl``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from gridgrad._calculus import laplacian as _laplacian
 from gridgrad._options import Boundary, Options
 from gridgrad._spacing import even_step
 
-__all__ = ["curl", "derivative", "divergence", "gradient", "laplacian"]
+__all__ = ["curl", "derivative", "differentiate", "divergence", "gradient", "laplacian"]
 
 
 def _xr() -> Any:
@@ -118,7 +124,8 @@ def derivative(
     accuracy : int, optional
         Even order of accuracy of the interior stencils (default 2).
     edge_order : int, optional
-        Accuracy of the one-sided edge stencils (default: ``accuracy``).
+        Accuracy of the one-sided edge stencils (default: ``accuracy``, so the
+        edges keep the interior's order; xarray's ``differentiate`` defaults to 1).
     boundary : {"one-sided", "periodic"} or mapping, optional
         One for all dims or ``{dim: boundary}``.
     period : float or mapping, optional
@@ -126,7 +133,8 @@ def derivative(
         ``datetime_unit`` for times); needed when a periodic coordinate is not
         uniform, checked against ``n * step`` when it is.
     datetime_unit : str, optional
-        Unit of datetime64/timedelta64 coordinates ("s" by default, as xarray).
+        Unit of datetime64/timedelta64 coordinates (default "s", seconds, whatever
+        the coordinate's own unit: unlike :func:`differentiate`, which follows xarray).
 
     Returns
     -------
@@ -463,3 +471,195 @@ def curl(
     return xr.Dataset(
         {f"curl_{d}": _wrap(comps[0], part, f"curl_{d}", units) for d, part in zip(wanted, data)}
     )
+
+
+# --------------------------------------------------------------------------- differentiate
+
+
+def _is_time(v: Any) -> bool:
+    """Whether a variable holds datetimes, timedeltas or cftime dates (xarray's test)."""
+    if v.dtype.kind in "mM":
+        return True
+    if v.dtype.kind != "O" or v.size == 0:
+        return False
+    try:
+        import cftime
+    except ImportError:  # pragma: no cover - cftime comes with the xarray extra
+        return False
+    first = np.asarray(v[(0,) * v.ndim].values).item()
+    return isinstance(first, cftime.datetime)
+
+
+def _to_numeric(v: Any, unit: str | None) -> Any:
+    """A time variable's data as floats in ``unit`` from its earliest value: xarray's own
+    conversion (``datetime_to_numeric``: NaT as NaN, cftime dates), so the numbers are
+    xarray's to the bit."""
+    from xarray.core.duck_array_ops import datetime_to_numeric
+
+    return datetime_to_numeric(v.data, None, unit, float)
+
+
+def differentiate(
+    obj: Any,
+    coord: Hashable,
+    edge_order: int | None = 1,
+    datetime_unit: str | None = None,
+    *,
+    order: int = 1,
+    accuracy: int = 2,
+    boundary: str = "one-sided",
+    period: float | None = None,
+) -> Any:
+    r"""xarray's ``differentiate``, on gridgrad: the same signature, defaults and numbers.
+
+    Parameters
+    ----------
+    obj : xarray.DataArray or xarray.Dataset
+        NumPy-, dask- (stays lazy) or other Array-API-backed.
+    coord : hashable
+        The 1-D coordinate (or a dim without one: unit steps) to differentiate along.
+    edge_order : {1, 2}, optional
+        Accuracy of the one-sided differences at the edges (default 1, as xarray;
+        None means 1).
+    datetime_unit : str, optional
+        Unit of a time coordinate, and of the results of time-valued data: by
+        default the coordinate's own unit (datetime64/timedelta64), seconds for
+        cftime dates, as xarray.
+    order, accuracy, boundary, period : optional
+        gridgrad's: derivative order, even interior accuracy, "one-sided" or
+        "periodic" (with ``period``, the domain length, on non-uniform coordinates).
+        With any of them, :func:`gridgrad.derivative` computes the result (its
+        difference form, exactly 0 on constants) with this ``edge_order``.
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        As xarray's: each variable along the coordinate's dim differentiated (a new
+        variable without attrs), coordinates and other variables as they were.
+
+    Raises
+    ------
+    ValueError
+        ``coord`` neither a variable nor a dim, a coordinate that is not 1-D, or a
+        bad value (as :func:`gridgrad.numpy_gradient`).
+
+    Notes
+    -----
+    Time coordinates and time-valued data are converted to floats as xarray does
+    (from the earliest value, in ``datetime_unit``), then differentiated by
+    :func:`gridgrad.numpy_gradient`: numpy.gradient's expressions, so the results
+    equal xarray's bitwise.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> import gridgrad.xarray as gx
+    >>> da = xr.DataArray([0.0, 1.0, 4.0, 9.0], dims="x", coords={"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> gx.differentiate(da, "x").values
+    array([1., 2., 4., 5.])
+    >>> da.gridgrad.differentiate("x", edge_order=2).values
+    array([0., 2., 4., 6.])
+    """
+    xr = _xr()
+    if isinstance(obj, xr.DataArray):
+        names = set(obj.coords)
+    elif isinstance(obj, xr.Dataset):
+        names = set(obj.variables)
+    else:
+        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
+        raise TypeError(msg)
+    if coord not in names and coord not in obj.dims:
+        msg = (
+            f"`coord` {coord!r} is neither a variable nor a dimension. [xarray: Coordinate "
+            f"{coord!r} not found in variables or dimensions {tuple(names | set(obj.dims))}.]"
+        )
+        raise ValueError(msg)
+    coord_var = obj[coord].variable
+    if coord_var.ndim != 1:
+        msg = (
+            f"`coord` {coord!r} must be 1-D; got {coord_var.ndim} dims. [xarray: Coordinate "
+            f"{coord} must be 1 dimensional but is {coord_var.ndim} dimensional]"
+        )
+        raise ValueError(msg)
+    dim = coord_var.dims[0]
+    if _is_time(coord_var):
+        if datetime_unit is None:
+            kind = coord_var.dtype.kind
+            datetime_unit = np.datetime_data(coord_var.dtype)[0] if kind in "mM" else "s"
+        x = _to_numeric(coord_var, datetime_unit)
+    else:
+        x = coord_var.data
+    ours = (order, accuracy, boundary, period) != (1, 2, "one-sided", None)
+    edge = 1 if edge_order is None else edge_order
+
+    def grad(v: Any) -> Any:
+        data = _to_numeric(v, datetime_unit) if _is_time(v) else v.data
+        axis = v.get_axis_num(dim)
+        if ours:
+            return _derivative(
+                data, axis, order=order, accuracy=accuracy, spacing=(x,), edge_order=edge,
+                boundary=boundary, period=period,
+            )  # fmt: skip
+        from gridgrad._api import numpy_gradient
+
+        return numpy_gradient(data, x, axis=axis, edge_order=edge)
+
+    if isinstance(obj, xr.DataArray):
+        if dim not in obj.dims:
+            return obj
+        out = obj.copy(data=grad(obj.variable))
+        out.attrs = {}
+        out.encoding = {}
+        return out
+    out = obj.copy()
+    for k, v in obj.data_vars.items():
+        if dim in v.dims and k not in obj.coords:
+            out[k] = xr.Variable(v.dims, grad(v.variable))
+    return out
+
+
+# --------------------------------------------------------------------------- accessor
+
+
+class GridgradAccessor:
+    """``obj.gridgrad``: this module's functions as methods of DataArrays and Datasets."""
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def differentiate(self, coord: Hashable, edge_order: int | None = 1, datetime_unit: str | None = None, **ours: Any) -> Any:  # fmt: skip
+        """:func:`gridgrad.xarray.differentiate` of this object."""
+        return differentiate(self._obj, coord, edge_order, datetime_unit, **ours)
+
+    def derivative(self, dim: Any, **kw: Any) -> Any:
+        """:func:`gridgrad.xarray.derivative` of this DataArray."""
+        return derivative(self._obj, dim, **kw)
+
+    def gradient(self, dims: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.xarray.gradient` of this object."""
+        return gradient(self._obj, dims, **kw)
+
+    def laplacian(self, dims: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.xarray.laplacian` of this DataArray."""
+        return laplacian(self._obj, dims, **kw)
+
+    def divergence(self, dims: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.xarray.divergence` of this Dataset's variables (the components)."""
+        return divergence(self._obj, dims, **kw)
+
+    def curl(self, dims: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.xarray.curl` of this Dataset's variables (the components)."""
+        return curl(self._obj, dims, **kw)
+
+
+def _register() -> None:
+    """Register the accessor, once (this module is imported once)."""
+    try:
+        xr = _xr()
+    except ImportError:  # pragma: no cover - the functions say so on first use
+        return
+    xr.register_dataarray_accessor("gridgrad")(GridgradAccessor)
+    xr.register_dataset_accessor("gridgrad")(GridgradAccessor)
+
+
+_register()

@@ -56,9 +56,10 @@ def _weight(c: Any, xp: Any, device: Any, axis: int, ndim: int) -> Any:
 def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any, base: int = 0) -> Any:
     """``(sum c * (f[i+p] - f[i+m])) / scale`` for the run's points, as one expression.
 
-    Coefficients of +1 and -1 become additions and subtractions, and the first term
-    taken is one that needs no negation, so a central difference reads
-    ``(f[i+1] - f[i-1]) / (2 h)`` exactly as numpy and torch evaluate it.
+    The terms are combined as :attr:`Run.program` says (coefficients of +1 and -1 as
+    additions and subtractions, an anchor's expression as written), so a central
+    difference reads ``(f[i+1] - f[i-1]) / (2. * h)`` exactly as numpy evaluates it,
+    and ``((f[i+1] - f[i-1]) / h) / 2`` as torch does.
     """
     lead = (slice(None),) * axis
     start, stop = base + run.start, base + run.stop
@@ -73,10 +74,14 @@ def _evaluate(x: Any, axis: int, run: Run, xp: Any, device: Any, base: int = 0) 
             acc = acc + s
         elif how == -1:
             acc = acc - s
+        elif how == -2:
+            acc = acc - _weight(c, xp, device, axis, x.ndim) * s
         else:
             acc = acc + _weight(c, xp, device, axis, x.ndim) * s
     if run.divides:
         acc = acc / _weight(run.scale, xp, device, axis, x.ndim)
+    if run.halve:  # torch's central difference: then halved (the Python int 2)
+        acc = acc / _weight(2, xp, device, axis, x.ndim)
     return acc
 
 

@@ -33,8 +33,8 @@ _empty = np.empty
 
 #: one term: (how, weight, plus index, minus index or None), as in ``Run.program``
 _Term = tuple[int, Any, tuple[slice, ...], "tuple[slice, ...] | None"]
-#: one run: (output index, first term, further terms, divisor or None)
-_Step = tuple[tuple[slice, ...], _Term, tuple[_Term, ...], Any]
+#: one run: (output index, first term, further terms, divisor or None, then halve?)
+_Step = tuple[tuple[slice, ...], _Term, tuple[_Term, ...], Any, bool]
 
 
 class Program:
@@ -63,7 +63,7 @@ class Program:
         results = []
         for k, steps in enumerate(self.axes):
             o = _empty(self.shape, self.out_dtype) if outs is None else outs[k]
-            for index, first, rest, scale in steps:
+            for index, first, rest, scale, halve in steps:
                 v = o[index]
                 how, c, plus, minus = first
                 if minus is None:
@@ -81,10 +81,14 @@ class Program:
                         _add(v, s, out=v)
                     elif how == -1:
                         _subtract(v, s, out=v)
+                    elif how == -2:
+                        _subtract(v, _multiply(c, s), out=v)
                     else:
                         _add(v, _multiply(c, s), out=v)
                 if scale is not None:
                     _divide(v, scale, out=v)
+                if halve:
+                    _divide(v, 2, out=v)
             results.append(o)
         return tuple(results)
 
@@ -122,6 +126,8 @@ def _twins(a: Run, b: Run) -> bool:
     for (how, c, _, minus), (how_b, c_b, _, minus_b) in zip(a.program, b.program):
         if how != how_b or (minus is None) != (minus_b is None) or not _same(c, c_b):
             return False
+    if a.halve != b.halve:
+        return False
     return a.divides == b.divides and (not a.divides or _same(a.scale, b.scale))
 
 
@@ -156,9 +162,14 @@ def _step(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> _Step | None:
         scale = _weight(runs[0].scale, dtype)
         if scale is None:
             return None
+    halve = runs[0].halve
+    if halve and dtype.kind == "f" and type(scale) is float and scale == 1.0:
+        # (v / 1.0) / 2 is v / 2.0 on real values, bit for bit (v / 1.0 is v): one
+        # ufunc call instead of two for torch's default unit step
+        scale, halve = 2.0, False
     index = _select(axis, runs, (0,) * len(runs))
     assert index is not None  # distinct runs
-    return index, terms[0], tuple(terms[1:]), scale
+    return index, terms[0], tuple(terms[1:]), scale, halve
 
 
 def _axis_steps(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> list[_Step] | None:

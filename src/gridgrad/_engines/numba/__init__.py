@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gridgrad._engines.numba import loader
+from gridgrad._layout import complex_weights
 from gridgrad._plan import GradientPlan
 
 __all__ = ["ENGINE", "MIN_SIZE", "WAIT_SIZE", "NumbaEngine", "waits"]
@@ -26,24 +27,28 @@ MIN_SIZE = 1 << 19
 # While the kernels load, calls with fewer outputs than this run on the NumPy engines
 # instead of waiting (they take about as long as the loading on such inputs).
 WAIT_SIZE = 1 << 25
-_DTYPES = frozenset("fdFDe")  # float32, float64, complex64, complex128, float16
+# float16 stays on the NumPy engines: they round after each operation, as numpy and
+# torch do (the kernels would compute it in float32)
+_DTYPES = frozenset("fdFD")  # float32, float64, complex64, complex128
 
 
 def waits(dtype: np.dtype, outputs: int) -> bool:
     """Whether a call waits for the kernels to load rather than run without them:
-    float16 (the kernels compute it in float32, the reference in float16: results
-    must not switch once loaded) and calls of :data:`WAIT_SIZE` outputs or more."""
-    return dtype.char == "e" or outputs >= WAIT_SIZE
+    calls of :data:`WAIT_SIZE` outputs or more (the NumPy engines would take about as
+    long as the loading)."""
+    return outputs >= WAIT_SIZE
 
 
 class NumbaEngine:
-    """Plain float16/32/64 and complex64/128 ndarrays (any layout, any byte order),
-    without periodic dims, with numba importable."""
+    """Plain float32/64 and complex64/128 ndarrays (any layout, any byte order),
+    without periodic dims, with numba importable; complex values with complex weights
+    stay on the NumPy engines (NumPy's complex multiply may fuse differently)."""
 
     name = "numba"
     serves = (
-        "plain NumPy arrays of float16, float32, float64, complex64 or complex128 "
-        "computed in their own dtype, without periodic dims, with numba installed"
+        "plain NumPy arrays of float32, float64, complex64 or complex128 computed in "
+        "their own dtype, without periodic dims or complex weights on complex values, "
+        "with numba installed"
     )
 
     def guard(self, plan: GradientPlan, x: Any) -> bool:
@@ -52,7 +57,9 @@ class NumbaEngine:
             return False
         if plan.value_dtype != x.dtype or np.dtype(plan.out_dtype).kind not in "fc":
             return False
-        return not any(ax.halo for ax in plan.axes)  # periodic: the reference wraps them
+        if any(ax.halo for ax in plan.axes):  # periodic: the reference wraps them
+            return False
+        return not (x.dtype.kind == "c" and any(complex_weights(ax.runs) for ax in plan.axes))
 
     def supports(self, plan: GradientPlan, x: Any) -> bool:
         return self.guard(plan, x) and loader.load(wait=True) is not None

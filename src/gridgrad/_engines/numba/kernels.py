@@ -80,17 +80,40 @@ def _add(acc, d, c, kind):  # type: ignore[no-untyped-def]  # pragma: no cover -
         return acc + d
     if kind == -1:
         return acc - d
+    if kind == -2:
+        return acc - c * d
     return acc + c * d
+
+
+def _halve(v):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    return v / 2
+
+
+@overload(_halve)
+def _halve_impl(v):  # type: ignore[no-untyped-def]
+    """``v / 2`` as NumPy computes it in ``v``'s dtype: a real ``v * 0.5`` (exact, the
+    same rounding as dividing, also below the normal range), a complex one divided
+    by ``2+0j`` with NumPy's complex division."""
+    if isinstance(v, types.Complex):
+        two = numba.np.numpy_support.as_dtype(v).type(2)
+        return lambda v: _divide(v, two)
+    half = numba.np.numpy_support.as_dtype(v).type(0.5)
+    return lambda v: v * half
 
 
 @numba.njit(inline="always")
 def _scaled(v, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """``v / s`` (``how`` 1), ``v * s`` (2: ``s`` is the exact reciprocal of a
-    power-of-two scale, the same numbers as dividing), or ``v`` (0)."""
+    power-of-two scale, the same numbers as dividing), or ``v`` (0); ``how`` 3 and 4
+    are 1 and 2 followed by a division by 2 (torch's central difference)."""
     if how == 1:
         return _divide(v, s)
     if how == 2:
         return v * s
+    if how == 3:
+        return _halve(_divide(v, s))
+    if how == 4:
+        return _halve(v * s)
     return v
 
 
@@ -134,7 +157,11 @@ def _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 
 @numba.njit(nogil=True, cache=True)
 def _last(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, how):  # type: ignore[no-untyped-def]
     """``out[o, i, k] = (buf[k - k0] + c * (x[o, p, k + dp] - x[o, m, k + dm])) / s``."""
-    if how == 2:
+    if how == 4:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 4)
+    elif how == 3:
+        _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 3)
+    elif how == 2:
         _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 2)
     elif how == 1:
         _last_as(out, i, buf, x, o, p, m, dp, dm, k0, k1, c, kind, single, zero, s, 1)
@@ -153,7 +180,11 @@ def _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[n
 def _one(out, i, x, o, p, m, dp, dm, k0, k1, init, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """``out[o, i, k] = (x[o, p, k + dp] - x[o, m, k + dm]) / s``: the interior of a
     uniform grid, one loop per ``how``."""
-    if how == 2:
+    if how == 4:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 4)
+    elif how == 3:
+        _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 3)
+    elif how == 2:
         _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 2)
     elif how == 1:
         _one_as(out, i, x, o, p, m, dp, dm, k0, k1, init, s, 1)

@@ -18,7 +18,8 @@ class Table:
 
     ``runs`` (one row per run): start, stop, first term, number of terms, scale
     offset, scale step (0: one scale for the run, 1: one per point), how to apply
-    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal).
+    the scale (0: it is 1, 1: divide, 2: multiply by the stored exact reciprocal; 3
+    and 4: 1 and 2, then divide by 2).
     ``terms`` (one row per term): p, m, single sample, kind, weight offset, weight
     step. ``coef`` and ``scale`` hold the weights and scales the offsets point into.
     """
@@ -81,6 +82,8 @@ def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
         how = int(has)
         if has and not step and div.kind == "f" and _power_of_two(part[0]):
             part, how = 1 / part, 2
+        if run.halve:  # after a division by the scale (torch's h), never alone
+            how += 2
         runs.append([run.start, run.stop, len(terms), len(ordered), nscale, step, how])
         scale_parts.append(part)
         nscale += part.shape[0]
