@@ -1,0 +1,575 @@
+r"""Derivatives on latitude-longitude grids: gradient, divergence, vorticity, Laplacian.
+
+The operators of the sphere of radius :math:`R` (latitude :math:`\varphi`, longitude
+:math:`\lambda`, both given in degrees), in metres: a field in K gives a gradient in
+K m-1, a wind in m s-1 a divergence and a vorticity in s-1. They run on the public
+:func:`gridgrad.derivative` (so on every array library it supports: NumPy, PyTorch with
+autograd, JAX, Dask lazily, any Array-API array) plus elementwise metric factors in
+the input's own namespace, dtype and device.
+
+Conventions shared by every function:
+
+- ``lat`` and ``lon`` are 1-D coordinates in degrees, strictly monotonic in either
+  order, evenly spaced or not (Gaussian latitudes); ``lat_dim`` and ``lon_dim``
+  (default -2 and -1) say where they are in the array.
+- The longitude is *cyclic* (differentiated across the date line, every point on the
+  centred stencil) when the grid closes: the step from the last longitude back to
+  the first, 360 degrees on, is one of the grid's steps. ``cyclic=True``/``False``
+  overrides the detection. Otherwise the longitude edges get one-sided stencils of the
+  requested accuracy, as the latitude edges always do.
+- **Poles.** Only rows at exactly :math:`|\varphi| = 90` degrees are pole rows (a
+  latitude of 89.9999 is an ordinary row). At the pole the local east and north
+  depend on the meridian one arrives along, so each point of a pole row gets the
+  limit of the quantity along its own meridian, which is finite (L'Hôpital's rule on
+  the :math:`1/\cos\varphi` terms). For the scalar results (divergence, vorticity,
+  Laplacian) the pole is one point: on a cyclic grid every point of a pole row gets
+  the zonal mean of those limits, which is the circulation (flux) around a polar cap
+  over its area as the cap shrinks (Stokes), as global models compute it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, device, is_array_api_obj
+
+from gridgrad._calculus import derivative
+from gridgrad._sphere_grid import EARTH_RADIUS, SphereGrid, sphere_grid
+
+__all__ = ["EARTH_RADIUS", "divergence", "gradient", "laplacian", "vorticity"]
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _array(f: Any, name: str) -> Any:
+    """Arrays of any library as they are; nested sequences become NumPy arrays."""
+    if is_array_api_obj(f):
+        return f
+    try:
+        arr = np.asarray(f)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
+        raise TypeError(msg) from None
+    if arr.dtype.kind not in "iufc" or arr.dtype.kind == "b":
+        msg = f"`{name}` must hold real or complex numbers; got dtype {arr.dtype}."
+        raise TypeError(msg)
+    return arr
+
+
+def _pair(u: Any, v: Any) -> tuple[Any, Any]:
+    u, v = _array(u, "u"), _array(v, "v")
+    if tuple(u.shape) != tuple(v.shape):
+        msg = f"`v` must have the shape of `u` {tuple(u.shape)}; got {tuple(v.shape)}."
+        raise ValueError(msg)
+    return u, v
+
+
+def _inplace(x: Any) -> bool:
+    """Plain ndarrays are written in place (results gridgrad made: no aliasing)."""
+    return type(x) is np.ndarray
+
+
+def _index(ndim: int, dim: int, at: Any) -> tuple[Any, ...]:
+    index: list[Any] = [slice(None)] * ndim
+    index[dim] = at
+    return tuple(index)
+
+
+def _factor(values: np.ndarray, like: Any, grid: SphereGrid) -> Any:
+    """Per-row metric factor broadcast along the latitude dim, in ``like``'s namespace,
+    real dtype and device."""
+    b = grid.along_lat(values)
+    if _inplace(like):
+        return b.astype(like.real.dtype if like.dtype.kind == "c" else like.dtype)
+    xp = array_namespace(like)
+    dtype = like.dtype
+    if xp.isdtype(dtype, "complex floating"):
+        dtype = xp.float32 if dtype == xp.complex64 else xp.float64
+    return xp.asarray(b, dtype=dtype, device=device(like))
+
+
+def _scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
+    """``x`` times a per-row factor (in place for a plain ndarray gridgrad made)."""
+    fac = _factor(values, x, grid)
+    if _inplace(x):
+        return np.multiply(x, fac, out=x)
+    return x * fac
+
+
+def _dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
+    """The ``order``-th derivative along the meridian, per metre**order."""
+    return derivative(
+        f, grid.lat_dim, order=order, accuracy=accuracy, spacing=grid.lat_spacing()
+    )
+
+
+def _dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool = True) -> Any:
+    """The ``order``-th derivative along the longitude: per (metre along the equator) or
+    per radian, to the ``order``. Cyclic longitudes are periodic.
+
+    A plain ndarray with evenly spaced cyclic longitudes runs the one-sided plan (the
+    Numba kernels' fast path; periodic plans run on the reference engine), then its
+    ``accuracy/2`` edge columns on each side are recomputed from a slab of the
+    ``accuracy`` last and first columns: the same centred stencils as
+    ``boundary="periodic"``."""
+    spacing = grid.lon_spacing(metres)
+    dim = grid.lon_dim
+    kw = {"order": order, "accuracy": accuracy, "spacing": spacing}
+    if not grid.cyclic:
+        return derivative(f, dim, **kw)
+    reach, n, nd = accuracy // 2, grid.shape[dim], len(grid.shape)
+    if not (_inplace(f) and grid.lon_step is not None and n >= 4 * reach):
+        return derivative(f, dim, boundary="periodic", period=grid.lon_period(metres), **kw)
+    out = derivative(f, dim, **kw)
+    cols = np.r_[n - 2 * reach : n, 0 : 2 * reach]
+    slab = derivative(np.take(f, cols, axis=dim), dim, **kw)
+    out[_index(nd, dim, slice(n - reach, n))] = slab[_index(nd, dim, slice(reach, 2 * reach))]
+    out[_index(nd, dim, slice(0, reach))] = slab[_index(nd, dim, slice(2 * reach, 3 * reach))]
+    return out
+
+
+def _pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:
+    """The per-metre latitude derivative on the pole row ``row`` alone (the row kept as
+    a dim of size 1), from a slab of rows next to it: the same one-sided stencil as on
+    the whole array."""
+    n = grid.shape[grid.lat_dim]
+    k = min(n, 2 * accuracy + 1)
+    rows = slice(0, k) if row == 0 else slice(n - k, n)
+    slab = f[_index(len(grid.shape), grid.lat_dim, rows)]
+    d = derivative(slab, grid.lat_dim, accuracy=accuracy, spacing=grid.lat_spacing(rows))
+    at = slice(0, 1) if row == 0 else slice(k - 1, k)
+    return d[_index(len(grid.shape), grid.lat_dim, at)]
+
+
+def _row(x: Any, grid: SphereGrid, row: int) -> Any:
+    return x[_index(len(grid.shape), grid.lat_dim, slice(row, row + 1))]
+
+
+def _zonal_mean(x: Any, grid: SphereGrid) -> Any:
+    """The mean along the longitude, kept as a dim of size 1 (broadcasts back)."""
+    if _inplace(x):
+        return x.mean(axis=grid.lon_dim, keepdims=True)
+    xp = array_namespace(x)
+    return xp.mean(x, axis=grid.lon_dim, keepdims=True)
+
+
+def _set_rows(out: Any, grid: SphereGrid, values: dict[int, Any]) -> Any:
+    """``out`` with the rows ``values`` (row -> array with a size-1 lat dim, broadcast
+    along the longitude) replaced: in place for a plain ndarray, else with ``where``
+    (no index assignment: Dask, JAX and autograd follow)."""
+    nd = len(grid.shape)
+    if _inplace(out):
+        for row, val in values.items():
+            out[_index(nd, grid.lat_dim, slice(row, row + 1))] = val
+        return out
+    xp = array_namespace(out)
+    for row, val in values.items():
+        mask = np.zeros(grid.shape[grid.lat_dim], dtype=bool)
+        mask[row] = True
+        cond = xp.asarray(grid.along_lat(mask), device=device(out))
+        out = xp.where(cond, xp.astype(val, out.dtype), out)
+    return out
+
+
+def _pole_scalar(values: dict[int, Any], grid: SphereGrid) -> dict[int, Any]:
+    """Scalar results: the pole is one point, on a cyclic grid the zonal mean."""
+    if not grid.cyclic:
+        return values
+    return {row: _zonal_mean(v, grid) for row, v in values.items()}
+
+
+def _grid(shape: Any, lat: Any, lon: Any, kw: dict[str, Any], order: int = 1) -> SphereGrid:
+    return sphere_grid(tuple(shape), lat, lon, order=order, **kw)
+
+
+# --------------------------------------------------------------------------- operators
+
+_GRID_PARAMS = """
+    lat, lon : array_like
+        1-D latitudes and longitudes in degrees, one per sample along ``lat_dim``
+        and ``lon_dim``: strictly monotonic (either order), finite, evenly spaced or
+        not; latitudes within [-90, 90]. Arrays of any library are copied to the
+        host once (they are small).
+    lat_dim, lon_dim : int, optional
+        The dims of the latitude and the longitude (default -2 and -1: ``(..., lat,
+        lon)``, as in ERA5's ``(time, latitude, longitude)``).
+    radius : float, optional
+        Radius of the sphere in metres (default :data:`EARTH_RADIUS`, the Earth's
+        mean radius 6371008.8 m).
+    accuracy : int, optional
+        Even order of accuracy of every stencil, interior and edges (default 2).
+    cyclic : bool, optional
+        Whether the longitude wraps around; None (default) detects it: the grid
+        closes when the step from the last longitude back to the first is one of
+        its steps.
+"""
+
+
+def _doc(func: Any) -> Any:
+    func.__doc__ = func.__doc__.replace("    {grid}\n", _GRID_PARAMS.lstrip("\n"))
+    return func
+
+
+_KW = ("lat_dim", "lon_dim", "radius", "accuracy", "cyclic")
+
+
+@_doc
+def gradient(
+    f: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    lat_dim: int = -2,
+    lon_dim: int = -1,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    cyclic: bool | None = None,
+) -> tuple[Any, Any]:
+    r"""The gradient of a scalar field on the sphere: (eastward, northward), per metre.
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the field on the grid (any array library gridgrad supports).
+    {grid}
+
+    Returns
+    -------
+    (eastward, northward) : tuple of arrays
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
+        :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}`, each of ``f``'s shape,
+        library and dtype (integers become floats), in units of ``f`` per metre.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric ``f``, ``lat`` or ``lon``; a non-integer dim, accuracy or a
+        non-real ``radius``.
+    ValueError
+        Coordinates of the wrong length, not 1-D, not finite, not monotonic,
+        latitudes beyond 90 degrees, longitudes spanning 360 degrees or more, too
+        few points for the accuracy, equal ``lat_dim`` and ``lon_dim``, a radius
+        that is not positive.
+    numpy.exceptions.AxisError
+        A dim out of range.
+
+    See Also
+    --------
+    divergence, vorticity, laplacian
+    gridgrad.gradient : the Cartesian gradient (per coordinate unit).
+
+    Notes
+    -----
+    The derivatives along the meridian are taken on the latitudes in metres
+    (:math:`R\varphi`), those along the longitude per metre of the equator
+    (:math:`R\lambda`) and multiplied by :math:`1/\cos\varphi`. On a pole row
+    (:math:`\varphi = \pm 90°` exactly) the northward component is the one-sided
+    derivative along each meridian, and the eastward one its limit along the
+    meridian,
+    :math:`-\frac{1}{R\sin\varphi}\frac{\partial^2 f}{\partial\lambda\,\partial\varphi}`.
+
+    The stencils are Fornberg's [1]_; the metric factors are those of the sphere
+    (e.g. [2]_).
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+    .. [2] D. L. Williamson et al., "A standard test set for numerical
+       approximations to the shallow water equations in spherical geometry",
+       Journal of Computational Physics 102 (1992), 211-224.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad.sphere as gs
+    >>> lat = np.linspace(-80, 80, 65)
+    >>> lon = np.arange(0.0, 360.0, 2.5)          # closes the circle: cyclic
+    >>> phi = np.deg2rad(lat)[:, None]
+    >>> lam = np.deg2rad(lon)[None, :]
+    >>> f = np.cos(phi) * np.cos(lam)
+    >>> east, north = gs.gradient(f, lat, lon, accuracy=4)
+    >>> R = gs.EARTH_RADIUS
+    >>> bool(np.allclose(east, -np.sin(lam) / R + 0 * phi, atol=1e-12))
+    True
+    >>> bool(np.allclose(north, -np.sin(phi) * np.cos(lam) / R, atol=1e-12))
+    True
+    """
+    f = _array(f, "f")
+    kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
+    grid = _grid(f.shape, lat, lon, kw)
+    p = int(accuracy)
+    east = _scale(_dlon(f, grid, p), grid.sec, grid)
+    north = _dlat(f, grid, p)
+    if grid.poles:
+        values = {
+            row: _dlon(_row(north, grid, row), grid, p, metres=False) * -s
+            for row, s in grid.poles
+        }
+        east = _set_rows(east, grid, values)
+    return east, north
+
+
+@_doc
+def divergence(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    lat_dim: int = -2,
+    lon_dim: int = -1,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    cyclic: bool | None = None,
+) -> Any:
+    r"""The horizontal divergence of a vector field (u eastward, v northward) on the sphere.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The eastward and northward components, the same shape.
+    {grid}
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\left(\frac{\partial u}{\partial\lambda} +
+        \frac{\partial (v\cos\varphi)}{\partial\varphi}\right)`, in units of ``u``
+        per metre (s-1 for a wind in m s-1).
+
+    Raises
+    ------
+    TypeError, ValueError, numpy.exceptions.AxisError
+        As :func:`gradient`, and ``v`` of another shape than ``u``.
+
+    See Also
+    --------
+    vorticity, gradient
+
+    Notes
+    -----
+    The meridional term is computed in its expanded form
+    :math:`\frac{1}{R}\frac{\partial v}{\partial\varphi} - \frac{v\tan\varphi}{R}`
+    (the derivative of :math:`\cos\varphi` taken exactly), so its error stays of the
+    requested order next to the poles. On a pole row the result is the limit along
+    each meridian,
+    :math:`-\frac{1}{R\sin\varphi}\frac{\partial^2 u}{\partial\lambda\,\partial\varphi}
+    + \frac{2}{R}\frac{\partial v}{\partial\varphi}`; on a cyclic grid its zonal
+    mean (the outward flux through a shrinking polar cap over its area), the same
+    at every point of the row.
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    Flow away from the north pole, :math:`v = -U\cos\varphi`, diverges at
+    :math:`2U\sin\varphi/R`, also on the pole row:
+
+    >>> import numpy as np
+    >>> import gridgrad.sphere as gs
+    >>> lat = np.linspace(-90, 90, 73)
+    >>> lon = np.arange(0.0, 360.0, 5.0)
+    >>> phi = np.deg2rad(lat)[:, None] + 0 * lon
+    >>> u, v = 0 * phi, -10.0 * np.cos(phi)
+    >>> div = gs.divergence(u, v, lat, lon, accuracy=4)
+    >>> bool(np.allclose(div, 20.0 * np.sin(phi) / gs.EARTH_RADIUS, atol=1e-12))
+    True
+    """
+    u, v = _pair(u, v)
+    kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
+    grid = _grid(u.shape, lat, lon, kw)
+    p = int(accuracy)
+    out = _scale(_dlon(u, grid, p), grid.sec, grid)
+    dv = _dlat(v, grid, p)
+    values = {
+        row: _dlon(_pole_dlat(u, grid, p, row), grid, p, metres=False) * -s
+        + 2.0 * _row(dv, grid, row)
+        for row, s in grid.poles
+    }
+    if _inplace(out) and _inplace(dv):
+        out += dv
+        out -= np.multiply(v, _factor(grid.tan_r, dv, grid), out=dv)
+    else:
+        out = out + dv - v * _factor(grid.tan_r, dv, grid)
+    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
+
+
+@_doc
+def vorticity(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    lat_dim: int = -2,
+    lon_dim: int = -1,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    cyclic: bool | None = None,
+) -> Any:
+    r"""The relative vorticity (vertical component of the curl) of a vector field on the sphere.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The eastward and northward components, the same shape.
+    {grid}
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\left(\frac{\partial v}{\partial\lambda} -
+        \frac{\partial (u\cos\varphi)}{\partial\varphi}\right)`, in units of ``u``
+        per metre (s-1 for a wind in m s-1).
+
+    Raises
+    ------
+    TypeError, ValueError, numpy.exceptions.AxisError
+        As :func:`gradient`, and ``v`` of another shape than ``u``.
+
+    See Also
+    --------
+    divergence, gradient
+
+    Notes
+    -----
+    The meridional term is computed in its expanded form
+    :math:`-\frac{1}{R}\frac{\partial u}{\partial\varphi} + \frac{u\tan\varphi}{R}`.
+    On a pole row the result is the limit along each meridian,
+    :math:`-\frac{1}{R\sin\varphi}\frac{\partial^2 v}{\partial\lambda\,\partial\varphi}
+    - \frac{2}{R}\frac{\partial u}{\partial\varphi}`; on a cyclic grid its zonal mean
+    (the circulation around a shrinking polar cap over its area, by Stokes'
+    theorem), the same at every point of the row.
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    Solid-body rotation :math:`u = U\cos\varphi` has vorticity
+    :math:`2U\sin\varphi/R`, :math:`2U/R` at the north pole:
+
+    >>> import numpy as np
+    >>> import gridgrad.sphere as gs
+    >>> lat = np.linspace(90, -90, 73)                # north to south, as ERA5
+    >>> lon = np.arange(-180.0, 180.0, 5.0)
+    >>> phi = np.deg2rad(lat)[:, None] + 0 * lon
+    >>> zeta = gs.vorticity(10.0 * np.cos(phi), 0 * phi, lat, lon, accuracy=4)
+    >>> bool(np.allclose(zeta, 20.0 * np.sin(phi) / gs.EARTH_RADIUS, atol=1e-12))
+    True
+    >>> round(float(zeta[0, 0] * gs.EARTH_RADIUS), 4)        # the north pole row
+    20.0
+    """
+    u, v = _pair(u, v)
+    kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
+    grid = _grid(u.shape, lat, lon, kw)
+    p = int(accuracy)
+    out = _scale(_dlon(v, grid, p), grid.sec, grid)
+    du = _dlat(u, grid, p)
+    values = {
+        row: _dlon(_pole_dlat(v, grid, p, row), grid, p, metres=False) * -s
+        - 2.0 * _row(du, grid, row)
+        for row, s in grid.poles
+    }
+    if _inplace(out) and _inplace(du):
+        out -= du
+        out += np.multiply(u, _factor(grid.tan_r, du, grid), out=du)
+    else:
+        out = out - du + u * _factor(grid.tan_r, du, grid)
+    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
+
+
+@_doc
+def laplacian(
+    f: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    lat_dim: int = -2,
+    lon_dim: int = -1,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    cyclic: bool | None = None,
+) -> Any:
+    r"""The Laplacian (Laplace-Beltrami operator) of a scalar field on the sphere.
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the field on the grid.
+    {grid}
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R^2\cos^2\varphi}\frac{\partial^2 f}{\partial\lambda^2} +
+        \frac{1}{R^2\cos\varphi}\frac{\partial}{\partial\varphi}\left(\cos\varphi
+        \frac{\partial f}{\partial\varphi}\right)`, in units of ``f`` per square metre.
+
+    Raises
+    ------
+    TypeError, ValueError, numpy.exceptions.AxisError
+        As :func:`gradient` (at least ``accuracy + 2`` points per dim).
+
+    See Also
+    --------
+    gradient, divergence
+
+    Notes
+    -----
+    The meridional term is computed as
+    :math:`\frac{1}{R^2}\left(\frac{\partial^2 f}{\partial\varphi^2} - \tan\varphi
+    \frac{\partial f}{\partial\varphi}\right)`, with second-derivative stencils of
+    the requested accuracy. On a pole row the result is the limit along each
+    meridian, :math:`\frac{1}{R^2}\left(2 f_{\varphi\varphi} + \tfrac{1}{2}
+    f_{\varphi\varphi\lambda\lambda}\right)`; on a cyclic grid its zonal mean
+    :math:`\frac{2}{R^2}\overline{f_{\varphi\varphi}}`, the same at every point of
+    the row.
+
+    References
+    ----------
+    .. [1] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    A spherical harmonic of degree n is an eigenfunction, with eigenvalue
+    :math:`-n(n+1)/R^2`:
+
+    >>> import numpy as np
+    >>> import gridgrad.sphere as gs
+    >>> lat = np.linspace(-90, 90, 91)
+    >>> lon = np.arange(0.0, 360.0, 4.0)
+    >>> phi = np.deg2rad(lat)[:, None]
+    >>> lam = np.deg2rad(lon)[None, :]
+    >>> f = np.cos(phi) ** 2 * np.cos(2 * lam)        # n = 2
+    >>> lap = gs.laplacian(f, lat, lon, radius=1.0, accuracy=6)
+    >>> bool(np.allclose(lap, -6 * f, atol=1e-6))
+    True
+    """
+    f = _array(f, "f")
+    kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
+    grid = _grid(f.shape, lat, lon, kw, order=2)
+    p = int(accuracy)
+    out = _scale(_dlon(f, grid, p, order=2), grid.sec**2, grid)
+    d2 = _dlat(f, grid, p, order=2)
+    d1 = _dlat(f, grid, p)
+    values = {
+        row: 2.0 * _row(d2, grid, row)
+        + 0.5 * _dlon(_row(d2, grid, row), grid, p, order=2, metres=False)
+        for row, _ in grid.poles
+    }
+    if _inplace(out) and _inplace(d2) and _inplace(d1):
+        out += d2
+        out -= _scale(d1, grid.tan_r, grid)
+    else:
+        out = out + d2 - _scale(d1, grid.tan_r, grid)
+    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
