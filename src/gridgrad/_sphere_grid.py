@@ -199,7 +199,9 @@ def sphere_grid(
     (``order``: the highest derivative order the operator takes, for the minimum sizes)."""
     ndim = len(shape)
     if ndim < 2:
-        msg = f"the data must have at least 2 dimensions (latitude and longitude); got shape {shape}."
+        msg = (
+            f"the data must have at least 2 dimensions (latitude and longitude); got shape {shape}."
+        )
         raise ValueError(msg)
     ld, od = _dim(lat_dim, ndim, "lat_dim"), _dim(lon_dim, ndim, "lon_dim")
     if ld == od:

@@ -100,9 +100,7 @@ def _scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
 
 def _dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
     """The ``order``-th derivative along the meridian, per metre**order."""
-    return derivative(
-        f, grid.lat_dim, order=order, accuracy=accuracy, spacing=grid.lat_spacing()
-    )
+    return derivative(f, grid.lat_dim, order=order, accuracy=accuracy, spacing=grid.lat_spacing())
 
 
 def _dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool = True) -> Any:
@@ -305,8 +303,7 @@ def gradient(
     north = _dlat(f, grid, p)
     if grid.poles:
         values = {
-            row: _dlon(_row(north, grid, row), grid, p, metres=False) * -s
-            for row, s in grid.poles
+            row: _dlon(_row(north, grid, row), grid, p, metres=False) * -s for row, s in grid.poles
         }
         east = _set_rows(east, grid, values)
     return east, north
