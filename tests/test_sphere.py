@@ -215,7 +215,7 @@ def test_pole_rows_one_value_on_cyclic_grids_limits_otherwise() -> None:
 
 def test_latitude_order_longitude_convention_and_dims_anywhere() -> None:
     lat, lon = global_grid(24)
-    psi, u, v, zeta = rossby_haurwitz(lat, lon)
+    _psi, u, v, _zeta = rossby_haurwitz(lat, lon)
     kw = {"radius": 1.0, "accuracy": 4}
     ref = gs.vorticity(u, v, lat, lon, **kw)
     # north to south
@@ -263,7 +263,7 @@ def test_cyclic_detection_and_override() -> None:
     # non-uniform cyclic longitudes (the periodic plan on coordinates)
     lat2, lon2 = gaussian_grid(32)
     lon2 = lon2 + 1.5 * np.sin(np.deg2rad(lon2))  # smooth, non-uniform, still closing
-    psi, u, v, zeta = rossby_haurwitz(lat2, lon2)
+    _psi, u, v, zeta = rossby_haurwitz(lat2, lon2)
     z = gs.vorticity(u, v, lat2, lon2, radius=1.0, accuracy=4)
     np.testing.assert_allclose(z, zeta, atol=1e-2 * np.abs(zeta).max())
     assert gs.vorticity(u, v, lat2, lon2, cyclic=False)[0, 0] != z[0, 0]
@@ -346,7 +346,7 @@ def test_dask_stays_lazy_and_chunked() -> None:
 
     with dask.config.set(scheduler=refuse):
         z = gs.vorticity(U, V, lat, lon, radius=1.0, accuracy=4)
-        east, north = gs.gradient(da.from_array(psi, chunks=(10, 16)), lat, lon, radius=1.0)
+        east, _north = gs.gradient(da.from_array(psi, chunks=(10, 16)), lat, lon, radius=1.0)
     assert isinstance(z, da.Array) and z.numblocks[1] > 1
     np.testing.assert_allclose(
         z.compute(), gs.vorticity(u, v, lat, lon, radius=1.0, accuracy=4), rtol=1e-12
