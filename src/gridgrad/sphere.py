@@ -29,6 +29,8 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -90,12 +92,29 @@ def _factor(values: np.ndarray, like: Any, grid: SphereGrid) -> Any:
     return xp.asarray(b, dtype=dtype, device=device(like))
 
 
+#: plain ndarrays of at least this many elements are scaled on several threads (NumPy
+#: releases the GIL in ufunc loops): the metric factor's pass costs a quarter of a
+#: derivative's on one thread
+_THREADED_SIZE = 1 << 21
+
+
 def _scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
     """``x`` times a per-row factor (in place for a plain ndarray gridgrad made)."""
     fac = _factor(values, x, grid)
-    if _inplace(x):
+    if not _inplace(x):
+        return x * fac
+    threads = min(os.cpu_count() or 1, x.shape[0], 16)
+    if x.size < _THREADED_SIZE or threads < 2:
         return np.multiply(x, fac, out=x)
-    return x * fac
+    bounds = np.linspace(0, x.shape[0], threads + 1).astype(int)
+
+    def part(k: int) -> None:
+        sl = slice(bounds[k], bounds[k + 1])
+        np.multiply(x[sl], fac[sl] if fac.shape[0] > 1 else fac, out=x[sl])
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(part, range(threads)))
+    return x
 
 
 def _dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
@@ -114,7 +133,7 @@ def _dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool 
     ``boundary="periodic"``."""
     spacing = grid.lon_spacing(metres)
     dim = grid.lon_dim
-    kw = {"order": order, "accuracy": accuracy, "spacing": spacing}
+    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": spacing}
     if not grid.cyclic:
         return derivative(f, dim, **kw)
     reach, n, nd = accuracy // 2, grid.shape[dim], len(grid.shape)
