@@ -25,6 +25,12 @@ Conventions shared by every function:
   Laplacian) the pole is one point: on a cyclic grid every point of a pole row gets
   the zonal mean of those limits, which is the circulation (flux) around a polar cap
   over its area as the cap shrinks (Stokes), as global models compute it.
+- ``radius`` defaults to ``EARTH_RADIUS`` = 6371008.8 m, the Earth's mean radius (IUGG;
+  MetPy's ``earth_avg_radius``).
+- Next to the poles a zonal derivative is divided by the vanishing :math:`R\cos\varphi`:
+  where a field varies along the longitude there (a wind across the pole), the rows
+  next to a pole converge one order lower than the rest, as on any latitude-longitude
+  grid; the pole rows themselves keep the full order.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from array_api_compat import array_namespace, device, is_array_api_obj
 from gridgrad._calculus import derivative
 from gridgrad._sphere_grid import EARTH_RADIUS, SphereGrid, sphere_grid
 
-__all__ = ["EARTH_RADIUS", "divergence", "gradient", "laplacian", "vorticity"]
+__all__ = ["divergence", "gradient", "laplacian", "vorticity"]
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -213,7 +219,7 @@ _GRID_PARAMS = """
         The dims of the latitude and the longitude (default -2 and -1: ``(..., lat,
         lon)``, as in ERA5's ``(time, latitude, longitude)``).
     radius : float, optional
-        Radius of the sphere in metres (default :data:`EARTH_RADIUS`, the Earth's
+        Radius of the sphere in metres (default ``gridgrad.sphere.EARTH_RADIUS``, the Earth's
         mean radius 6371008.8 m).
     accuracy : int, optional
         Even order of accuracy of every stencil, interior and edges (default 2).
