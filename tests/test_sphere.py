@@ -437,3 +437,16 @@ F = np.zeros((LAT.size, LON.size))
 def test_bad_input_errors_name_the_argument(call, exc, match) -> None:
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_public_surface_is_pinned_and_light() -> None:
+    import subprocess
+    import sys
+
+    assert sorted(gs.__all__) == ["divergence", "gradient", "laplacian", "vorticity"]
+    code = (
+        "import sys, gridgrad.sphere; heavy = {'torch', 'jax', 'dask', 'xarray', 'numba',"
+        " 'matplotlib', 'metpy', 'cf_xarray', 'pint'}; print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -105,3 +105,13 @@ def test_errors_name_the_problem() -> None:
         gxs.gradient(field().values)
     with pytest.raises(ValueError, match="`v` must have the dims of `u`"):
         gxs.vorticity(field(), field().transpose("time", "longitude", "latitude"))
+
+
+def test_public_surface_is_pinned() -> None:
+    assert sorted(gxs.__all__) == [
+        "divergence",
+        "find_lat_lon",
+        "gradient",
+        "laplacian",
+        "vorticity",
+    ]
