@@ -334,6 +334,23 @@ def test_torch_autograd_and_float32() -> None:
     assert z.dtype == torch.float32
 
 
+def test_jax_jit_and_grad() -> None:
+    jax = require("jax")
+    jax.config.update("jax_enable_x64", True)
+    lat, lon = global_grid(12)
+    psi, u, v, _ = rossby_haurwitz(lat, lon)
+    kw = {"radius": 1.0, "accuracy": 4}
+    jitted = jax.jit(lambda u, v: gs.vorticity(u, v, lat, lon, **kw))
+    np.testing.assert_allclose(
+        np.asarray(jitted(jax.numpy.asarray(u), jax.numpy.asarray(v))),
+        gs.vorticity(u, v, lat, lon, **kw),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    g = jax.grad(lambda f: gs.laplacian(f, lat, lon, **kw).sum())(jax.numpy.asarray(psi))
+    assert np.isfinite(np.asarray(g)).all()
+
+
 def test_dask_stays_lazy_and_chunked() -> None:
     dask = require("dask")
     da = require("dask.array")
