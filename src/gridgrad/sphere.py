@@ -35,176 +35,14 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_array_api_obj
 
-from gridgrad._calculus import derivative
-from gridgrad._sphere_grid import EARTH_RADIUS, SphereGrid, sphere_grid
+from gridgrad import _sphere_terms as t
+from gridgrad._sphere_grid import EARTH_RADIUS
 
 __all__ = ["divergence", "gradient", "laplacian", "vorticity"]
-
-
-# --------------------------------------------------------------------------- plumbing
-
-
-def _array(f: Any, name: str) -> Any:
-    """Arrays of any library as they are; nested sequences become NumPy arrays."""
-    if is_array_api_obj(f):
-        return f
-    try:
-        arr = np.asarray(f)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
-        raise TypeError(msg) from None
-    if arr.dtype.kind not in "iufc" or arr.dtype.kind == "b":
-        msg = f"`{name}` must hold real or complex numbers; got dtype {arr.dtype}."
-        raise TypeError(msg)
-    return arr
-
-
-def _pair(u: Any, v: Any) -> tuple[Any, Any]:
-    u, v = _array(u, "u"), _array(v, "v")
-    if tuple(u.shape) != tuple(v.shape):
-        msg = f"`v` must have the shape of `u` {tuple(u.shape)}; got {tuple(v.shape)}."
-        raise ValueError(msg)
-    return u, v
-
-
-def _inplace(x: Any) -> bool:
-    """Plain ndarrays are written in place (results gridgrad made: no aliasing)."""
-    return type(x) is np.ndarray
-
-
-def _index(ndim: int, dim: int, at: Any) -> tuple[Any, ...]:
-    index: list[Any] = [slice(None)] * ndim
-    index[dim] = at
-    return tuple(index)
-
-
-def _factor(values: np.ndarray, like: Any, grid: SphereGrid) -> Any:
-    """Per-row metric factor broadcast along the latitude dim, in ``like``'s namespace,
-    real dtype and device."""
-    b = grid.along_lat(values)
-    if _inplace(like):
-        return b.astype(like.real.dtype if like.dtype.kind == "c" else like.dtype)
-    xp = array_namespace(like)
-    dtype = like.dtype
-    if xp.isdtype(dtype, "complex floating"):
-        dtype = xp.float32 if dtype == xp.complex64 else xp.float64
-    return xp.asarray(b, dtype=dtype, device=device(like))
-
-
-#: plain ndarrays of at least this many elements are scaled on several threads (NumPy
-#: releases the GIL in ufunc loops): the metric factor's pass costs a quarter of a
-#: derivative's on one thread
-_THREADED_SIZE = 1 << 21
-
-
-def _scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
-    """``x`` times a per-row factor (in place for a plain ndarray gridgrad made)."""
-    fac = _factor(values, x, grid)
-    if not _inplace(x):
-        return x * fac
-    threads = min(os.cpu_count() or 1, x.shape[0], 16)
-    if x.size < _THREADED_SIZE or threads < 2:
-        return np.multiply(x, fac, out=x)
-    bounds = np.linspace(0, x.shape[0], threads + 1).astype(int)
-
-    def part(k: int) -> None:
-        sl = slice(bounds[k], bounds[k + 1])
-        np.multiply(x[sl], fac[sl] if fac.shape[0] > 1 else fac, out=x[sl])
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(part, range(threads)))
-    return x
-
-
-def _dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
-    """The ``order``-th derivative along the meridian, per metre**order."""
-    return derivative(f, grid.lat_dim, order=order, accuracy=accuracy, spacing=grid.lat_spacing())
-
-
-def _dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool = True) -> Any:
-    """The ``order``-th derivative along the longitude: per (metre along the equator) or
-    per radian, to the ``order``. Cyclic longitudes are periodic.
-
-    A plain ndarray with evenly spaced cyclic longitudes runs the one-sided plan (the
-    Numba kernels' fast path; periodic plans run on the reference engine), then its
-    ``accuracy/2`` edge columns on each side are recomputed from a slab of the
-    ``accuracy`` last and first columns: the same centred stencils as
-    ``boundary="periodic"``."""
-    spacing = grid.lon_spacing(metres)
-    dim = grid.lon_dim
-    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": spacing}
-    if not grid.cyclic:
-        return derivative(f, dim, **kw)
-    reach, n, nd = accuracy // 2, grid.shape[dim], len(grid.shape)
-    if not (_inplace(f) and grid.lon_step is not None and n >= 4 * reach):
-        return derivative(f, dim, boundary="periodic", period=grid.lon_period(metres), **kw)
-    out = derivative(f, dim, **kw)
-    cols = np.r_[n - 2 * reach : n, 0 : 2 * reach]
-    slab = derivative(np.take(f, cols, axis=dim), dim, **kw)
-    out[_index(nd, dim, slice(n - reach, n))] = slab[_index(nd, dim, slice(reach, 2 * reach))]
-    out[_index(nd, dim, slice(0, reach))] = slab[_index(nd, dim, slice(2 * reach, 3 * reach))]
-    return out
-
-
-def _pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:
-    """The per-metre latitude derivative on the pole row ``row`` alone (the row kept as
-    a dim of size 1), from a slab of rows next to it: the same one-sided stencil as on
-    the whole array."""
-    n = grid.shape[grid.lat_dim]
-    k = min(n, 2 * accuracy + 1)
-    rows = slice(0, k) if row == 0 else slice(n - k, n)
-    slab = f[_index(len(grid.shape), grid.lat_dim, rows)]
-    d = derivative(slab, grid.lat_dim, accuracy=accuracy, spacing=grid.lat_spacing(rows))
-    at = slice(0, 1) if row == 0 else slice(k - 1, k)
-    return d[_index(len(grid.shape), grid.lat_dim, at)]
-
-
-def _row(x: Any, grid: SphereGrid, row: int) -> Any:
-    return x[_index(len(grid.shape), grid.lat_dim, slice(row, row + 1))]
-
-
-def _zonal_mean(x: Any, grid: SphereGrid) -> Any:
-    """The mean along the longitude, kept as a dim of size 1 (broadcasts back)."""
-    if _inplace(x):
-        return x.mean(axis=grid.lon_dim, keepdims=True)
-    xp = array_namespace(x)
-    return xp.mean(x, axis=grid.lon_dim, keepdims=True)
-
-
-def _set_rows(out: Any, grid: SphereGrid, values: dict[int, Any]) -> Any:
-    """``out`` with the rows ``values`` (row -> array with a size-1 lat dim, broadcast
-    along the longitude) replaced: in place for a plain ndarray, else with ``where``
-    (no index assignment: Dask, JAX and autograd follow)."""
-    nd = len(grid.shape)
-    if _inplace(out):
-        for row, val in values.items():
-            out[_index(nd, grid.lat_dim, slice(row, row + 1))] = val
-        return out
-    xp = array_namespace(out)
-    for row, val in values.items():
-        mask = np.zeros(grid.shape[grid.lat_dim], dtype=bool)
-        mask[row] = True
-        cond = xp.asarray(grid.along_lat(mask), device=device(out))
-        out = xp.where(cond, xp.astype(val, out.dtype), out)
-    return out
-
-
-def _pole_scalar(values: dict[int, Any], grid: SphereGrid) -> dict[int, Any]:
-    """Scalar results: the pole is one point, on a cyclic grid the zonal mean."""
-    if not grid.cyclic:
-        return values
-    return {row: _zonal_mean(v, grid) for row, v in values.items()}
-
-
-def _grid(shape: Any, lat: Any, lon: Any, kw: dict[str, Any], order: int = 1) -> SphereGrid:
-    return sphere_grid(tuple(shape), lat, lon, order=order, **kw)
 
 
 # --------------------------------------------------------------------------- operators
@@ -320,17 +158,18 @@ def gradient(
     >>> bool(np.allclose(north, -np.sin(phi) * np.cos(lam) / R, atol=1e-12))
     True
     """
-    f = _array(f, "f")
+    f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
-    grid = _grid(f.shape, lat, lon, kw)
+    grid = t.make_grid(f.shape, lat, lon, kw)
     p = int(accuracy)
-    east = _scale(_dlon(f, grid, p), grid.sec, grid)
-    north = _dlat(f, grid, p)
+    east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
+    north = t.dlat(f, grid, p)
     if grid.poles:
         values = {
-            row: _dlon(_row(north, grid, row), grid, p, metres=False) * -s for row, s in grid.poles
+            row: t.dlon(t.take_row(north, grid, row), grid, p, metres=False) * -s
+            for row, s in grid.poles
         }
-        east = _set_rows(east, grid, values)
+        east = t.set_rows(east, grid, values)
     return east, north
 
 
@@ -403,23 +242,23 @@ def divergence(
     >>> bool(np.allclose(div, 20.0 * np.sin(phi) / gs.EARTH_RADIUS, atol=1e-12))
     True
     """
-    u, v = _pair(u, v)
+    u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
-    grid = _grid(u.shape, lat, lon, kw)
+    grid = t.make_grid(u.shape, lat, lon, kw)
     p = int(accuracy)
-    out = _scale(_dlon(u, grid, p), grid.sec, grid)
-    dv = _dlat(v, grid, p)
+    out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
+    dv = t.dlat(v, grid, p)
     values = {
-        row: _dlon(_pole_dlat(u, grid, p, row), grid, p, metres=False) * -s
-        + 2.0 * _row(dv, grid, row)
+        row: t.dlon(t.pole_dlat(u, grid, p, row), grid, p, metres=False) * -s
+        + 2.0 * t.take_row(dv, grid, row)
         for row, s in grid.poles
     }
-    if _inplace(out) and _inplace(dv):
+    if t.inplace(out) and t.inplace(dv):
         out += dv
-        out -= np.multiply(v, _factor(grid.tan_r, dv, grid), out=dv)
+        out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
     else:
-        out = out + dv - v * _factor(grid.tan_r, dv, grid)
-    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
+        out = out + dv - v * t.factor(grid.tan_r, dv, grid)
+    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
 
 
 @_doc
@@ -490,23 +329,23 @@ def vorticity(
     >>> round(float(zeta[0, 0] * gs.EARTH_RADIUS), 4)        # the north pole row
     20.0
     """
-    u, v = _pair(u, v)
+    u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
-    grid = _grid(u.shape, lat, lon, kw)
+    grid = t.make_grid(u.shape, lat, lon, kw)
     p = int(accuracy)
-    out = _scale(_dlon(v, grid, p), grid.sec, grid)
-    du = _dlat(u, grid, p)
+    out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
+    du = t.dlat(u, grid, p)
     values = {
-        row: _dlon(_pole_dlat(v, grid, p, row), grid, p, metres=False) * -s
-        - 2.0 * _row(du, grid, row)
+        row: t.dlon(t.pole_dlat(v, grid, p, row), grid, p, metres=False) * -s
+        - 2.0 * t.take_row(du, grid, row)
         for row, s in grid.poles
     }
-    if _inplace(out) and _inplace(du):
+    if t.inplace(out) and t.inplace(du):
         out -= du
-        out += np.multiply(u, _factor(grid.tan_r, du, grid), out=du)
+        out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
     else:
-        out = out - du + u * _factor(grid.tan_r, du, grid)
-    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
+        out = out - du + u * t.factor(grid.tan_r, du, grid)
+    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
 
 
 @_doc
@@ -577,21 +416,21 @@ def laplacian(
     >>> bool(np.allclose(lap, -6 * f, atol=1e-6))
     True
     """
-    f = _array(f, "f")
+    f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
-    grid = _grid(f.shape, lat, lon, kw, order=2)
+    grid = t.make_grid(f.shape, lat, lon, kw, order=2)
     p = int(accuracy)
-    out = _scale(_dlon(f, grid, p, order=2), grid.sec**2, grid)
-    d2 = _dlat(f, grid, p, order=2)
-    d1 = _dlat(f, grid, p)
+    out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
+    d2 = t.dlat(f, grid, p, order=2)
+    d1 = t.dlat(f, grid, p)
     values = {
-        row: 2.0 * _row(d2, grid, row)
-        + 0.5 * _dlon(_row(d2, grid, row), grid, p, order=2, metres=False)
+        row: 2.0 * t.take_row(d2, grid, row)
+        + 0.5 * t.dlon(t.take_row(d2, grid, row), grid, p, order=2, metres=False)
         for row, _ in grid.poles
     }
-    if _inplace(out) and _inplace(d2) and _inplace(d1):
+    if t.inplace(out) and t.inplace(d2) and t.inplace(d1):
         out += d2
-        out -= _scale(d1, grid.tan_r, grid)
+        out -= t.scale(d1, grid.tan_r, grid)
     else:
-        out = out + d2 - _scale(d1, grid.tan_r, grid)
-    return _set_rows(out, grid, _pole_scalar(values, grid)) if values else out
+        out = out + d2 - t.scale(d1, grid.tan_r, grid)
+    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
