@@ -6,6 +6,7 @@ degrees, pole rows included), in one run.
     python benchmarks/sphere_bench.py --shape 4,181,360 --repeat 3
     python benchmarks/sphere_bench.py --dask 10       # also 10 days through dask on a
                                                       # 2-worker LocalCluster (1 GB/worker)
+    python benchmarks/sphere_bench.py --repeat 0 --dask 10    # the dask run alone
 
 Times are the best of ``--repeat`` after a warm-up (MetPy: ``--metpy-repeat``, 1 by
 default: it takes seconds). Ratios are the other's time over gridgrad.sphere's.
@@ -91,7 +92,7 @@ def run_dask(days: int, shape: tuple[int, int, int]) -> None:
     lon = np.arange(nx) * (360.0 / nx)
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="1GB") as cluster,
-        Client(cluster),
+        Client(cluster) as client,
     ):
         chunks = (1, ny, nx)
         f = da.random.default_rng(0).standard_normal((days * nt, ny, nx), chunks=chunks)
@@ -106,6 +107,18 @@ def run_dask(days: int, shape: tuple[int, int, int]) -> None:
             f"graph {graph:.2f} s, compute {time.perf_counter() - t0:.1f} s on 2 workers x 1 GB; "
             f"max |east|, |north| = {total}"
         )
+        peak = client.run(_peak_rss_mb)
+        print("peak resident memory per worker: " + ", ".join(f"{v:.0f} MB" for v in peak.values()))
+
+
+def _peak_rss_mb() -> float:
+    """The worker process's peak resident memory (Linux: VmHWM, per process image, so
+    not inherited from the parent as ru_maxrss is)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -117,7 +130,8 @@ def main() -> None:
     args = parser.parse_args()
     shape = tuple(int(s) for s in args.shape.split(","))
     assert len(shape) == 3
-    run(shape, args.repeat, args.metpy_repeat)  # type: ignore[arg-type]
+    if args.repeat:
+        run(shape, args.repeat, args.metpy_repeat)  # type: ignore[arg-type]
     if args.dask:
         run_dask(args.dask, shape)  # type: ignore[arg-type]
 
