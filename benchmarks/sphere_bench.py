@@ -65,14 +65,19 @@ def run(shape: tuple[int, int, int], repeat: int, metpy_repeat: int) -> None:
     except ImportError:
         print("MetPy: not installed (pip install metpy)")
         return
+    q = f * units.K
+    for label, crs in (
+        ("sphere", pyproj.CRS(f"+proj=longlat +R={gs.EARTH_RADIUS}")),
+        ("WGS84", pyproj.CRS("EPSG:4326")),  # MetPy's usual lat/lon CRS: geodesic distances
+    ):
+        kw = {"latitude": lat * units.degree, "longitude": lon * units.degree, "crs": crs}
+        t_metpy = best(lambda kw=kw: mpcalc.geospatial_gradient(q, **kw), metpy_repeat)
+        print(
+            f"metpy.calc.geospatial_gradient, {label:6} {t_metpy * 1e3:8.1f} ms  "
+            f"(MetPy / gridgrad.sphere = {t_metpy / t_sphere:.1f}x)"
+        )
     crs = pyproj.CRS(f"+proj=longlat +R={gs.EARTH_RADIUS}")
     kw = {"latitude": lat * units.degree, "longitude": lon * units.degree, "crs": crs}
-    q = f * units.K
-    t_metpy = best(lambda: mpcalc.geospatial_gradient(q, **kw), metpy_repeat)
-    print(
-        f"metpy.calc.geospatial_gradient {t_metpy * 1e3:8.1f} ms  "
-        f"(MetPy / gridgrad.sphere = {t_metpy / t_sphere:.1f}x)"
-    )
     inner = (slice(1, -1), slice(1, -1))  # MetPy: no pole rule, not cyclic
     east, north = gs.gradient(f, lat, lon)
     gx, gy = mpcalc.geospatial_gradient(q[:1], **kw)
