@@ -15,6 +15,7 @@ ORDER = [
     "plot_autograd_edge_loss.py",
     "plot_dask_zarr.py",
     "plot_xarray_units.py",
+    "plot_sphere_vorticity.py",
 ]
 
 

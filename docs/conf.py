@@ -39,6 +39,14 @@ API_MODULES = {
         "Coordinate-aware wrappers for xarray DataArrays and Datasets "
         "(``pip install 'gridgrad[xarray]'``)."
     ),
+    "gridgrad.sphere": (
+        "Gradient, divergence, vorticity and Laplacian on latitude-longitude grids, per "
+        "metre, on every array library."
+    ),
+    "gridgrad.xarray_sphere": (
+        "The operators of :mod:`gridgrad.sphere` on xarray DataArrays, latitude and "
+        "longitude found by their CF metadata (``pip install 'gridgrad[xarray]'``)."
+    ),
 }
 # The CLI commands whose ``--help`` the CLI reference shows (``[]`` is the top level).
 CLI_COMMANDS = [[], ["compute"], ["demo"]]

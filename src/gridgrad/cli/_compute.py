@@ -45,6 +45,15 @@ def compute(args: argparse.Namespace) -> int:
     if args.order != 1 and args.op != "gradient":
         msg = f"--order applies to --op gradient only; got --op {args.op}"
         raise CliError(msg)
+    if (args.geometry == "sphere" or args.radius is not None) and FAMILY[in_ext] != "xarray":
+        msg = (
+            "--geometry sphere and --radius need a NetCDF (.nc) or Zarr (.zarr) file with "
+            f"latitude/longitude coordinates; got {in_ext}"
+        )
+        raise CliError(msg)
+    if args.radius is not None and args.geometry != "sphere":
+        msg = "--radius applies to --geometry sphere only"
+        raise CliError(msg)
     target = check_output(dst, [src], overwrite=args.overwrite, store=out_ext == ".zarr")
     plot_target = None
     if args.plot:

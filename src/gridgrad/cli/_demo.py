@@ -24,6 +24,8 @@ def demo(args: argparse.Namespace) -> int:
         target = check_output(args.plot, [], overwrite=args.overwrite, store=False, role="--plot")
 
     out = sys.stdout
+    if getattr(args, "topic", None) == "sphere":
+        return _sphere(out, target, args)
     print("gridgrad demo: derivatives of sampled data by finite differences\n", file=out)
     with np.printoptions(precision=4, suppress=True):
         for title, call, result in _demo.run_examples():
@@ -78,3 +80,34 @@ def _showcase(out: Any) -> None:
     for row in rows:
         cells = " ".join(f"{row[p][0]:12.3e} {row[p][1]:12.3e}" for p in ps)
         print(f"{row['n']:>5} {cells}", file=out)
+
+
+def _sphere(out: Any, target: Any, args: argparse.Namespace) -> int:
+    from gridgrad import _sphere_demo
+
+    print("gridgrad demo sphere: vorticity on a latitude-longitude grid\n", file=out)
+    print(
+        "# A Rossby-Haurwitz wave (Williamson et al. 1992, test 6) on the Earth, global grids\n"
+        "# with pole rows, north to south, cyclic longitude:\n"
+        ">>> import gridgrad.sphere as gs\n"
+        ">>> zeta = gs.vorticity(u, v, lat, lon, accuracy=p)   # s-1, lat/lon in degrees\n",
+        file=out,
+    )
+    print("# max |error| / max |vorticity| over all points (pole rows included)", file=out)
+    rows = _sphere_demo.accuracy_table()
+    print(
+        f"{'step':>7} " + " ".join(f"{f'accuracy {p}':>14} {'order':>6}" for p in (2, 4, 6)),
+        file=out,
+    )
+    for row in rows:
+        cells = []
+        for p in (2, 4, 6):
+            err, order = row[p]
+            cells.append(f"{err:14.3e} {'' if order is None else f'{order:6.2f}':>6}")
+        print(f"{row['step']:>6g}d " + " ".join(cells), file=out)
+    if target is not None:
+        with staged(target) as staging:
+            _sphere_demo.figure(staging.path)
+            publish(staging, overwrite=args.overwrite)
+        print(f"\nwrote {args.plot}", file=out)
+    return 0

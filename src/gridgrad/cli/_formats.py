@@ -122,7 +122,16 @@ def _xarray_op(ds: Any, names: list[str], dims: list[str] | None, args: argparse
 
     from gridgrad import xarray as gx
 
+    if args.geometry == "sphere":
+        from gridgrad.cli._sphere import sphere_op
+
+        return sphere_op(ds, names, dims, args)
     kw = {**options(args), "datetime_unit": args.datetime_unit}
+    if args.op == "vorticity":  # on the plane: the 2-D curl
+        if len(names) != 2:
+            msg = f"--op vorticity needs two variables (--var u,v); got {len(names)}"
+            raise ValueError(msg)
+        return gx.curl([ds[n] for n in names], dims, **kw).rename("vorticity").to_dataset()
     if args.op == "gradient":
         return gx.gradient(ds[names], dims, order=args.order, **kw)
     if args.op == "laplacian":
@@ -306,6 +315,10 @@ def compute_xarray(args: argparse.Namespace, path: Path) -> Plotter:
                     f"{name!r} are absent from {args.input}; they read as the fill value",
                     file=sys.stderr,
                 )
+        if args.geometry is None:
+            from gridgrad.cli._sphere import suggest_sphere
+
+            suggest_sphere(ds, names, dims)
         try:
             result = _xarray_op(ds, names, dims, args)
         except (ValueError, TypeError, IndexError) as exc:
@@ -423,6 +436,9 @@ def compute_numpy(args: argparse.Namespace, path: Path) -> Plotter:
             out[f"laplacian_{n}"] = gridgrad.laplacian(a, spacing=spacing, dim=dims, **kw)
     else:
         func = gridgrad.divergence if args.op == "divergence" else gridgrad.curl
+        if args.op == "vorticity" and len(arrays) != 2:
+            msg = f"--op vorticity needs two arrays (u, v); got {len(arrays)}"
+            raise CliError(msg)
         r = func(list(arrays.values()), spacing=spacing, dim=dims, **kw)
         parts = r if isinstance(r, tuple) else (r,)
         keys = [args.op] if len(parts) == 1 else [f"{args.op}_{d}" for d in dims]
@@ -485,7 +501,7 @@ def compute_csv(args: argparse.Namespace, path: Path) -> Plotter:
         if df[n].dtype.kind not in "iuf":
             msg = f"column {n!r} must be numeric; got {df[n].dtype}"
             raise CliError(msg)
-    if args.op in ("divergence", "curl"):
+    if args.op in ("divergence", "curl", "vorticity"):
         msg = f"--op {args.op} needs 2 or more dims; a CSV file has one"
         raise CliError(msg)
     ds = xr.Dataset({n: (dim, df[n].to_numpy(dtype=float)) for n in names}, coords=coords)

@@ -8,7 +8,7 @@ from gridgrad._options import BOUNDARIES
 
 __all__ = ["OPS", "parser"]
 
-OPS = ("gradient", "laplacian", "divergence", "curl")
+OPS = ("gradient", "laplacian", "divergence", "curl", "vorticity")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,6 +22,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gridgrad {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="worked examples, convergence and accuracy tables")
+    demo.add_argument(
+        "topic",
+        nargs="?",
+        choices=("sphere",),
+        help="sphere: vorticity on the sphere (a Rossby-Haurwitz wave), its accuracy table, "
+        "and with --plot a vorticity map",
+    )
     demo.add_argument("--plot", metavar="FILE.png", help="also draw the showcase figure")
     demo.add_argument("--overwrite", action="store_true", help="replace an existing FILE.png")
     demo.set_defaults(func=run_demo)
@@ -43,7 +50,27 @@ def parser() -> argparse.ArgumentParser:
         help="dims to differentiate along (names; axis numbers for .npy/.npz; "
         "the coordinate column for .csv)",
     )
-    c.add_argument("--op", choices=OPS, default="gradient", help="default: gradient")
+    c.add_argument(
+        "--op",
+        choices=OPS,
+        default="gradient",
+        help="default: gradient; vorticity: of the wind given as --var u,v (on the plane, "
+        "the 2-D curl)",
+    )
+    c.add_argument(
+        "--geometry",
+        choices=("cartesian", "sphere"),
+        default=None,
+        help="cartesian (default): per coordinate unit; sphere (NetCDF/Zarr): derivatives "
+        "per metre on a latitude-longitude grid, the CF latitude/longitude found by their "
+        "metadata (or named by --dims LAT,LON), cyclic longitude detected",
+    )
+    c.add_argument(
+        "--radius",
+        type=float,
+        default=None,
+        help="radius of the sphere in metres (--geometry sphere; default 6371008.8)",
+    )
     c.add_argument("--order", type=int, default=1, help="derivative order (gradient; default 1)")
     c.add_argument("--accuracy", type=int, default=2, help="even order of accuracy (default 2)")
     c.add_argument(

@@ -1,0 +1,192 @@
+"""The terms of :mod:`gridgrad.sphere` on any array library: derivatives along the
+meridian and the longitude (on the public :func:`gridgrad.derivative`), per-row metric
+factors in the input's namespace, dtype and device, and the pole rows.
+
+Plain ndarrays (results gridgrad made) are updated in place; other arrays are combined
+with arithmetic and ``where`` only (no index assignment), so that Dask, JAX and autograd
+follow.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, device, is_array_api_obj
+
+from gridgrad._calculus import derivative
+from gridgrad._sphere_grid import SphereGrid, sphere_grid
+
+__all__ = [
+    "array",
+    "dlat",
+    "dlon",
+    "factor",
+    "inplace",
+    "make_grid",
+    "pair",
+    "pole_dlat",
+    "pole_scalar",
+    "scale",
+    "set_rows",
+    "take_row",
+    "zonal_mean",
+]
+
+
+def array(f: Any, name: str) -> Any:
+    """Arrays of any library as they are; nested sequences become NumPy arrays."""
+    if is_array_api_obj(f):
+        return f
+    try:
+        arr = np.asarray(f)
+    except (TypeError, ValueError) as exc:
+        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
+        raise TypeError(msg) from None
+    if arr.dtype.kind not in "iufc" or arr.dtype.kind == "b":
+        msg = f"`{name}` must hold real or complex numbers; got dtype {arr.dtype}."
+        raise TypeError(msg)
+    return arr
+
+
+def pair(u: Any, v: Any) -> tuple[Any, Any]:
+    u, v = array(u, "u"), array(v, "v")
+    if tuple(u.shape) != tuple(v.shape):
+        msg = f"`v` must have the shape of `u` {tuple(u.shape)}; got {tuple(v.shape)}."
+        raise ValueError(msg)
+    return u, v
+
+
+def inplace(x: Any) -> bool:
+    """Plain ndarrays are written in place (results gridgrad made: no aliasing)."""
+    return type(x) is np.ndarray
+
+
+def _index(ndim: int, dim: int, at: Any) -> tuple[Any, ...]:
+    index: list[Any] = [slice(None)] * ndim
+    index[dim] = at
+    return tuple(index)
+
+
+def factor(values: np.ndarray, like: Any, grid: SphereGrid) -> Any:
+    """Per-row metric factor broadcast along the latitude dim, in ``like``'s namespace,
+    real dtype and device."""
+    b = grid.along_lat(values)
+    if inplace(like):
+        return b.astype(like.real.dtype if like.dtype.kind == "c" else like.dtype)
+    xp = array_namespace(like)
+    dtype = like.dtype
+    if xp.isdtype(dtype, "complex floating"):
+        dtype = xp.float32 if dtype == xp.complex64 else xp.float64
+    return xp.asarray(b, dtype=dtype, device=device(like))
+
+
+#: plain ndarrays of at least this many elements are scaled on several threads (NumPy
+#: releases the GIL in ufunc loops): the metric factor's pass costs a quarter of a
+#: derivative's on one thread
+_THREADED_SIZE = 1 << 21
+
+
+def scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
+    """``x`` times a per-row factor (in place for a plain ndarray gridgrad made)."""
+    fac = factor(values, x, grid)
+    if not inplace(x):
+        return x * fac
+    threads = min(os.cpu_count() or 1, x.shape[0], 16)
+    if x.size < _THREADED_SIZE or threads < 2:
+        return np.multiply(x, fac, out=x)
+    bounds = np.linspace(0, x.shape[0], threads + 1).astype(int)
+
+    def part(k: int) -> None:
+        sl = slice(bounds[k], bounds[k + 1])
+        np.multiply(x[sl], fac[sl] if fac.shape[0] > 1 else fac, out=x[sl])
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(part, range(threads)))
+    return x
+
+
+def dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
+    """The ``order``-th derivative along the meridian, per metre**order."""
+    return derivative(f, grid.lat_dim, order=order, accuracy=accuracy, spacing=grid.lat_spacing())
+
+
+def dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool = True) -> Any:
+    """The ``order``-th derivative along the longitude: per (metre along the equator) or
+    per radian, to the ``order``. Cyclic longitudes are periodic.
+
+    A plain ndarray with evenly spaced cyclic longitudes runs the one-sided plan (the
+    Numba kernels' fast path; periodic plans run on the reference engine), then its
+    ``accuracy/2`` edge columns on each side are recomputed from a slab of the
+    ``accuracy`` last and first columns: the same centred stencils as
+    ``boundary="periodic"``."""
+    spacing = grid.lon_spacing(metres)
+    dim = grid.lon_dim
+    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": spacing}
+    if not grid.cyclic:
+        return derivative(f, dim, **kw)
+    reach, n, nd = accuracy // 2, grid.shape[dim], len(grid.shape)
+    if not (inplace(f) and grid.lon_step is not None and n >= 4 * reach):
+        return derivative(f, dim, boundary="periodic", period=grid.lon_period(metres), **kw)
+    out = derivative(f, dim, **kw)
+    cols = np.r_[n - 2 * reach : n, 0 : 2 * reach]
+    slab = derivative(np.take(f, cols, axis=dim), dim, **kw)
+    out[_index(nd, dim, slice(n - reach, n))] = slab[_index(nd, dim, slice(reach, 2 * reach))]
+    out[_index(nd, dim, slice(0, reach))] = slab[_index(nd, dim, slice(2 * reach, 3 * reach))]
+    return out
+
+
+def pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:
+    """The per-metre latitude derivative on the pole row ``row`` alone (the row kept as
+    a dim of size 1), from a slab of rows next to it: the same one-sided stencil as on
+    the whole array."""
+    n = grid.shape[grid.lat_dim]
+    k = min(n, 2 * accuracy + 1)
+    rows = slice(0, k) if row == 0 else slice(n - k, n)
+    slab = f[_index(len(grid.shape), grid.lat_dim, rows)]
+    d = derivative(slab, grid.lat_dim, accuracy=accuracy, spacing=grid.lat_spacing(rows))
+    at = slice(0, 1) if row == 0 else slice(k - 1, k)
+    return d[_index(len(grid.shape), grid.lat_dim, at)]
+
+
+def take_row(x: Any, grid: SphereGrid, row: int) -> Any:
+    return x[_index(len(grid.shape), grid.lat_dim, slice(row, row + 1))]
+
+
+def zonal_mean(x: Any, grid: SphereGrid) -> Any:
+    """The mean along the longitude, kept as a dim of size 1 (broadcasts back)."""
+    if inplace(x):
+        return x.mean(axis=grid.lon_dim, keepdims=True)
+    xp = array_namespace(x)
+    return xp.mean(x, axis=grid.lon_dim, keepdims=True)
+
+
+def set_rows(out: Any, grid: SphereGrid, values: dict[int, Any]) -> Any:
+    """``out`` with the rows ``values`` (row -> array with a size-1 lat dim, broadcast
+    along the longitude) replaced: in place for a plain ndarray, else with ``where``
+    (no index assignment: Dask, JAX and autograd follow)."""
+    nd = len(grid.shape)
+    if inplace(out):
+        for row, val in values.items():
+            out[_index(nd, grid.lat_dim, slice(row, row + 1))] = val
+        return out
+    xp = array_namespace(out)
+    for row, val in values.items():
+        mask = np.zeros(grid.shape[grid.lat_dim], dtype=bool)
+        mask[row] = True
+        cond = xp.asarray(grid.along_lat(mask), device=device(out))
+        out = xp.where(cond, xp.astype(val, out.dtype), out)
+    return out
+
+
+def pole_scalar(values: dict[int, Any], grid: SphereGrid) -> dict[int, Any]:
+    """Scalar results: the pole is one point, on a cyclic grid the zonal mean."""
+    if not grid.cyclic:
+        return values
+    return {row: zonal_mean(v, grid) for row, v in values.items()}
+
+
+def make_grid(shape: Any, lat: Any, lon: Any, kw: dict[str, Any], order: int = 1) -> SphereGrid:
+    return sphere_grid(tuple(shape), lat, lon, order=order, **kw)
