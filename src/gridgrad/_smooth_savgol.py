@@ -1,0 +1,180 @@
+"""Savitzky–Golay derivatives: local least-squares polynomial weights as a per-point table.
+
+Every output point ``i`` is a weighted sum of ``window`` consecutive samples starting at
+``start[i]``: the centred window where it fits, the first or last ``window`` samples near the
+edges (shifted windows, what scipy's ``savgol_filter(mode="interp")`` does). The weights are
+the ``order``-th derivative at ``x[i]`` of the degree-``degree`` least-squares polynomial through
+the window's samples, so a table ``(n, window)`` of float64 weights plus ``start`` describes the
+whole filter, uniform or not. Tables are built on the host in float64, once per call (cached on
+uniform grids), and applied by a Numba kernel (NumPy), by ``take`` + arithmetic (any Array-API
+array) or block by block (Dask, through ``map_overlap``-style ghost cells).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Table", "apply_numpy", "apply_xp", "table_nonuniform", "table_uniform"]
+
+Table = tuple[np.ndarray, np.ndarray]  # weights (n, window) float64, start (n,) int64
+
+
+def _starts(n: int, window: int) -> np.ndarray:
+    return np.clip(np.arange(n, dtype=np.int64) - window // 2, 0, n - window)
+
+
+def _fit_rows(t: np.ndarray, degree: int, order: int) -> np.ndarray:
+    """Weights of the ``order``-th derivative at 0 of the least-squares polynomial of degree
+    ``degree`` through points ``t`` (rows of shape (m, window), 0 among them).
+
+    The offsets are scaled to [-1, 1] first (well-conditioned), and the pseudo-inverse comes
+    from a batched SVD.
+    """
+    scale = np.abs(t).max(axis=-1, keepdims=True)
+    u = t / scale
+    vander = u[..., :, None] ** np.arange(degree + 1)
+    pinv = np.linalg.pinv(vander)  # (m, degree + 1, window)
+    return pinv[:, order, :] * (math.factorial(order) / scale**order)
+
+
+@lru_cache(maxsize=64)
+def _uniform_rows(window: int, degree: int, order: int) -> np.ndarray:
+    """Unit-step weights of the distinct rows: positions 0..window-1 of one window."""
+    offsets = np.arange(window, dtype=np.float64)
+    t = offsets[None, :] - offsets[:, None]  # row j: evaluate at sample j of the window
+    rows = _fit_rows(t, degree, order)
+    rows.setflags(write=False)
+    return rows
+
+
+def table_uniform(n: int, window: int, degree: int, order: int, step: float) -> Table:
+    """The table of an evenly spaced axis of ``n`` samples with step ``step``."""
+    rows = _uniform_rows(window, degree, order)
+    half = window // 2
+    pick = np.full(n, half, dtype=np.int64)
+    pick[:half] = np.arange(half)
+    pick[n - half :] = np.arange(window - half, window)
+    return rows[pick] / step**order, _starts(n, window)
+
+
+def table_nonuniform(x: np.ndarray, window: int, degree: int, order: int) -> Table:
+    """The table of an axis with (strictly increasing or decreasing) coordinates ``x``."""
+    n = x.size
+    start = _starts(n, window)
+    idx = start[:, None] + np.arange(window)
+    t = x[idx] - x[:, None]
+    return _fit_rows(t, degree, order), start
+
+
+# --------------------------------------------------------------------------- NumPy (Numba)
+
+_KERNELS: dict[str, Any] = {}
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _kernels() -> dict[str, Any]:
+    if _KERNELS:
+        return _KERNELS
+    import numba
+
+    @numba.njit(nogil=True, cache=True)
+    def rows(f, out, w, start, lo, hi):  # pragma: no cover - compiled
+        # f, out: (m, n) with the axis last; one series after another
+        n, width = w.shape
+        for r in range(lo, hi):
+            for i in range(n):
+                s = start[i]
+                acc = f[r, s] * w[i, 0]
+                for k in range(1, width):
+                    acc += f[r, s + k] * w[i, k]
+                out[r, i] = acc
+
+    @numba.njit(nogil=True, cache=True)
+    def strided(f, out, w, start, lo, hi):  # pragma: no cover - compiled
+        # f, out: (outer, n, inner), the axis in the middle; tasks are points lo:hi
+        outer, _, inner = f.shape
+        width = w.shape[1]
+        for i in range(lo, hi):
+            s = start[i]
+            for o in range(outer):
+                for q in range(inner):
+                    out[o, i, q] = f[o, s, q] * w[i, 0]
+                for k in range(1, width):
+                    c = w[i, k]
+                    for q in range(inner):
+                        out[o, i, q] += f[o, s + k, q] * c
+
+    _KERNELS.update(rows=rows, strided=strided)
+    return _KERNELS
+
+
+def _threads(ntask: int, work: int) -> int:
+    import numba
+
+    if work < 200_000:
+        return 1
+    return max(1, min(numba.get_num_threads(), ntask))
+
+
+def _parallel(kernel: Any, ntask: int, work: int, *args: Any) -> None:
+    global _POOL
+    nthreads = _threads(ntask, work)
+    bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
+    if nthreads == 1:
+        kernel(*args, 0, ntask)
+        return
+    if _POOL is None or _POOL._max_workers < nthreads - 1:
+        _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad-smooth")
+    futures = [
+        _POOL.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(nthreads - 1)
+    ]
+    kernel(*args, bounds[-2], bounds[-1])
+    for fut in futures:
+        fut.result()
+
+
+def apply_numpy(f: np.ndarray, axis: int, table: Table, dtype: np.dtype) -> np.ndarray:
+    """Apply ``table`` along ``axis`` of the ndarray ``f``; the result has dtype ``dtype``."""
+    w, start = table
+    if f.dtype != dtype or not f.dtype.isnative:
+        f = f.astype(dtype)
+    w = w.astype(np.result_type(dtype, np.float64) if dtype.kind == "c" else dtype)
+    n = f.shape[axis]
+    outer = math.prod(f.shape[:axis])
+    inner = math.prod(f.shape[axis + 1 :])
+    out = np.empty(f.shape, dtype)
+    if f.size == 0:
+        return out
+    kernels = _kernels()
+    work = f.size * w.shape[1]
+    if inner == 1:
+        f2 = np.ascontiguousarray(f).reshape(outer, n)
+        _parallel(kernels["rows"], outer, work, f2, out.reshape(outer, n), w, start)
+    else:
+        f3 = np.ascontiguousarray(f).reshape(outer, n, inner)
+        _parallel(kernels["strided"], n, work, f3, out.reshape(outer, n, inner), w, start)
+    return out
+
+
+# --------------------------------------------------------------------------- any Array-API array
+
+
+def apply_xp(f: Any, axis: int, table: Table, xp: Any, dtype: Any, device: Any) -> Any:
+    """Apply ``table`` with ``take`` and arithmetic only (torch, JAX, CuPy, array-api-strict):
+    the weights are converted once to the input's namespace, dtype and device."""
+    w, start = table
+    width = w.shape[1]
+    g = xp.moveaxis(f, axis, -1) if axis != f.ndim - 1 else f
+    wx = xp.asarray(np.ascontiguousarray(w.T), dtype=dtype, device=device)  # (window, n)
+    acc = None
+    for k in range(width):
+        idx = xp.asarray(start + k, device=device)
+        term = xp.take(g, idx, axis=-1) * wx[k, ...]
+        acc = term if acc is None else acc + term
+    return xp.moveaxis(acc, -1, axis) if axis != f.ndim - 1 else acc
