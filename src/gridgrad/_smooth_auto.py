@@ -1,6 +1,15 @@
 """Parameters of the smoothing methods chosen from the data.
 
-Savitzky–Golay windows are chosen per series by the loss of van Breugel, Kutz and Brunton
+Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen per series by an
+estimate of the mean squared error of the derivative (:func:`choose_mse`): the noise part is
+exact for a linear filter, ``sigma**2 * ||w_i||**2`` with ``sigma`` estimated from the second
+differences; the bias part is estimated by comparing the fit of degree ``p`` with the fit of
+degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
+stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
+non-decreasing in the window (a wider window of the same degree is never less biased; this
+keeps windows near the whole series, where both fits are equally poor, from looking good).
+
+With a cutoff frequency, windows are chosen per series by the loss of van Breugel, Kutz and Brunton
 (pynumdiff's optimizer without ground truth)::
 
     L(window) = RMSE(integral of the derivative + c, samples) + gamma * TV(derivative)
@@ -17,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["candidate_windows", "estimate_cutoff", "gamma", "loss", "noise_sigma"]
+__all__ = ["candidate_windows", "choose", "choose_mse", "estimate_cutoff", "gamma", "loss", "noise_sigma"]
 
 
 def candidate_windows(n: int, degree: int) -> list[int]:
@@ -109,3 +118,48 @@ def choose(
         best = np.where(better, value, best)
         pick = np.where(better, k, pick)
     return pick, best
+
+
+def choose_mse(
+    y: np.ndarray,
+    degrees: tuple[int, ...],
+    max_window: int,
+    fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series (rows of ``y``): the (window, degree) of the smallest estimated mean
+    squared error of the derivative, that estimate, and the noise estimate.
+
+    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)).
+    """
+    m, n = y.shape
+    sigma2 = noise_sigma(y) ** 2
+    best = np.full(m, np.inf)
+    window = np.zeros(m, dtype=np.int64)
+    degree = np.zeros(m, dtype=np.int64)
+    cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(w: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+        if (w, p) not in cache:
+            cache[(w, p)] = fit(w, p)
+        return cache[(w, p)]
+
+    for p in degrees:
+        bias2 = np.zeros(m)
+        for w in candidate_windows(n, p + 2):
+            if w > max_window:
+                break
+            tp, dp = get(w, p)
+            tq, dq = get(w, p + 2)
+            var = float((tp * tp).sum(axis=1).mean())
+            dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
+            raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
+            bias2 = np.maximum(bias2, raw)  # non-decreasing in the window
+            mse = bias2 + sigma2 * var
+            mse = np.where(np.isfinite(mse), mse, np.inf)
+            better = mse < best
+            best = np.where(better, mse, best)
+            window = np.where(better, w, window)
+            degree = np.where(better, p, degree)
+        for key in [k for k in cache if k[1] <= p]:
+            del cache[key]
+    return window, degree, best, np.sqrt(sigma2)

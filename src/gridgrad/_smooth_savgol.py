@@ -146,19 +146,20 @@ def apply_numpy(f: np.ndarray, axis: int, table: Table, dtype: np.dtype) -> np.n
         f = f.astype(dtype)
     w = w.astype(np.result_type(dtype, np.float64) if dtype.kind == "c" else dtype)
     n = f.shape[axis]
+    m = w.shape[0]  # output points: all of f's samples, or the core of a ghosted block
     outer = math.prod(f.shape[:axis])
     inner = math.prod(f.shape[axis + 1 :])
-    out = np.empty(f.shape, dtype)
-    if f.size == 0:
+    out = np.empty((*f.shape[:axis], m, *f.shape[axis + 1 :]), dtype)
+    if out.size == 0:
         return out
     kernels = _kernels()
-    work = f.size * w.shape[1]
+    work = out.size * w.shape[1]
     if inner == 1:
         f2 = np.ascontiguousarray(f).reshape(outer, n)
-        _parallel(kernels["rows"], outer, work, f2, out.reshape(outer, n), w, start)
+        _parallel(kernels["rows"], outer, work, f2, out.reshape(outer, m), w, start)
     else:
         f3 = np.ascontiguousarray(f).reshape(outer, n, inner)
-        _parallel(kernels["strided"], n, work, f3, out.reshape(outer, n, inner), w, start)
+        _parallel(kernels["strided"], m, work, f3, out.reshape(outer, m, inner), w, start)
     return out
 
 

@@ -21,7 +21,7 @@ Total-variation regularization and Kalman smoothing are planned (``method="tv"``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ __all__ = ["METHODS", "SmoothInfo", "derivative", "differentiate", "savgol_weigh
 #: the methods :func:`derivative` knows; "tv" and "kalman" are planned
 METHODS = ("savgol", "spline", "auto")
 _PLANNED = ("tv", "kalman")
-_AUTO_DEGREES = (2, 3, 4)
+_AUTO_DEGREES = (2, 3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,10 @@ class SmoothInfo:
         The regularization weight the window was chosen with.
     noise : numpy.ndarray or None
         Per series, the estimated standard deviation of the noise in the samples (with
-        ``return_error``).
+        a data-driven window or ``return_error``).
+    rmse : numpy.ndarray or None
+        Per series, the estimated root-mean-square error of the derivative (noise and
+        bias) at the chosen window and degree (data-driven windows without ``cutoff``).
 
     Examples
     --------
@@ -75,6 +78,7 @@ class SmoothInfo:
     cutoff: Any = None
     gamma: Any = None
     noise: Any = None
+    rmse: Any = None
 
 
 # --------------------------------------------------------------------------- checks
@@ -307,25 +311,41 @@ def _from_rows(r: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     return np.moveaxis(r.reshape(moved), -1, axis)
 
 
+def _fill_gaps(f2: np.ndarray, x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Rows with gaps linearly filled (for choosing parameters only)."""
+    if not groups:
+        return f2
+    y = f2.copy()
+    for rows, mask in groups:
+        keep = np.flatnonzero(mask)
+        for r in rows:
+            y[r] = np.interp(x, x[keep], y[r, keep]) if keep.size else 0.0
+    return y
+
+
 def _choose(
     f2: np.ndarray,
     x: np.ndarray,
     step: float | None,
     degrees: tuple[int, ...],
+    order: int,
     cutoff: float | None,
     groups: list[tuple[np.ndarray, np.ndarray]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: (window, degree, cutoff, gamma) minimizing the loss of _smooth_auto."""
+) -> dict[str, Any]:
+    """Per row: the window and degree chosen from the data (see _smooth_auto)."""
     m, n = f2.shape
-    y = np.where(np.isfinite(f2), f2, np.nan)
-    if groups:  # the loss is computed on rows with gaps linearly filled
-        y = y.copy()
-        for rows, mask in groups:
-            keep = np.flatnonzero(mask)
-            for r in rows:
-                y[r] = np.interp(x, x[keep], y[r, keep]) if keep.size else 0.0
+    y = _fill_gaps(f2, x, groups)
+    if cutoff is None:
+
+        def fit(w: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+            table = _table(x, step, w, p, order)
+            return table[0], sg.apply_numpy(y, 1, table, y.dtype)
+
+        usable = tuple(p for p in degrees if p >= order)
+        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit)
+        return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
     dt = abs(x[-1] - x[0]) / max(n - 1, 1)
-    cut = auto.estimate_cutoff(y, x) if cutoff is None else np.full(m, float(cutoff))
+    cut = np.full(m, float(cutoff))
     g = auto.gamma(cut, dt)
     best = np.full(m, np.inf)
     window = np.zeros(m, dtype=np.int64)
@@ -341,7 +361,7 @@ def _choose(
         best = np.where(better, value, best)
         window = np.where(better, np.asarray(windows)[pick], window)
         degree = np.where(better, deg, degree)
-    return window, degree, cut, g
+    return {"window": window, "degree": degree, "gamma": float(g[0])}
 
 
 def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
@@ -573,16 +593,18 @@ def _savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, ret
     elif window is not None:
         windows = degs = None
     else:
-        wins, degs_, cut, gam = _choose(f2, x, step, degrees, cutoff, groups)
-        windows, degs = wins, degs_
+        chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
+        windows, degs = chosen["window"], chosen["degree"]
     info = SmoothInfo("savgol", window, degrees[0])
     if window is None:
         info = SmoothInfo(
             "savgol",
             _per_series(windows, shape, axis),
             _per_series(degs, shape, axis),
-            cutoff if cutoff is not None else _per_series(cut, shape, axis),
-            _per_series(gam, shape, axis) if cutoff is None else float(gam[0]),
+            cutoff,
+            chosen.get("gamma"),
+            _per_series(chosen["noise"], shape, axis) if "noise" in chosen else None,
+            _per_series(chosen["rmse"], shape, axis) if "rmse" in chosen else None,
         )
     if kind == "numpy":
         if window is not None and groups:
@@ -601,8 +623,8 @@ def _savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, ret
     results: list[Any] = [out]
     if return_error:
         results.append(_error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind))
-        info = SmoothInfo(info.method, info.window, info.degree, info.cutoff, info.gamma,
-                          _per_series(auto.noise_sigma(np.where(np.isfinite(f2), f2, 0.0)), shape, axis))
+        noise = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups)), shape, axis)
+        info = replace(info, noise=noise)
     if return_info:
         results.append(info)
     return results[0] if len(results) == 1 else tuple(results)
@@ -631,7 +653,7 @@ def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):
 
 def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind):  # type: ignore[no-untyped-def]
     m, n = f2.shape
-    sigma = auto.noise_sigma(np.where(np.isfinite(f2), f2, 0.0))
+    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))))
     err = np.empty((m, n))
     if window is not None:
         norms = np.sqrt((_table(x, step, window, degree, order)[0] ** 2).sum(axis=1))
@@ -655,14 +677,13 @@ def _savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
 
     w, start = table
     window = w.shape[1]
-    reach = window - 1
+    reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
     chunks = list(arr.chunks)
     merged = _widen(chunks[axis], window)
     if merged != chunks[axis]:
         chunks[axis] = merged
         arr = arr.rechunk(tuple(chunks))
     bounds = np.cumsum((0, *arr.chunks[axis]))
-    nblocks = len(arr.chunks[axis])
     ghosted = da.overlap.overlap(arr, depth={axis: reach}, boundary={axis: "none"})
 
     def block(b: np.ndarray, block_id: tuple[int, ...] = ()) -> np.ndarray:  # type: ignore[assignment]
@@ -672,7 +693,6 @@ def _savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
         sub = (w[lo:hi], start[lo:hi] - first)
         return sg.apply_numpy(np.asarray(b), axis, sub, dtype)
 
-    del nblocks
     return da.map_blocks(block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype))
 
 
