@@ -120,6 +120,9 @@ def choose(
     return pick, best
 
 
+SIGNIFICANCE = 10.0
+
+
 def choose_mse(
     y: np.ndarray,
     degrees: tuple[int, ...],
@@ -153,8 +156,10 @@ def choose_mse(
             var = float((tp * tp).sum(axis=1).mean())
             dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
             raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
-            bias2 = np.maximum(bias2, raw)  # non-decreasing in the window
-            mse = bias2 + sigma2 * var
+            # the bias of a wider window is at least what was significant at a narrower one
+            spread = SIGNIFICANCE * sigma2 * dvar * np.sqrt(2.0 * w / n)
+            mse = np.maximum(raw, bias2) + sigma2 * var
+            bias2 = np.maximum(bias2, raw - spread)
             mse = np.where(np.isfinite(mse), mse, np.inf)
             better = mse < best
             best = np.where(better, mse, best)

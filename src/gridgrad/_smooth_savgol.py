@@ -29,18 +29,39 @@ def _starts(n: int, window: int) -> np.ndarray:
     return np.clip(np.arange(n, dtype=np.int64) - window // 2, 0, n - window)
 
 
+def _legendre(u: np.ndarray, degree: int, order: int) -> np.ndarray:
+    """``P_j^(order)(u)`` for j = 0..degree, stacked on a new last axis (recurrences:
+    Bonnet's for the values, ``P^(d)_{k+1} = P^(d)_{k-1} + (2k+1) P^(d-1)_k`` for derivatives)."""
+    vals = [np.ones_like(u), u.copy()][: degree + 1]
+    for k in range(1, degree):
+        vals.append(((2 * k + 1) * u * vals[k] - k * vals[k - 1]) / (k + 1))
+    for _ in range(order):
+        prev = vals
+        vals = [np.zeros_like(u)]
+        for k in range(degree):
+            below = vals[k - 1] if k >= 1 else np.zeros_like(u)
+            vals.append(below + (2 * k + 1) * prev[k])
+    return np.stack(vals, axis=-1)
+
+
 def _fit_rows(t: np.ndarray, degree: int, order: int) -> np.ndarray:
     """Weights of the ``order``-th derivative at 0 of the least-squares polynomial of degree
     ``degree`` through points ``t`` (rows of shape (m, window), 0 among them).
 
-    The offsets are scaled to [-1, 1] first (well-conditioned), and the pseudo-inverse comes
-    from a batched SVD.
+    Each window is mapped onto [-1, 1] and the polynomial is written in Legendre
+    polynomials there (a well-conditioned basis, no Vandermonde matrix): with ``V`` the
+    basis at the samples and ``a`` the basis' derivative at the point, the weights are
+    ``V (V^T V)^-1 a``, divided by the half-width to the power ``order``.
     """
-    scale = np.abs(t).max(axis=-1, keepdims=True)
-    u = t / scale
-    vander = u[..., :, None] ** np.arange(degree + 1)
-    pinv = np.linalg.pinv(vander)  # (m, degree + 1, window)
-    return pinv[:, order, :] * (math.factorial(order) / scale**order)
+    lo, hi = t[:, :1], t[:, -1:]
+    centre = 0.5 * (lo + hi)
+    radius = 0.5 * (hi - lo)
+    u = (t - centre) / radius
+    basis = _legendre(u, degree, 0)  # (m, window, degree + 1)
+    at = _legendre(-centre[:, 0] / radius[:, 0], degree, order)  # (m, degree + 1)
+    gram = np.matmul(basis.transpose(0, 2, 1), basis)
+    z = np.linalg.solve(gram, at[..., None])
+    return np.matmul(basis, z)[..., 0] / radius**order
 
 
 @lru_cache(maxsize=64)
