@@ -137,6 +137,9 @@ def _coordinates(spacing: Any, n: int) -> tuple[np.ndarray, float | None]:
     if n > 1 and not ((steps > 0).all() or (steps < 0).all()):
         msg = "`spacing` coordinates must be strictly increasing or strictly decreasing."
         raise ValueError(msg)
+    if n > 1 and np.allclose(steps, steps[0], rtol=1e-10, atol=0.0):
+        h = float((x[-1] - x[0]) / (n - 1))  # evenly spaced: the uniform (cached) weights
+        return x[0] + np.arange(n, dtype=np.float64) * h, h
     return x, None
 
 
@@ -365,7 +368,8 @@ def _choose(
 
 
 def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
-    return values.reshape(*shape[:axis], *shape[axis + 1 :])
+    out = np.asarray(values).reshape((*shape[:axis], *shape[axis + 1 :]))
+    return out.item() if out.ndim == 0 else out
 
 
 # --------------------------------------------------------------------------- public
@@ -477,8 +481,8 @@ def derivative(
     >>> rng = np.random.default_rng(0)
     >>> x = np.linspace(0, 2 * np.pi, 400)
     >>> y = np.sin(x) + 0.01 * rng.standard_normal(x.size)
-    >>> d = smooth.derivative(y, 0, spacing=x[1] - x[0], window=41)
-    >>> float(np.sqrt(np.mean((d - np.cos(x)) ** 2))) < 0.02
+    >>> d = smooth.derivative(y, 0, spacing=x[1] - x[0], window=81)
+    >>> float(np.sqrt(np.mean((d - np.cos(x)) ** 2))) < 0.01      # plain differences: 0.45
     True
 
     Non-uniform samples, many series at once, the window chosen from the data:
@@ -732,3 +736,110 @@ def _spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
 
     xp = array_namespace(arr)
     return xp.asarray(np.ascontiguousarray(host_run(_host(arr))), device=device(arr))
+
+
+# --------------------------------------------------------------------------- xarray
+
+
+def differentiate(
+    obj: Any,
+    dim: Any,
+    *,
+    method: str = "savgol",
+    order: int = 1,
+    window: int | None = None,
+    degree: int | None = None,
+    cutoff: float | None = None,
+    datetime_unit: str | None = None,
+    return_info: bool = False,
+) -> Any:
+    r""":func:`derivative` of an xarray DataArray (or each variable of a Dataset) along a
+    named dim, the samples' coordinates taken from the object.
+
+    Parameters
+    ----------
+    obj : xarray.DataArray or xarray.Dataset
+        NumPy- or dask-backed (dask stays lazy with a given ``window`` or
+        ``method="spline"``). Dataset variables without ``dim`` are kept as they are.
+    dim : str
+        The dim to differentiate along; its coordinate (numeric, datetime64 or
+        timedelta64) gives the sample positions, unit steps without one.
+    method, order, window, degree, cutoff
+        As :func:`derivative` (``cutoff`` in cycles per unit of the coordinate).
+    datetime_unit : str, optional
+        Unit of datetime64/timedelta64 coordinates ("s" by default, as xarray).
+    return_info : bool, optional
+        Also return the :class:`SmoothInfo` (DataArray only).
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset, or (DataArray, SmoothInfo)
+        Same dims, coords and name; ``attrs["units"]`` is ``"<units> / <coord units>^n"``
+        when both are known.
+
+    Raises
+    ------
+    ValueError
+        ``dim`` is not a dimension of ``obj``, or bad options (as :func:`derivative`).
+    TypeError
+        ``obj`` is not an xarray object, or a coordinate that is neither numeric nor a time.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from gridgrad import smooth
+    >>> t = np.linspace(0.0, 10.0, 201)
+    >>> rng = np.random.default_rng(1)
+    >>> v = xr.DataArray(np.sin(t) + 0.01 * rng.standard_normal(t.size), dims="t",
+    ...                  coords={"t": t}, name="v", attrs={"units": "m"})
+    >>> v["t"].attrs["units"] = "s"
+    >>> a = smooth.differentiate(v, "t", window=31)
+    >>> a.attrs["units"], bool(abs(a - np.cos(t)).mean() < 0.01)
+    ('m / s', True)
+    """
+    import xarray as xr
+
+    if isinstance(obj, xr.Dataset):
+        if return_info:
+            msg = "`return_info` is available for a DataArray, not a Dataset."
+            raise ValueError(msg)
+        if dim not in obj.dims:
+            msg = f"`dim` {dim!r} is not a dimension of the Dataset; its dims are {tuple(obj.dims)}."
+            raise ValueError(msg)
+        kw = {"method": method, "order": order, "window": window, "degree": degree,
+              "cutoff": cutoff, "datetime_unit": datetime_unit}
+        return obj.map(lambda v: differentiate(v, dim, **kw) if dim in v.dims else v, keep_attrs=True)
+    if not isinstance(obj, xr.DataArray):
+        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
+        raise TypeError(msg)
+    if dim not in obj.dims:
+        msg = f"`dim` {dim!r} is not a dimension of the DataArray; its dims are {tuple(obj.dims)}."
+        raise ValueError(msg)
+    spacing: Any = None
+    cunits = None
+    if dim in obj.coords:
+        coord = obj.coords[dim]
+        values = np.asarray(coord.values)
+        cunits = coord.attrs.get("units")
+        if values.dtype.kind in "mM":
+            unit = datetime_unit or "s"
+            origin = values[0] if values.dtype.kind == "M" else np.timedelta64(0)
+            values = (values - origin) / np.timedelta64(1, unit)  # type: ignore[call-overload]
+            cunits = unit
+        elif values.dtype.kind not in "iuf":
+            msg = f"the coordinate {dim!r} must be numeric, datetime64 or timedelta64; got dtype {values.dtype}."
+            raise TypeError(msg)
+        spacing = values.astype(np.float64)
+    res = derivative(obj.data, obj.get_axis_num(dim), spacing=spacing, method=method,
+                     order=order, window=window, degree=degree, cutoff=cutoff,
+                     return_info=return_info)
+    data, info = res if return_info else (res, None)
+    out = obj.copy(data=data)
+    out.encoding = {}
+    out.attrs = {k: v for k, v in obj.attrs.items() if k not in ("units", "long_name", "standard_name")}
+    units = obj.attrs.get("units")
+    if units is not None and cunits is not None and order > 0:
+        out.attrs["units"] = f"{units} / {cunits}" + (f"^{order}" if order > 1 else "")
+    elif units is not None and order == 0:
+        out.attrs["units"] = units
+    return (out, info) if return_info else out
