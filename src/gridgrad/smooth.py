@@ -34,7 +34,7 @@ __all__ = ["METHODS", "SmoothInfo", "derivative", "differentiate", "savgol_weigh
 #: the methods :func:`derivative` knows; "tv" and "kalman" are planned
 METHODS = ("savgol", "spline", "auto")
 _PLANNED = ("tv", "kalman")
-_AUTO_DEGREES = (2, 3, 4, 5)
+_AUTO_DEGREES = (2, 3, 4, 5, 6)
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def derivative(
         Odd number of samples of each local fit ("savgol"). By default chosen per series
         from the data, as with "auto" for the given ``degree``.
     degree : int, optional
-        Degree of the local polynomial ("savgol", default 3; "auto" tries 2, 3 and 4).
+        Degree of the local polynomial ("savgol", default 3; "auto" tries 2 to 6).
     cutoff : float, optional
         The highest frequency of interest (cycles per unit of the coordinate), for the
         data-driven window: sets the regularization weight by the published heuristic
