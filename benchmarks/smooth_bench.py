@@ -30,10 +30,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import smooth_signals as signals  # noqa: E402
-
-import gridgrad  # noqa: E402
-from gridgrad import smooth  # noqa: E402
+import gridgrad
+import smooth_signals as signals
+from gridgrad import smooth
 
 
 def _best(fn, repeat: int = 3) -> float:
@@ -53,7 +52,9 @@ def speed() -> None:
     x = np.cumsum(rng.uniform(0.5, 1.5, 1_000))
     smooth.derivative(f[:2], 1, window=11)  # compile the kernels
     print("Savitzky–Golay, (10000, 1000) float64 along dim 1, degree 3, first derivative")
-    print(f"{'window':>6}  {'scipy interp':>12}  {'gridgrad':>9}  {'ratio':>6}  {'non-uniform':>11}  {'ratio':>6}")
+    print(
+        f"{'window':>6}  {'scipy interp':>12}  {'gridgrad':>9}  {'ratio':>6}  {'non-uniform':>11}  {'ratio':>6}"
+    )
     for window in (11, 51):
         t_scipy = _best(lambda w=window: savgol_filter(f, w, 3, deriv=1, axis=1, mode="interp"))
         t_ours = _best(lambda w=window: smooth.derivative(f, 1, window=w, degree=3))

@@ -71,7 +71,12 @@ def _lorenz(t):
     i = np.clip(np.searchsorted(tf, t, side="right") - 1, 0, tf.size - 2)
     h = tf[1] - tf[0]
     s = (t - tf[i]) / h
-    h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+    h00, h10, h01, h11 = (
+        2 * s**3 - 3 * s**2 + 1,
+        s**3 - 2 * s**2 + s,
+        -2 * s**3 + 3 * s**2,
+        s**3 - s**2,
+    )
     pos = h00 * xf[i] + h10 * h * vf[i] + h01 * xf[i + 1] + h11 * h * vf[i + 1]
     vel = np.interp(t, tf, vf)
     return pos, vel

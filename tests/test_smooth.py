@@ -26,7 +26,17 @@ def _rmse(d, v):
 
 @pytest.mark.parametrize(
     ("window", "degree", "order"),
-    [(3, 1, 1), (5, 2, 1), (5, 2, 2), (11, 3, 1), (11, 3, 2), (11, 4, 0), (21, 5, 1), (51, 3, 2), (9, 8, 3)],
+    [
+        (3, 1, 1),
+        (5, 2, 1),
+        (5, 2, 2),
+        (11, 3, 1),
+        (11, 3, 2),
+        (11, 4, 0),
+        (21, 5, 1),
+        (51, 3, 2),
+        (9, 8, 3),
+    ],
 )
 @pytest.mark.parametrize("axis", [0, 1])
 def test_savgol_equals_scipy_interp(window, degree, order, axis) -> None:
@@ -58,7 +68,9 @@ def test_polynomial_exactness_nonuniform(degree, order, decreasing) -> None:
         f = (x - 0.5) ** p
         coef = math.factorial(p) / math.factorial(p - order) if p >= order else 0.0
         true = coef * (x - 0.5) ** max(p - order, 0)
-        d = smooth.derivative(np.stack([f, 2 * f]), 1, spacing=x, window=2 * degree + 3, degree=degree, order=order)
+        d = smooth.derivative(
+            np.stack([f, 2 * f]), 1, spacing=x, window=2 * degree + 3, degree=degree, order=order
+        )
         scale = max(1.0, np.abs(true).max())
         np.testing.assert_allclose(d[0], true, rtol=0, atol=1e-8 * scale)
         np.testing.assert_allclose(d[1], 2 * true, rtol=0, atol=2e-8 * scale)
@@ -136,7 +148,9 @@ def test_backends_auto(backend) -> None:
         return
     t, y, _ = signals.signal("sine", 0.05, series=2)
     ref, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
-    out, info2 = smooth.derivative(backend.asarray(y), 1, spacing=t, method="auto", return_info=True)
+    out, info2 = smooth.derivative(
+        backend.asarray(y), 1, spacing=t, method="auto", return_info=True
+    )
     assert backend.is_native(out)
     np.testing.assert_allclose(backend.to_numpy(out), ref, atol=1e-10)
     np.testing.assert_array_equal(info.window, info2.window)
@@ -234,7 +248,7 @@ def test_cutoff_heuristic_and_info() -> None:
     assert info.gamma == pytest.approx(np.exp(-5.1) * 1.7**-1.6 * 0.01**-0.71)
     (plain,) = gridgrad.gradient(y, spacing=(t,), dim=1)
     assert _rmse(d, v) < 0.3 * _rmse(plain, v)
-    d1, info1 = smooth.derivative(y[0], 0, spacing=0.01, degree=3, return_info=True)
+    _, info1 = smooth.derivative(y[0], 0, spacing=0.01, degree=3, return_info=True)
     assert isinstance(info1.window, int) and info1.degree == 3
 
 
@@ -266,7 +280,9 @@ def test_xarray_differentiate() -> None:
     np.testing.assert_allclose(lazy.values, out.values, atol=1e-12)
     times = np.datetime64("2024-01-01") + (t * 1e6).astype("timedelta64[us]")
     timed = arr.assign_coords(t=times)
-    np.testing.assert_allclose(smooth.differentiate(timed, "t", window=21).values, out.values, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(
+        smooth.differentiate(timed, "t", window=21).values, out.values, rtol=1e-3, atol=1e-4
+    )
     ds = xr.Dataset({"v": arr, "c": xr.DataArray(np.ones(2), dims="s")})
     res = smooth.differentiate(ds, "t", method="auto")
     assert set(res.data_vars) == {"v", "c"} and np.array_equal(res["c"], ds["c"])
@@ -290,7 +306,11 @@ def test_xarray_differentiate() -> None:
         ({"window": 5.0}, TypeError, "`window` must be an integer"),
         ({"order": -1}, ValueError, "`order` must be at least 0"),
         ({"spacing": np.arange(5.0)}, ValueError, "one value per sample"),
-        ({"spacing": np.r_[0.0, 2.0, 1.0, np.arange(3.0, 40.0)]}, ValueError, "strictly increasing"),
+        (
+            {"spacing": np.r_[0.0, 2.0, 1.0, np.arange(3.0, 40.0)]},
+            ValueError,
+            "strictly increasing",
+        ),
         ({"spacing": np.r_[np.nan, np.arange(1.0, 40.0)]}, ValueError, "finite"),
         ({"spacing": 0.0}, ValueError, "`spacing` step must be finite and non-zero"),
         ({"spacing": "a"}, TypeError, "`spacing` must be a number"),
@@ -328,7 +348,13 @@ def test_import_does_not_load_scipy() -> None:
 
 
 def test_public_surface() -> None:
-    assert sorted(smooth.__all__) == ["METHODS", "SmoothInfo", "derivative", "differentiate", "savgol_weights"]
+    assert sorted(smooth.__all__) == [
+        "METHODS",
+        "SmoothInfo",
+        "derivative",
+        "differentiate",
+        "savgol_weights",
+    ]
 
 
 def test_signals_are_pynumdiffs() -> None:

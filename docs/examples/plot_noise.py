@@ -83,7 +83,7 @@ plt.show()
 # (``method="auto"``), and the cubic smoothing spline whose smoothing is chosen by
 # generalized cross-validation (``method="spline"``). The samples need not be evenly
 # spaced: the last panel uses jittered sample times.
-from gridgrad import smooth
+from gridgrad import smooth  # noqa: E402
 
 t = np.linspace(0.0, 4.0, 400)
 t_irr = np.sort(t + rng.uniform(-0.4, 0.4, t.size) * (t[1] - t[0]))
@@ -102,12 +102,17 @@ def rms(d, true):
     return np.sqrt(np.mean((d - true) ** 2))
 
 
-for label, d in [("central differences", plain), ("Savitzky–Golay, window 41", fixed),
-                 ("auto", auto), ("GCV spline", spline)]:
+for label, d in [
+    ("central differences", plain),
+    ("Savitzky–Golay, window 41", fixed),
+    ("auto", auto),
+    ("GCV spline", spline),
+]:
     print(f"{label:>26}: rms error {rms(d, truth):.3f}")
 print(f"{'auto, irregular samples':>26}: rms error {rms(auto_irr, np.cos(3 * t_irr)):.3f}")
-print(f"auto chose window {info.window}, degree {info.degree}; "
-      f"its own error estimate {info.rmse:.3f}")
+print(
+    f"auto chose window {info.window}, degree {info.degree}; its own error estimate {info.rmse:.3f}"
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 axes[0].plot(t, plain, color="0.8", lw=0.6, label="central differences")

@@ -15,9 +15,7 @@ With a cutoff frequency, windows are chosen per series by the loss of van Breuge
     L(window) = RMSE(integral of the derivative + c, samples) + gamma * TV(derivative)
 
 with ``gamma = exp(-5.1) * cutoff**-1.6 * dt**-0.71`` (their published heuristic, ``cutoff``
-in cycles per unit of the coordinate, ``dt`` the mean step). Without ``cutoff``, the cutoff is
-estimated from the data: the highest frequency at which the periodogram of the (detrended)
-samples stands clearly above its noise floor.
+in cycles per unit of the coordinate, ``dt`` the mean step).
 """
 
 from __future__ import annotations
@@ -26,19 +24,26 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["candidate_windows", "choose", "choose_mse", "estimate_cutoff", "gamma", "loss", "noise_sigma"]
+__all__ = [
+    "candidate_windows",
+    "choose",
+    "choose_mse",
+    "gamma",
+    "loss",
+    "noise_sigma",
+]
 
 
 def candidate_windows(n: int, degree: int) -> list[int]:
     """Odd windows from the smallest that fits ``degree`` to ``n`` (or ``n - 1``), about
     geometrically spaced (ratio 1.25)."""
-    lo = degree + 2 if degree % 2 == 0 else degree + 2
+    lo = degree + 2
     lo += 1 - lo % 2
     hi = n if n % 2 else n - 1
     out: list[int] = []
     w = float(lo)
     while True:
-        k = int(round(w))
+        k = round(w)
         k += 1 - k % 2
         if k > hi:
             break
@@ -79,26 +84,6 @@ def noise_sigma(y: np.ndarray) -> np.ndarray:
     d2 = np.diff(y, 2, axis=1)
     mad = np.median(np.abs(d2 - np.median(d2, axis=1, keepdims=True)), axis=1)
     return mad / 0.6745 / np.sqrt(6.0)
-
-
-def estimate_cutoff(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Per series: the highest frequency (cycles per unit of x) whose smoothed periodogram
-    power stands 10 times above the noise floor (the noise variance spread evenly over the
-    band), at least the lowest resolved frequency."""
-    m, n = y.shape
-    dt = abs(x[-1] - x[0]) / (n - 1)
-    # remove the line through the end points: the periodic extension has no jump
-    t = (x - x[0]) / (x[-1] - x[0])
-    z = y - (y[:, :1] + (y[:, -1:] - y[:, :1]) * t)
-    power = np.abs(np.fft.rfft(z, axis=1)) ** 2 / n
-    freqs = np.fft.rfftfreq(n, dt)
-    k = max(3, n // 100)
-    kernel = np.ones(k) / k
-    smooth = np.apply_along_axis(lambda p: np.convolve(p, kernel, mode="same"), 1, power)
-    floor = noise_sigma(y) ** 2
-    above = smooth[:, 1:] > 10.0 * floor[:, None]
-    idx = np.where(above.any(axis=1), above.shape[1] - np.argmax(above[:, ::-1], axis=1), 1)
-    return freqs[np.clip(idx, 1, freqs.size - 1)]
 
 
 def choose(

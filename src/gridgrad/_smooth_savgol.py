@@ -152,9 +152,11 @@ def _parallel(kernel: Any, ntask: int, work: int, *args: Any) -> None:
         return
     if _POOL is None or _POOL._max_workers < nthreads - 1:
         _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad-smooth")
-    futures = [
-        _POOL.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(nthreads - 1)
-    ]
+
+    def task(lo: int, hi: int) -> None:
+        kernel(*args, lo, hi)
+
+    futures = [_POOL.submit(task, bounds[k], bounds[k + 1]) for k in range(nthreads - 1)]
     kernel(*args, bounds[-2], bounds[-1])
     for fut in futures:
         fut.result()

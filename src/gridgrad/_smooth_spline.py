@@ -48,9 +48,7 @@ def spline_derivative(f2: np.ndarray, x: np.ndarray, order: int, min_samples: in
         out[full] = _fit(x, f2[full].T, order).T
     gappy = np.flatnonzero(~full)
     if gappy.size:
-        keys, inverse = np.unique(
-            np.packbits(finite[gappy], axis=1), axis=0, return_inverse=True
-        )
+        keys, inverse = np.unique(np.packbits(finite[gappy], axis=1), axis=0, return_inverse=True)
         for k in range(keys.shape[0]):
             rows = gappy[inverse.ravel() == k]
             mask = finite[rows[0]]

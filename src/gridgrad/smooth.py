@@ -127,7 +127,9 @@ def _coordinates(spacing: Any, n: int) -> tuple[np.ndarray, float | None]:
         msg = f"`spacing` coordinates must be a 1-D array of real numbers; got shape {x.shape}, dtype {x.dtype}."
         raise TypeError(msg)
     if x.size != n:
-        msg = f"`spacing` coordinates must have one value per sample along `dim` ({n}); got {x.size}."
+        msg = (
+            f"`spacing` coordinates must have one value per sample along `dim` ({n}); got {x.size}."
+        )
         raise ValueError(msg)
     x = x.astype(np.float64)
     if not np.isfinite(x).all():
@@ -231,6 +233,7 @@ def savgol_weights(
     window = _int(window, "window", 1)
     degree = _int(degree, "degree", 0)
     order = _int(order, "order", 0)
+    step: float | None
     if np.ndim(spacing) == 0:
         n = _int(spacing, "spacing", 1)
         x, step = np.arange(n, dtype=np.float64), 1.0
@@ -314,7 +317,9 @@ def _from_rows(r: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     return np.moveaxis(r.reshape(moved), -1, axis)
 
 
-def _fill_gaps(f2: np.ndarray, x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def _fill_gaps(
+    f2: np.ndarray, x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
     """Rows with gaps linearly filled (for choosing parameters only)."""
     if not groups:
         return f2
@@ -549,7 +554,9 @@ def derivative(
     if method == "auto" and (window is not None or degree is not None):
         msg = "method='auto' chooses `window` and `degree`; use method='savgol' to set them."
         raise ValueError(msg)
-    degrees = _AUTO_DEGREES if method == "auto" else (3 if degree is None else _int(degree, "degree", 0),)
+    degrees = (
+        _AUTO_DEGREES if method == "auto" else (3 if degree is None else _int(degree, "degree", 0),)
+    )
     if window is not None:
         window = _int(window, "window", 1)
         _check_savgol(window, degrees[0], order, n)
@@ -568,10 +575,13 @@ def derivative(
         if return_error:
             msg = "`return_error` is not available for Dask arrays yet."
             raise ValueError(msg)
+        assert window is not None  # a data-driven window on Dask was refused above
         result = _savgol_dask(arr, axis, _table(x, step, window, degrees[0], order), dtype)
         info = SmoothInfo("savgol", window, degrees[0])
         return (result, info) if return_info else result
-    return _savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, return_info)
+    return _savgol(
+        arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, return_info
+    )
 
 
 def _np_dtype(a: Any) -> np.dtype:
@@ -582,9 +592,10 @@ def _np_dtype(a: Any) -> np.dtype:
         return np.dtype(str(a.dtype).rsplit(".", 1)[-1])
 
 
-def _savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, return_info):  # type: ignore[no-untyped-def]
+def _savgol(
+    arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, return_info
+):  # type: ignore[no-untyped-def]
     shape = tuple(arr.shape)
-    n = shape[axis]
     host = arr if kind == "numpy" else None
     need_rows = window is None or return_error or kind == "numpy"
     if need_rows and host is None:
@@ -626,7 +637,9 @@ def _savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, ret
         out = _savgol_xp(arr, axis, x, step, window, degrees[0], order, windows, degs, shape)
     results: list[Any] = [out]
     if return_error:
-        results.append(_error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind))
+        results.append(
+            _error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind)
+        )
         noise = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups)), shape, axis)
         info = replace(info, noise=noise)
     if return_info:
@@ -667,7 +680,9 @@ def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, 
             sel = (windows == w) & (degs == d)
             norms = np.sqrt((_table(x, step, w, d, order)[0] ** 2).sum(axis=1))
             err[sel] = sigma[sel, None] * norms
-    err = _from_rows(err.astype(f2.dtype.char.lower() if f2.dtype.kind == "c" else f2.dtype), shape, axis)
+    err = _from_rows(
+        err.astype(f2.dtype.char.lower() if f2.dtype.kind == "c" else f2.dtype), shape, axis
+    )
     if kind == "numpy":
         return err
     from array_api_compat import array_namespace, device
@@ -697,7 +712,9 @@ def _savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
         sub = (w[lo:hi], start[lo:hi] - first)
         return sg.apply_numpy(np.asarray(b), axis, sub, dtype)
 
-    return da.map_blocks(block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype))
+    return da.map_blocks(
+        block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype)
+    )
 
 
 def _widen(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
@@ -725,7 +742,9 @@ def _spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
             msg = "method='spline' takes real samples; got complex ones."
             raise TypeError(msg)
         out = spline_derivative(rows, x, order, 5)
-        return _from_rows(out, tuple(h.shape), axis).astype(dtype.char.lower() if dtype.kind == "c" else dtype)
+        return _from_rows(out, tuple(h.shape), axis).astype(
+            dtype.char.lower() if dtype.kind == "c" else dtype
+        )
 
     if kind == "numpy":
         return host_run(arr)
@@ -804,11 +823,26 @@ def differentiate(
             msg = "`return_info` is available for a DataArray, not a Dataset."
             raise ValueError(msg)
         if dim not in obj.dims:
-            msg = f"`dim` {dim!r} is not a dimension of the Dataset; its dims are {tuple(obj.dims)}."
+            msg = (
+                f"`dim` {dim!r} is not a dimension of the Dataset; its dims are {tuple(obj.dims)}."
+            )
             raise ValueError(msg)
-        kw = {"method": method, "order": order, "window": window, "degree": degree,
-              "cutoff": cutoff, "datetime_unit": datetime_unit}
-        return obj.map(lambda v: differentiate(v, dim, **kw) if dim in v.dims else v, keep_attrs=True)
+
+        def one(v: Any) -> Any:
+            if dim not in v.dims:
+                return v
+            return differentiate(
+                v,
+                dim,
+                method=method,
+                order=order,
+                window=window,
+                degree=degree,
+                cutoff=cutoff,
+                datetime_unit=datetime_unit,
+            )
+
+        return obj.map(one, keep_attrs=True)
     if not isinstance(obj, xr.DataArray):
         msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
         raise TypeError(msg)
@@ -830,13 +864,23 @@ def differentiate(
             msg = f"the coordinate {dim!r} must be numeric, datetime64 or timedelta64; got dtype {values.dtype}."
             raise TypeError(msg)
         spacing = values.astype(np.float64)
-    res = derivative(obj.data, obj.get_axis_num(dim), spacing=spacing, method=method,
-                     order=order, window=window, degree=degree, cutoff=cutoff,
-                     return_info=return_info)
+    res = derivative(
+        obj.data,
+        obj.get_axis_num(dim),
+        spacing=spacing,
+        method=method,
+        order=order,
+        window=window,
+        degree=degree,
+        cutoff=cutoff,
+        return_info=return_info,
+    )
     data, info = res if return_info else (res, None)
     out = obj.copy(data=data)
     out.encoding = {}
-    out.attrs = {k: v for k, v in obj.attrs.items() if k not in ("units", "long_name", "standard_name")}
+    out.attrs = {
+        k: v for k, v in obj.attrs.items() if k not in ("units", "long_name", "standard_name")
+    }
     units = obj.attrs.get("units")
     if units is not None and cunits is not None and order > 0:
         out.attrs["units"] = f"{units} / {cunits}" + (f"^{order}" if order > 1 else "")
