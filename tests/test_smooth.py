@@ -375,3 +375,24 @@ def test_signals_are_pynumdiffs() -> None:
         ours_pos, ours_vel = signals._CLEAN[name](t[: pos.size])
         np.testing.assert_allclose(ours_pos, pos, atol=tol * np.abs(pos).max())
         np.testing.assert_allclose(ours_vel, vel, atol=tol * np.abs(vel).max())
+
+
+def test_cli_spec() -> None:
+    from gridgrad._smooth_spec import parse_spec
+
+    assert parse_spec("savgol:window=11,degree=3") == {
+        "method": "savgol",
+        "window": 11,
+        "degree": 3,
+    }
+    assert parse_spec(" auto ") == {"method": "auto"}
+    assert parse_spec("spline") == {"method": "spline"}
+    for bad, match in [
+        ("sg:window=3", "must start with one of"),
+        ("savgol:window", "KEY=VALUE"),
+        ("savgol:width=3", "KEY=VALUE"),
+        ("savgol:window=3.5", "'window' must be an integer"),
+        ("savgol:window=3,window=5", "repeats"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            parse_spec(bad)
