@@ -6,7 +6,7 @@
 
 Speed: a (10000, 1000) float64 array, Savitzky–Golay along dim 1, degree 3, windows 11 and
 51: gridgrad on evenly spaced samples against one ``scipy.signal.savgol_filter(...,
-axis=1, mode="interp")`` call (best of 3), and gridgrad on non-uniform samples (where scipy
+axis=1, mode="interp")`` call (best of 5), and gridgrad on non-uniform samples (where scipy
 has nothing).
 
 Accuracy: RMSE of the first derivative (every point, edges included) on pynumdiff's test
@@ -35,7 +35,7 @@ import smooth_signals as signals
 from gridgrad import smooth
 
 
-def _best(fn, repeat: int = 3) -> float:
+def _best(fn, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
