@@ -47,6 +47,11 @@ API_MODULES = {
         "The operators of :mod:`gridgrad.sphere` on xarray DataArrays, latitude and "
         "longitude found by their CF metadata (``pip install 'gridgrad[xarray]'``)."
     ),
+    "gridgrad.smooth": (
+        "Derivatives of noisy samples: Savitzky–Golay filters and GCV smoothing splines, "
+        "uniform or not, parameters chosen from the data (the spline needs "
+        "``pip install 'gridgrad[smooth]'``)."
+    ),
 }
 # The CLI commands whose ``--help`` the CLI reference shows (``[]`` is the top level).
 CLI_COMMANDS = [[], ["compute"], ["demo"]]

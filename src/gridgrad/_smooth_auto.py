@@ -1,0 +1,155 @@
+"""Parameters of the smoothing methods chosen from the data.
+
+Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen per series by an
+estimate of the mean squared error of the derivative (:func:`choose_mse`): the noise part is
+exact for a linear filter, ``sigma**2 * ||w_i||**2`` with ``sigma`` estimated from the second
+differences; the bias part is estimated by comparing the fit of degree ``p`` with the fit of
+degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
+stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
+non-decreasing in the window (a wider window of the same degree is never less biased; this
+keeps windows near the whole series, where both fits are equally poor, from looking good).
+
+With a cutoff frequency, windows are chosen per series by the loss of van Breugel, Kutz and Brunton
+(pynumdiff's optimizer without ground truth)::
+
+    L(window) = RMSE(integral of the derivative + c, samples) + gamma * TV(derivative)
+
+with ``gamma = exp(-5.1) * cutoff**-1.6 * dt**-0.71`` (their published heuristic, ``cutoff``
+in cycles per unit of the coordinate, ``dt`` the mean step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "candidate_windows",
+    "choose",
+    "choose_mse",
+    "gamma",
+    "loss",
+    "noise_sigma",
+]
+
+
+def candidate_windows(n: int, degree: int) -> list[int]:
+    """Odd windows from the smallest that fits ``degree`` to ``n`` (or ``n - 1``), about
+    geometrically spaced (ratio 1.25)."""
+    lo = degree + 2
+    lo += 1 - lo % 2
+    hi = n if n % 2 else n - 1
+    out: list[int] = []
+    w = float(lo)
+    while True:
+        k = round(w)
+        k += 1 - k % 2
+        if k > hi:
+            break
+        if not out or k > out[-1]:
+            out.append(k)
+        w *= 1.25
+    if not out:
+        out.append(hi)
+    return out
+
+
+def gamma(cutoff: np.ndarray, dt: float) -> np.ndarray:
+    """The published regularization weight (van Breugel et al. 2020, eq. 9)."""
+    return np.exp(-5.1) * np.asarray(cutoff, dtype=np.float64) ** -1.6 * dt**-0.71
+
+
+def _cumtrapz(d: np.ndarray, x: np.ndarray) -> np.ndarray:
+    steps = np.diff(x)
+    inc = 0.5 * (d[:, 1:] + d[:, :-1]) * steps
+    out = np.zeros_like(d)
+    np.cumsum(inc, axis=1, out=out[:, 1:])
+    return out
+
+
+def loss(y: np.ndarray, d: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Per series: RMSE of the re-integrated derivative + gamma * TV of the derivative."""
+    rec = _cumtrapz(d, x)
+    r = y - rec
+    r -= r.mean(axis=1, keepdims=True)
+    rmse = np.sqrt(np.mean(r * r, axis=1))
+    tv = np.abs(np.diff(d, axis=1)).sum(axis=1) / d.shape[1]
+    return rmse + g * tv
+
+
+def noise_sigma(y: np.ndarray) -> np.ndarray:
+    """Per series: a robust estimate of white-noise standard deviation (MAD of the second
+    differences, which carry 6 sigma**2 of noise variance)."""
+    d2 = np.diff(y, 2, axis=1)
+    mad = np.median(np.abs(d2 - np.median(d2, axis=1, keepdims=True)), axis=1)
+    return mad / 0.6745 / np.sqrt(6.0)
+
+
+def choose(
+    y: np.ndarray,
+    x: np.ndarray,
+    windows: list[int],
+    first_derivative: Callable[[int], np.ndarray],
+    g: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: the index into ``windows`` of the smallest loss, and that loss."""
+    best = np.full(y.shape[0], np.inf)
+    pick = np.zeros(y.shape[0], dtype=np.int64)
+    for k, w in enumerate(windows):
+        value = loss(y, first_derivative(w), x, g)
+        value = np.where(np.isfinite(value), value, np.inf)
+        better = value < best
+        best = np.where(better, value, best)
+        pick = np.where(better, k, pick)
+    return pick, best
+
+
+SIGNIFICANCE = 10.0
+
+
+def choose_mse(
+    y: np.ndarray,
+    degrees: tuple[int, ...],
+    max_window: int,
+    fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per series (rows of ``y``): the (window, degree) of the smallest estimated mean
+    squared error of the derivative, that estimate, and the noise estimate.
+
+    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)).
+    """
+    m, n = y.shape
+    sigma2 = noise_sigma(y) ** 2
+    best = np.full(m, np.inf)
+    window = np.zeros(m, dtype=np.int64)
+    degree = np.zeros(m, dtype=np.int64)
+    cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(w: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+        if (w, p) not in cache:
+            cache[(w, p)] = fit(w, p)
+        return cache[(w, p)]
+
+    for p in degrees:
+        bias2 = np.zeros(m)
+        for w in candidate_windows(n, p + 2):
+            if w > max_window:
+                break
+            tp, dp = get(w, p)
+            tq, dq = get(w, p + 2)
+            var = float((tp * tp).sum(axis=1).mean())
+            dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
+            raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
+            # the bias of a wider window is at least what was significant at a narrower one
+            spread = SIGNIFICANCE * sigma2 * dvar * np.sqrt(2.0 * w / n)
+            mse = np.maximum(raw, bias2) + sigma2 * var
+            bias2 = np.maximum(bias2, raw - spread)
+            mse = np.where(np.isfinite(mse), mse, np.inf)
+            better = mse < best
+            best = np.where(better, mse, best)
+            window = np.where(better, w, window)
+            degree = np.where(better, p, degree)
+        for key in [k for k in cache if k[1] <= p]:
+            del cache[key]
+    return window, degree, best, np.sqrt(sigma2)

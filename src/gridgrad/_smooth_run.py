@@ -1,0 +1,303 @@
+"""How gridgrad.smooth runs: NumPy rows (gaps, per-series parameters), Array-API arrays,
+Dask blocks and the spline; the checks are done by then (gridgrad.smooth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gridgrad import _smooth_auto as auto
+from gridgrad import _smooth_savgol as sg
+
+__all__ = ["host", "savgol", "savgol_dask", "spline", "table"]
+
+
+def host(a: Any) -> np.ndarray:
+    """A NumPy copy of any array (torch tensors detached and moved to the CPU)."""
+    if isinstance(a, np.ndarray):
+        return a
+    if hasattr(a, "detach"):  # torch
+        return a.detach().cpu().numpy()
+    if hasattr(a, "compute") and hasattr(a, "dask"):
+        return np.asarray(a.compute())
+    try:
+        return np.asarray(a)
+    except (TypeError, ValueError, RuntimeError):
+        return np.from_dlpack(a)
+
+
+def table(x: np.ndarray, step: float | None, window: int, degree: int, order: int) -> sg.Table:
+    if step is not None:
+        return sg.table_uniform(x.size, window, degree, order, step)
+    return sg.table_nonuniform(x, window, degree, order)
+
+
+# --------------------------------------------------------------------------- NumPy rows
+
+
+def _gap_groups(finite: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rows with NaN samples grouped by gap pattern: [(rows, finite mask)]."""
+    gappy = np.flatnonzero(~finite.all(axis=1))
+    if gappy.size == 0:
+        return []
+    keys, inverse = np.unique(np.packbits(finite[gappy], axis=1), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    groups = []
+    for k in range(keys.shape[0]):
+        rows = gappy[inverse == k]
+        groups.append((rows, finite[rows[0]]))
+    return groups
+
+
+def _savgol_rows(
+    f2: np.ndarray,
+    x: np.ndarray,
+    step: float | None,
+    window: int,
+    degree: int,
+    order: int,
+    groups: list[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Savitzky–Golay on the rows of ``f2`` (m, n); rows in ``groups`` have NaN gaps,
+    fitted on their finite samples (NaN where a gap was, or where too few remain)."""
+    out = sg.apply_numpy(f2, 1, table(x, step, window, degree, order), f2.dtype)
+    for rows, mask in groups:
+        keep = np.flatnonzero(mask)
+        out[rows] = np.nan
+        if keep.size < window:
+            continue
+        local = sg.table_nonuniform(x[keep], window, degree, order)
+        sub = np.ascontiguousarray(f2[np.ix_(rows, keep)])
+        out[np.ix_(rows, keep)] = sg.apply_numpy(sub, 1, local, f2.dtype)
+    return out
+
+
+def _as_rows(f: np.ndarray, axis: int) -> np.ndarray:
+    n = f.shape[axis]
+    return np.moveaxis(f, axis, -1).reshape(-1, n)
+
+
+def _from_rows(r: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    moved = (*shape[:axis], *shape[axis + 1 :], shape[axis])
+    return np.moveaxis(r.reshape(moved), -1, axis)
+
+
+def _fill_gaps(
+    f2: np.ndarray, x: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Rows with gaps linearly filled (for choosing parameters only)."""
+    if not groups:
+        return f2
+    y = f2.copy()
+    for rows, mask in groups:
+        keep = np.flatnonzero(mask)
+        for r in rows:
+            y[r] = np.interp(x, x[keep], y[r, keep]) if keep.size else 0.0
+    return y
+
+
+def _choose(
+    f2: np.ndarray,
+    x: np.ndarray,
+    step: float | None,
+    degrees: tuple[int, ...],
+    order: int,
+    cutoff: float | None,
+    groups: list[tuple[np.ndarray, np.ndarray]],
+) -> dict[str, Any]:
+    """Per row: the window and degree chosen from the data (see _smooth_auto)."""
+    m, n = f2.shape
+    y = _fill_gaps(f2, x, groups)
+    if cutoff is None:
+
+        def fit(w: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+            weights = table(x, step, w, p, order)
+            return weights[0], sg.apply_numpy(y, 1, weights, y.dtype)
+
+        usable = tuple(p for p in degrees if p >= order)
+        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit)
+        return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
+    dt = abs(x[-1] - x[0]) / max(n - 1, 1)
+    cut = np.full(m, float(cutoff))
+    g = auto.gamma(cut, dt)
+    best = np.full(m, np.inf)
+    window = np.zeros(m, dtype=np.int64)
+    degree = np.zeros(m, dtype=np.int64)
+    for deg in degrees:
+        windows = auto.candidate_windows(n, deg)
+
+        def first(w: int, deg: int = deg) -> np.ndarray:
+            return _savgol_rows(y, x, step, w, deg, 1, [])
+
+        pick, value = auto.choose(y, x, windows, first, g)
+        better = value < best
+        best = np.where(better, value, best)
+        window = np.where(better, np.asarray(windows)[pick], window)
+        degree = np.where(better, deg, degree)
+    return {"window": window, "degree": degree, "gamma": float(g[0])}
+
+
+def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    out = np.asarray(values).reshape((*shape[:axis], *shape[axis + 1 :]))
+    return out.item() if out.ndim == 0 else out
+
+
+def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error):  # type: ignore[no-untyped-def]
+    """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields)."""
+    shape = tuple(arr.shape)
+    local = arr if kind == "numpy" else None
+    need_rows = window is None or return_error or kind == "numpy"
+    if need_rows and local is None:
+        local = host(arr)
+    f2 = _as_rows(local.astype(dtype, copy=False), axis) if need_rows else None
+    groups = _gap_groups(np.isfinite(f2)) if (kind == "numpy" and f2 is not None) else []
+    if kind == "numpy" and window is not None and not groups:
+        out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
+        windows = degs = None
+    elif window is not None:
+        windows = degs = None
+    else:
+        chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
+        windows, degs = chosen["window"], chosen["degree"]
+    info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
+    if window is None:
+        info.update(
+            window=_per_series(windows, shape, axis),
+            degree=_per_series(degs, shape, axis),
+            cutoff=cutoff,
+            gamma=chosen.get("gamma"),
+            noise=_per_series(chosen["noise"], shape, axis) if "noise" in chosen else None,
+            rmse=_per_series(chosen["rmse"], shape, axis) if "rmse" in chosen else None,
+        )
+    if kind == "numpy":
+        if window is not None and groups:
+            rows = _savgol_rows(f2, x, step, window, degrees[0], order, groups)
+            out = _from_rows(rows, shape, axis)
+        elif window is None:
+            rows = np.empty_like(f2)
+            for w, d in sorted(set(zip(windows.tolist(), degs.tolist()))):
+                sel = np.flatnonzero((windows == w) & (degs == d))
+                sub = [(np.searchsorted(sel, r[np.isin(r, sel)]), m) for r, m in groups]
+                sub = [(r, m) for r, m in sub if r.size]
+                rows[sel] = _savgol_rows(np.ascontiguousarray(f2[sel]), x, step, w, d, order, sub)
+            out = _from_rows(rows, shape, axis)
+    else:
+        out = _savgol_xp(arr, axis, x, step, window, degrees[0], order, windows, degs, shape)
+    results: list[Any] = [out]
+    if return_error:
+        results.append(
+            _error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind)
+        )
+        info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups)), shape, axis)
+    return results, info
+
+
+def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):  # type: ignore[no-untyped-def]
+    from array_api_compat import array_namespace, device
+
+    xp = array_namespace(arr)
+    dev = device(arr)
+    fdtype = arr.dtype
+    if not xp.isdtype(fdtype, ("real floating", "complex floating")):
+        fdtype = xp.__array_namespace_info__().default_dtypes(device=dev)["real floating"]
+        arr = xp.astype(arr, fdtype)
+    if window is not None:
+        return sg.apply_xp(arr, axis, table(x, step, window, degree, order), xp, fdtype, dev)
+    out = None
+    lead = (*shape[:axis], *shape[axis + 1 :])
+    for w, d in sorted(set(zip(windows.tolist(), degs.tolist()))):
+        mask = ((windows == w) & (degs == d)).reshape(lead)
+        sel = xp.asarray(np.expand_dims(mask, axis), device=dev)
+        part = sg.apply_xp(arr, axis, table(x, step, w, d, order), xp, fdtype, dev)
+        out = xp.where(sel, part, xp.zeros_like(part)) if out is None else xp.where(sel, part, out)
+    return out
+
+
+def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind):  # type: ignore[no-untyped-def]
+    m, n = f2.shape
+    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))))
+    err = np.empty((m, n))
+    if window is not None:
+        norms = np.sqrt((table(x, step, window, degree, order)[0] ** 2).sum(axis=1))
+        err[:] = sigma[:, None] * norms
+    else:
+        for w, d in set(zip(windows.tolist(), degs.tolist())):
+            sel = (windows == w) & (degs == d)
+            norms = np.sqrt((table(x, step, w, d, order)[0] ** 2).sum(axis=1))
+            err[sel] = sigma[sel, None] * norms
+    err = _from_rows(
+        err.astype(f2.dtype.char.lower() if f2.dtype.kind == "c" else f2.dtype), shape, axis
+    )
+    if kind == "numpy":
+        return err
+    from array_api_compat import array_namespace, device
+
+    xp = array_namespace(arr)
+    return xp.asarray(np.ascontiguousarray(err), device=device(arr))
+
+
+def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
+    import dask.array as da
+
+    w, start = table
+    window = w.shape[1]
+    reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
+    chunks = list(arr.chunks)
+    merged = _widen(chunks[axis], window)
+    if merged != chunks[axis]:
+        chunks[axis] = merged
+        arr = arr.rechunk(tuple(chunks))
+    bounds = np.cumsum((0, *arr.chunks[axis]))
+    ghosted = da.overlap.overlap(arr, depth={axis: reach}, boundary={axis: "none"})
+
+    def block(b: np.ndarray, block_id: tuple[int, ...] = ()) -> np.ndarray:  # type: ignore[assignment]
+        k = block_id[axis]
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        first = lo - (reach if k > 0 else 0)  # global index of the block's first sample
+        sub = (w[lo:hi], start[lo:hi] - first)
+        return sg.apply_numpy(np.asarray(b), axis, sub, dtype)
+
+    return da.map_blocks(
+        block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype)
+    )
+
+
+def _widen(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
+    out: list[int] = []
+    for c in chunks:
+        if out and out[-1] < minimum:
+            out[-1] += c
+        else:
+            out.append(c)
+    if len(out) > 1 and out[-1] < minimum:
+        last = out.pop()
+        out[-1] += last
+    return tuple(out)
+
+
+def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
+    from gridgrad._smooth_spline import spline_derivative
+
+    shape = tuple(arr.shape)
+
+    def host_run(h: np.ndarray) -> np.ndarray:
+        h = np.asarray(h)
+        rows = _as_rows(h.astype(np.float64), axis)
+        if h.dtype.kind == "c":
+            msg = "method='spline' takes real samples; got complex ones."
+            raise TypeError(msg)
+        out = spline_derivative(rows, x, order, 5)
+        return _from_rows(out, tuple(h.shape), axis).astype(
+            dtype.char.lower() if dtype.kind == "c" else dtype
+        )
+
+    if kind == "numpy":
+        return host_run(arr)
+    if kind == "dask":
+        whole = arr.rechunk({axis: -1})
+        return whole.map_blocks(host_run, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
+    from array_api_compat import array_namespace, device
+
+    xp = array_namespace(arr)
+    return xp.asarray(np.ascontiguousarray(host_run(host(arr))), device=device(arr))

@@ -1,0 +1,398 @@
+"""gridgrad.smooth: Savitzky–Golay and GCV-spline derivatives of noisy samples."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gridgrad
+import smooth_signals as signals
+from conftest import require
+from gridgrad import smooth
+
+RNG = np.random.default_rng(12345)
+
+
+def _rmse(d, v):
+    return float(np.sqrt(np.mean((np.asarray(d) - v) ** 2)))
+
+
+# --------------------------------------------------------------------------- Savitzky–Golay
+
+
+@pytest.mark.parametrize(
+    ("window", "degree", "order"),
+    [
+        (3, 1, 1),
+        (5, 2, 1),
+        (5, 2, 2),
+        (11, 3, 1),
+        (11, 3, 2),
+        (11, 4, 0),
+        (21, 5, 1),
+        (51, 3, 2),
+        (9, 8, 3),
+    ],
+)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_savgol_equals_scipy_interp(window, degree, order, axis) -> None:
+    signal = require("scipy.signal")
+    f = RNG.standard_normal((60, 60))
+    h = 0.37
+    ours = smooth.derivative(f, axis, spacing=h, window=window, degree=degree, order=order)
+    ref = signal.savgol_filter(f, window, degree, deriv=order, delta=h, axis=axis, mode="interp")
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-11 * np.abs(ref).max())
+
+
+def test_savgol_uniform_coordinates_use_the_same_weights() -> None:
+    signal = require("scipy.signal")
+    x = 2.0 + 0.1 * np.arange(40)
+    f = RNG.standard_normal((3, 40))
+    ours = smooth.derivative(f, 1, spacing=x, window=9, degree=3)
+    ref = signal.savgol_filter(f, 9, 3, deriv=1, delta=0.1, axis=1, mode="interp")
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("degree", [2, 3, 4, 6])
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("decreasing", [False, True])
+def test_polynomial_exactness_nonuniform(degree, order, decreasing) -> None:
+    x = np.sort(RNG.uniform(-3.0, 4.0, 80))
+    if decreasing:
+        x = x[::-1]
+    for p in range(degree + 1):
+        f = (x - 0.5) ** p
+        coef = math.factorial(p) / math.factorial(p - order) if p >= order else 0.0
+        true = coef * (x - 0.5) ** max(p - order, 0)
+        d = smooth.derivative(
+            np.stack([f, 2 * f]), 1, spacing=x, window=2 * degree + 3, degree=degree, order=order
+        )
+        scale = max(1.0, np.abs(true).max())
+        np.testing.assert_allclose(d[0], true, rtol=0, atol=1e-8 * scale)
+        np.testing.assert_allclose(d[1], 2 * true, rtol=0, atol=2e-8 * scale)
+
+
+def test_savgol_weights_table() -> None:
+    w, start = smooth.savgol_weights(np.array([0.0, 1.0, 3.0, 4.0, 7.0, 8.0]), window=3, degree=2)
+    assert w.shape == (6, 3) and start.tolist() == [0, 0, 1, 2, 3, 3]
+    np.testing.assert_allclose(w.sum(axis=1), 0.0, atol=1e-14)
+    np.testing.assert_allclose(w[1], gridgrad.fd_weights([-1.0, 0.0, 2.0]), atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [np.asfortranarray, lambda a: a[::-1, ::-1], lambda a: a.astype(">f8"), lambda a: a.T.copy().T],
+    ids=["fortran", "negative-strides", "big-endian", "transposed"],
+)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_layouts(make, axis) -> None:
+    a = RNG.standard_normal((30, 31))
+    ref = smooth.derivative(np.ascontiguousarray(make(a), dtype="=f8"), axis, window=7)
+    np.testing.assert_array_equal(smooth.derivative(make(a), axis, window=7), ref)
+
+
+def test_nd_any_dim_and_dtypes() -> None:
+    f = RNG.standard_normal((4, 25, 3))
+    ref = np.stack([smooth.derivative(f[i, :, j], 0, window=7) for i in range(4) for j in range(3)])
+    got = smooth.derivative(f, 1, window=7)
+    np.testing.assert_allclose(got.transpose(0, 2, 1).reshape(12, 25), ref, atol=1e-13)
+    assert smooth.derivative(f.astype(np.float32), -2, window=7).dtype == np.float32
+    assert smooth.derivative(np.arange(10), 0, window=5).dtype == np.float64
+    z = smooth.derivative(f + 1j * f, 1, window=7)
+    np.testing.assert_allclose(z.imag, got, atol=1e-13)
+
+
+def test_nan_gaps_are_skipped_not_spread() -> None:
+    x = np.sort(RNG.uniform(0, 10, 60))
+    f = np.sin(x) + 0.01 * RNG.standard_normal((3, 60))
+    gaps = [5, 30, 31, 59]
+    g = f.copy()
+    g[1, gaps] = np.nan
+    d = smooth.derivative(g, 1, spacing=x, window=9)
+    keep = np.setdiff1d(np.arange(60), gaps)
+    np.testing.assert_array_equal(np.isnan(d[1]), np.isin(np.arange(60), gaps))
+    alone = smooth.derivative(g[1, keep], 0, spacing=x[keep], window=9)
+    np.testing.assert_allclose(d[1, keep], alone, atol=1e-12)
+    # the other series are untouched by the gaps of series 1
+    np.testing.assert_array_equal(d[[0, 2]], smooth.derivative(f[[0, 2]], 1, spacing=x, window=9))
+    # auto and return_error see the gaps too
+    da, err = smooth.derivative(g, 1, spacing=x, method="auto", return_error=True)
+    assert np.isnan(da[1, gaps]).all() and np.isfinite(da[1, keep]).all()
+    assert np.isfinite(da[[0, 2]]).all() and (err[1, keep] > 0).all()
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def test_backends_savgol(backend) -> None:
+    x = np.sort(RNG.uniform(0, 3, 40))
+    f = RNG.standard_normal((5, 40))
+    for spacing in (0.1, x):
+        ref = smooth.derivative(f, 1, spacing=spacing, window=9, degree=3)
+        out = smooth.derivative(backend.asarray(f), 1, spacing=spacing, window=9, degree=3)
+        assert backend.is_native(out)
+        np.testing.assert_allclose(backend.to_numpy(out), ref, rtol=0, atol=1e-12)
+    ref0 = smooth.derivative(f, 0, spacing=x[:5], window=3, degree=2, order=2)
+    out0 = smooth.derivative(backend.asarray(f), 0, spacing=x[:5], window=3, degree=2, order=2)
+    np.testing.assert_allclose(backend.to_numpy(out0), ref0, rtol=0, atol=1e-9)
+
+
+def test_backends_auto(backend) -> None:
+    if backend.name == "dask":
+        with pytest.raises(ValueError, match="needs the data"):
+            smooth.derivative(backend.asarray(np.ones((2, 30))), 1, method="auto")
+        return
+    t, y, _ = signals.signal("sine", 0.05, series=2)
+    ref, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
+    out, info2 = smooth.derivative(
+        backend.asarray(y), 1, spacing=t, method="auto", return_info=True
+    )
+    assert backend.is_native(out)
+    np.testing.assert_allclose(backend.to_numpy(out), ref, atol=1e-10)
+    np.testing.assert_array_equal(info.window, info2.window)
+
+
+def test_torch_autograd_reaches_the_samples() -> None:
+    torch = require("torch")
+    f = torch.tensor(RNG.standard_normal(30), requires_grad=True)
+    d = smooth.derivative(f, 0, spacing=0.5, window=7)
+    d.sum().backward()
+    w, start = smooth.savgol_weights(30, window=7)
+    expected = np.zeros(30)
+    for i in range(30):
+        expected[start[i] : start[i] + 7] += w[i] / 0.5
+    np.testing.assert_allclose(f.grad.numpy(), expected, atol=1e-12)
+
+
+def test_dask_chunks_narrower_than_the_window() -> None:
+    da = require("dask.array")
+    x = np.cumsum(RNG.uniform(0.5, 1.5, 50))
+    f = RNG.standard_normal((4, 50))
+    ref = smooth.derivative(f, 1, spacing=x, window=15, degree=4)
+    out = smooth.derivative(da.from_array(f, chunks=(3, 4)), 1, spacing=x, window=15, degree=4)
+    np.testing.assert_allclose(out.compute(), ref, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- spline
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_spline_equals_scipy_gcv(order) -> None:
+    interpolate = require("scipy.interpolate")
+    x = np.sort(RNG.uniform(0, 5, 80))
+    f = np.sin(2 * x)[:, None] + 0.05 * RNG.standard_normal((80, 3))
+    ours = smooth.derivative(f, 0, spacing=x, method="spline", order=order)
+    for j in range(3):
+        ref = interpolate.make_smoothing_spline(x, f[:, j]).derivative(order)(x)
+        np.testing.assert_allclose(ours[:, j], ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+def test_spline_gaps_decreasing_coordinates_and_dask() -> None:
+    interpolate = require("scipy.interpolate")
+    da = require("dask.array")
+    x = np.linspace(3, 0, 50)
+    f = np.cos(x) + 0.02 * RNG.standard_normal((2, 50))
+    f[1, [4, 17]] = np.nan
+    d = smooth.derivative(f, 1, spacing=x, method="spline")
+    keep = np.setdiff1d(np.arange(50), [4, 17])
+    ref = interpolate.make_smoothing_spline(x[keep][::-1], f[1, keep][::-1]).derivative()(x[keep])
+    np.testing.assert_allclose(d[1, keep], ref, atol=1e-10)
+    assert np.isnan(d[1, [4, 17]]).all()
+    lazy = smooth.derivative(da.from_array(f, chunks=(1, 10)), 1, spacing=x, method="spline")
+    np.testing.assert_allclose(lazy.compute(), d, atol=1e-12, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- noisy signals
+
+CASES = [(name, noise) for name in signals.SIGNALS for noise in (0.01, 0.05, 0.1)]
+#: auto's RMSE / plain central differences' RMSE must stay below this (triangle's kinks
+#: dominate its error at low noise, where differencing is already close to the truth)
+GAIN = {0.01: 0.5, 0.05: 0.3, 0.1: 0.25}
+
+
+@pytest.mark.parametrize(("name", "noise"), CASES)
+def test_noise_reduction_on_pynumdiff_signals(name, noise) -> None:
+    t, y, v = signals.signal(name, noise, series=2)
+    (plain,) = gridgrad.gradient(y, spacing=(t,), dim=1)
+    d, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
+    gain = GAIN[noise] if name != "triangle" else {0.01: 1.1, 0.05: 0.45, 0.1: 0.3}[noise]
+    assert _rmse(d, v) < gain * _rmse(plain, v)
+    assert info.window.shape == (2,) and (info.rmse > 0).all()
+
+
+@pytest.mark.parametrize("name", signals.SIGNALS)
+def test_irregular_samples_no_worse(name) -> None:
+    # jittered sample times of the same signals: no worse than even ones (slack for 3 series)
+    t, y, v = signals.signal(name, 0.05, series=3)
+    ti, yi, vi = signals.signal(name, 0.05, series=3, irregular=True)
+    d = smooth.derivative(y, 1, spacing=t, method="auto")
+    di = smooth.derivative(yi, 1, spacing=ti, method="auto")
+    assert _rmse(di, vi) < 1.25 * _rmse(d, v)
+
+
+def test_spline_noise_reduction() -> None:
+    require("scipy")
+    t, y, v = signals.signal("sine", 0.05, series=2)
+    (plain,) = gridgrad.gradient(y, spacing=(t,), dim=1)
+    assert _rmse(smooth.derivative(y, 1, spacing=t, method="spline"), v) < 0.2 * _rmse(plain, v)
+
+
+def test_cutoff_heuristic_and_info() -> None:
+    t, y, v = signals.signal("sine", 0.05, series=3)
+    d, info = smooth.derivative(y, 1, spacing=t, method="auto", cutoff=1.7, return_info=True)
+    assert info.cutoff == 1.7
+    assert info.gamma == pytest.approx(np.exp(-5.1) * 1.7**-1.6 * 0.01**-0.71)
+    (plain,) = gridgrad.gradient(y, spacing=(t,), dim=1)
+    assert _rmse(d, v) < 0.3 * _rmse(plain, v)
+    _, info1 = smooth.derivative(y[0], 0, spacing=0.01, degree=3, return_info=True)
+    assert isinstance(info1.window, int) and info1.degree == 3
+
+
+def test_error_estimate_matches_the_noise() -> None:
+    # pure noise: the result is all noise, and its spread is what return_error says
+    y = RNG.standard_normal((400, 200))
+    d, err = smooth.derivative(y, 1, spacing=0.1, window=11, degree=3, return_error=True)
+    observed = d.std(axis=0)
+    predicted = np.sqrt(np.mean(err**2, axis=0))
+    np.testing.assert_allclose(observed, predicted, rtol=0.15)
+    assert err[:, 0].mean() > err[:, 100].mean()  # shifted edge windows are noisier
+
+
+# --------------------------------------------------------------------------- xarray
+
+
+def test_xarray_differentiate() -> None:
+    xr = require("xarray")
+    da = require("dask.array")
+    t = np.sort(RNG.uniform(0, 10, 120))
+    data = np.sin(t)[None, :] + 0.01 * RNG.standard_normal((2, 120))
+    arr = xr.DataArray(data, dims=("s", "t"), coords={"t": t}, name="v", attrs={"units": "m"})
+    arr["t"].attrs["units"] = "s"
+    out = smooth.differentiate(arr, "t", window=21)
+    np.testing.assert_array_equal(out.values, smooth.derivative(data, 1, spacing=t, window=21))
+    assert out.dims == arr.dims and out.name == "v" and out.attrs["units"] == "m / s"
+    lazy = smooth.differentiate(arr.chunk({"t": 30}), "t", window=21)
+    assert isinstance(lazy.data, da.Array)
+    np.testing.assert_allclose(lazy.values, out.values, atol=1e-12)
+    times = np.datetime64("2024-01-01") + (t * 1e6).astype("timedelta64[us]")
+    timed = arr.assign_coords(t=times)
+    np.testing.assert_allclose(
+        smooth.differentiate(timed, "t", window=21).values, out.values, rtol=1e-3, atol=1e-4
+    )
+    ds = xr.Dataset({"v": arr, "c": xr.DataArray(np.ones(2), dims="s")})
+    res = smooth.differentiate(ds, "t", method="auto")
+    assert set(res.data_vars) == {"v", "c"} and np.array_equal(res["c"], ds["c"])
+    with pytest.raises(ValueError, match="`dim` 'x' is not a dimension"):
+        smooth.differentiate(arr, "x")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"method": "magic"}, ValueError, "`method` must be one of"),
+        ({"method": "tv"}, ValueError, "planned"),
+        ({"method": 3}, TypeError, "`method` must be a string"),
+        ({"window": 8}, ValueError, "`window` must be odd"),
+        ({"window": 41}, ValueError, "`window` must be at most the number of samples"),
+        ({"window": 5, "degree": 5}, ValueError, "`degree` must be less than `window`"),
+        ({"window": 5, "degree": 1, "order": 2}, ValueError, "`order` must be at most `degree`"),
+        ({"window": 5.0}, TypeError, "`window` must be an integer"),
+        ({"order": -1}, ValueError, "`order` must be at least 0"),
+        ({"spacing": np.arange(5.0)}, ValueError, "one value per sample"),
+        (
+            {"spacing": np.r_[0.0, 2.0, 1.0, np.arange(3.0, 40.0)]},
+            ValueError,
+            "strictly increasing",
+        ),
+        ({"spacing": np.r_[np.nan, np.arange(1.0, 40.0)]}, ValueError, "finite"),
+        ({"spacing": 0.0}, ValueError, "`spacing` step must be finite and non-zero"),
+        ({"spacing": "a"}, TypeError, "`spacing` must be a number"),
+        ({"cutoff": -1.0}, ValueError, "`cutoff` must be a positive number"),
+        ({"cutoff": 1.0, "window": 5}, ValueError, "`cutoff` chooses the window"),
+        ({"method": "spline", "window": 5}, ValueError, "`window` does not apply"),
+        ({"method": "spline", "order": 3}, ValueError, "`order` must be from 0 to 2"),
+        ({"method": "spline", "return_error": True}, ValueError, "`return_error`"),
+        ({"method": "auto", "window": 5}, ValueError, "method='auto' chooses"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
+        smooth.derivative(np.ones((2, 40)), 1, **kwargs)
+
+
+def test_bad_dim_and_data() -> None:
+    with pytest.raises(IndexError, match="`dim` 2 is out of range"):
+        smooth.derivative(np.ones((2, 40)), 2, window=5)
+    with pytest.raises(TypeError, match="`dim` must be an integer"):
+        smooth.derivative(np.ones((2, 40)), "x", window=5)
+    with pytest.raises(TypeError, match="`f` must hold real or complex numbers"):
+        smooth.derivative(np.array(["a", "b", "c"]), 0, window=3)
+    with pytest.raises(ValueError, match="0-d"):
+        smooth.derivative(np.float64(1.0), 0)
+
+
+# --------------------------------------------------------------------------- package
+
+
+def test_import_does_not_load_scipy() -> None:
+    code = "import sys, gridgrad, gridgrad.smooth; print('scipy' in sys.modules, 'numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_public_surface() -> None:
+    assert sorted(smooth.__all__) == [
+        "METHODS",
+        "SmoothInfo",
+        "derivative",
+        "differentiate",
+        "savgol_weights",
+    ]
+
+
+def test_signals_are_pynumdiffs() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        simulate = require("pynumdiff.utils.simulate")
+    t = signals.times(irregular=False)
+    # (the triangle is pynumdiff's construction too, straight lines between the extremes of
+    # sin(t**2); its simulation loops over 40000 points in Python, too slow for here)
+    for name, tol in (("sine", 1e-9), ("pop_dyn", 2e-3), ("lorenz_x", 5e-2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # the simulated ones (Euler loops in Python) over the first second only
+            duration = 1.0 if name in ("pop_dyn", "lorenz_x") else signals.DURATION
+            _, pos, vel = getattr(simulate, name)(duration=duration, dt=signals.DT)
+        ours_pos, ours_vel = signals._CLEAN[name](t[: pos.size])
+        np.testing.assert_allclose(ours_pos, pos, atol=tol * np.abs(pos).max())
+        np.testing.assert_allclose(ours_vel, vel, atol=tol * np.abs(vel).max())
+
+
+def test_cli_spec() -> None:
+    from gridgrad._smooth_spec import parse_spec
+
+    assert parse_spec("savgol:window=11,degree=3") == {
+        "method": "savgol",
+        "window": 11,
+        "degree": 3,
+    }
+    assert parse_spec(" auto ") == {"method": "auto"}
+    assert parse_spec("spline") == {"method": "spline"}
+    for bad, match in [
+        ("sg:window=3", "must start with one of"),
+        ("savgol:window", "KEY=VALUE"),
+        ("savgol:width=3", "KEY=VALUE"),
+        ("savgol:window=3.5", "'window' must be an integer"),
+        ("savgol:window=3,window=5", "repeats"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            parse_spec(bad)
