@@ -570,7 +570,7 @@ def laplacian(
     --------
     >>> import numpy as np
     >>> import gridgrad.curvilinear as gc
-    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 21), indexing="ij")
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 41), np.linspace(0, 1, 41), indexing="ij")
     >>> x, y = r * np.cos(t), r * np.sin(t)
     >>> lap = gc.laplacian(x**2 + 3 * y**2, (x, y), accuracy=4)
     >>> bool(np.abs(lap - 8.0).max() < 1e-3)
