@@ -298,7 +298,7 @@ def test_numpy_gradient_still_refuses_2d_coordinates() -> None:
 
 
 def test_public_surface_is_pinned() -> None:
-    assert sorted(gc.__all__) == ["curl", "divergence", "gradient", "laplacian"]
+    assert sorted(gc.__all__) == ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
 
 
 # --------------------------------------------------------------------------- backends
@@ -354,3 +354,70 @@ def test_jax_jit() -> None:
     f = F(x, y)
     fn = jax.jit(lambda f, x, y: gc.gradient(f, (x, y))[0])
     np.testing.assert_allclose(np.asarray(fn(f, x, y)), gc.gradient(f, (x, y))[0], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- xarray
+
+
+def _polar_dataarray(n: int = 12, nt: int = 3):
+    xr = pytest.importorskip("xarray")
+    x, y = polar(n)
+    f = np.stack([(k + 1) * F(x, y) for k in range(nt)])
+    return xr.DataArray(
+        f,
+        dims=("time", "j", "i"),
+        name="T",
+        coords={
+            "time": np.arange(nt),
+            "X": (("j", "i"), x, {"units": "m"}),
+            "Y": (("j", "i"), y, {"units": "m"}),
+        },
+        attrs={"units": "K"},
+    )
+
+
+def test_xarray_gradient_picks_2d_coords() -> None:
+    T = _polar_dataarray()
+    x, y = T["X"].values, T["Y"].values
+    g = gc.xarray_gradient(T, accuracy=4)
+    assert sorted(g.data_vars) == ["dT_dX", "dT_dY"]
+    assert g["dT_dX"].dims == ("time", "j", "i") and g["dT_dX"].attrs["units"] == "K / m"
+    ref = gc.gradient(T.values, (x, y), accuracy=4)
+    np.testing.assert_array_equal(g["dT_dX"].values, ref[0])
+    np.testing.assert_array_equal(g["dT_dY"].values, ref[1])
+    # the CF attribute decides the order and which coordinates; explicit names too
+    T2 = T.assign_attrs(coordinates="Y X")
+    assert list(gc.xarray_gradient(T2).data_vars) == ["dT_dY", "dT_dX"]
+    assert list(gc.xarray_gradient(T, coords=["Y", "X"]).data_vars) == ["dT_dY", "dT_dX"]
+    # transposed data: same numbers
+    gt = gc.xarray_gradient(T.transpose("i", "time", "j"), accuracy=4)
+    np.testing.assert_allclose(gt["dT_dX"].transpose(*T.dims).values, ref[0], rtol=1e-13, atol=1e-12)
+
+
+def test_xarray_gradient_dataset_dask_and_longitude() -> None:
+    pytest.importorskip("dask.array")
+    T = _polar_dataarray()
+    ds = T.to_dataset().assign(c=("time", np.arange(3.0))).chunk({"j": 5})
+    g = gc.xarray_gradient(ds)
+    assert list(g.data_vars) == ["dT_dX", "dT_dY"]  # c does not span (j, i): skipped
+    assert g["dT_dX"].chunks is not None  # lazy
+    np.testing.assert_allclose(g["dT_dX"].values, gc.xarray_gradient(T)["dT_dX"].values, rtol=1e-13)  # fmt: skip
+    lon = ((T["X"] * 10 + 175.0 + 180.0) % 360.0 - 180.0).assign_attrs(units="degrees_east")
+    Tl = T.assign_coords(lon=lon, lat=T["Y"] * 10).drop_vars(["X", "Y"])
+    gl = gc.xarray_gradient(Tl, ("lon", "lat"))  # the jump at 180 is unwrapped
+    ref = gc.gradient(T.values, (T["X"].values * 10 + 175.0, T["Y"].values * 10), wrap=(360, None))
+    np.testing.assert_allclose(gl["dT_dlon"].values, ref[0], rtol=1e-10, atol=1e-12)
+    # unwrapped, without the period: the same derivative up to truncation error
+    np.testing.assert_allclose(gl["dT_dlon"].values, gc.xarray_gradient(T)["dT_dX"].values / 10, rtol=1e-3, atol=1e-5)  # fmt: skip
+
+
+def test_xarray_gradient_errors() -> None:
+    T = _polar_dataarray()
+    with pytest.raises(TypeError, match="`obj` must be an xarray"):
+        gc.xarray_gradient(T.values)
+    with pytest.raises(ValueError, match="no coordinates of two or more dims"):
+        gc.xarray_gradient(T.drop_vars(["X", "Y"]))
+    with pytest.raises(ValueError, match=r"`coords` names \['Z'\]"):
+        gc.xarray_gradient(T, ("X", "Z"))
+    with pytest.raises(ValueError, match="as many dims as there are coordinates"):
+        gc.xarray_gradient(T, ("X",))

@@ -30,7 +30,7 @@ from array_api_compat import array_namespace, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
 
-__all__ = ["curl", "divergence", "gradient", "laplacian"]
+__all__ = ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
 
 
 # --------------------------------------------------------------------------- options
@@ -587,3 +587,148 @@ def laplacian(
 
 for _fn in (gradient, divergence, curl, laplacian):
     _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
+
+
+# --------------------------------------------------------------------------- xarray
+
+_LONGITUDE_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
+
+
+def _xr_coord_names(obj: Any, var: Any, coords: Any) -> list[Any]:
+    if coords is not None:
+        names = [coords] if isinstance(coords, str) else list(coords)
+        missing = [c for c in names if c not in obj.coords]
+        if missing:
+            msg = f"`coords` names {missing!r}, not coordinates of `obj` (it has {sorted(map(str, obj.coords))})."  # fmt: skip
+            raise ValueError(msg)
+        return names
+    attr = var.attrs.get("coordinates", var.encoding.get("coordinates"))
+    if isinstance(attr, str):
+        names = [c for c in attr.split() if c in obj.coords and obj.coords[c].ndim >= 2]
+    else:
+        names = [c for c in obj.coords if obj.coords[c].ndim >= 2 and set(obj.coords[c].dims) <= set(var.dims)]  # fmt: skip
+    if not names:
+        msg = "`coords` not given and `obj` has no coordinates of two or more dims (nor a CF `coordinates` attribute naming them); pass `coords=('x', 'y')`."  # fmt: skip
+        raise ValueError(msg)
+    return names
+
+
+def xarray_gradient(
+    obj: Any,
+    coords: Any = None,
+    *,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> Any:
+    r"""The derivatives of a DataArray (or of each variable of a Dataset) with respect
+    to its 2-D (N-D) coordinates, as an :class:`xarray.Dataset`.
+
+    Parameters
+    ----------
+    obj : xarray.DataArray or xarray.Dataset
+        An unnamed DataArray is called ``f``. Dataset variables that do not span all
+        the coordinates' dims are skipped.
+    coords : sequence of str, optional
+        The names of the coordinate variables (``("x", "y")``, ``("lon", "lat")``).
+        By default those named by the CF ``coordinates`` attribute of the (first)
+        variable that have two or more dims, or else every coordinate with two or
+        more dims. The differentiated dims are the dims these span (as many as
+        coordinates).
+    accuracy, edge_order
+        As :func:`gradient`.
+    boundary : str or mapping, optional
+        One value for all, or ``{dim: "periodic"}``.
+    wrap : mapping, optional
+        ``{coordinate name: period}``; a coordinate whose ``units`` are CF longitude
+        units (``degrees_east``) or whose ``standard_name`` is ``longitude`` gets
+        360 by default.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per coordinate, ``d{var}_d{coord}``, with ``obj``'s dims and
+        coords; ``attrs["units"]`` is ``"<var units> / <coord units>"`` when both
+        are known. Dask-backed input stays lazy.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``obj`` not an xarray object, unknown or unusable coordinates (too few or
+        too many dims), and everything :func:`gradient` raises.
+
+    Notes
+    -----
+    :func:`gradient` on the variables' data, the coordinate variables transposed and
+    broadcast to it.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 31), indexing="ij")
+    >>> T = xr.DataArray(
+    ...     3 * r * np.cos(t) + r * np.sin(t), dims=("r", "theta"), name="T",
+    ...     coords={"x": (("r", "theta"), r * np.cos(t), {"units": "m"}),
+    ...             "y": (("r", "theta"), r * np.sin(t), {"units": "m"})},
+    ...     attrs={"units": "K", "coordinates": "x y"})
+    >>> g = gc.xarray_gradient(T)
+    >>> sorted(g.data_vars), g["dT_dx"].attrs["units"]
+    (['dT_dx', 'dT_dy'], 'K / m')
+    >>> round(float(g["dT_dx"].mean()), 10), round(float(g["dT_dy"].mean()), 10)
+    (3.0, 1.0)
+    """
+    import xarray as xr
+
+    if isinstance(obj, xr.DataArray):
+        variables = {obj.name if obj.name is not None else "f": obj}
+    elif isinstance(obj, xr.Dataset):
+        variables = dict(obj.data_vars)
+    else:
+        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
+        raise TypeError(msg)
+    if not variables:
+        msg = "`obj` has no data variables."
+        raise ValueError(msg)
+    names = _xr_coord_names(obj, next(iter(variables.values())), coords)
+    spanned = {d for c in names for d in obj.coords[c].dims}
+    if len(spanned) != len(names):
+        msg = f"`coords` {names!r} must span as many dims as there are coordinates; they span {sorted(map(str, spanned))}."  # fmt: skip
+        raise ValueError(msg)
+    wraps = dict(wrap or {})
+    for c in names:
+        a = obj.coords[c].attrs
+        if c not in wraps and (a.get("units") in _LONGITUDE_UNITS or a.get("standard_name") == "longitude"):  # fmt: skip
+            wraps[c] = 360.0
+    out = {}
+    for var, da in variables.items():
+        if not spanned <= set(da.dims):
+            continue
+        grid_dims = [d for d in da.dims if d in spanned]
+        bounds = boundary if isinstance(boundary, str) else tuple(boundary.get(d, "one-sided") for d in grid_dims)  # fmt: skip
+        arrays = []
+        for c in names:
+            cv = obj.coords[c]
+            cv = cv.transpose(*[d for d in da.dims if d in cv.dims])
+            arrays.append(cv.data.reshape(tuple(da.sizes[d] if d in cv.dims else 1 for d in da.dims)))  # fmt: skip
+        parts = gradient(
+            da.data,
+            arrays,
+            dim=tuple(da.get_axis_num(grid_dims)),
+            accuracy=accuracy,
+            edge_order=edge_order,
+            boundary=bounds,
+            wrap=tuple(wraps.get(c) for c in names),
+        )
+        for c, part in zip(names, parts):
+            name = f"d{var}_d{c}"
+            r = da.copy(data=part)
+            r.name, r.encoding = name, {}
+            keep = ("units", "long_name", "standard_name", "coordinates")
+            r.attrs = {k: v for k, v in da.attrs.items() if k not in keep}
+            vu, cu = da.attrs.get("units"), obj.coords[c].attrs.get("units")
+            if vu is not None and cu is not None:
+                r.attrs["units"] = f"{vu} / {cu}"
+            out[name] = r
+    return xr.Dataset(out)
