@@ -114,7 +114,9 @@ def test_laplacian_is_div_grad() -> None:
     x, y = distorted(20)
     f = F(x, y)
     div_grad = gc.divergence(gc.gradient(f, (x, y), accuracy=4), (x, y), accuracy=4)
-    np.testing.assert_allclose(gc.laplacian(f, (x, y), accuracy=4), div_grad, rtol=1e-13, atol=1e-11)
+    np.testing.assert_allclose(
+        gc.laplacian(f, (x, y), accuracy=4), div_grad, rtol=1e-13, atol=1e-11
+    )
 
 
 def test_linear_fields_exact() -> None:
@@ -259,10 +261,22 @@ def test_folded_grid_names_the_point() -> None:
     [
         ({"coords": "xy"}, TypeError, "`coords` must be a list or tuple"),
         ({"coords": np.zeros((2, 6, 5))}, TypeError, "`coords` must be a list or tuple"),
-        ({"coords": [np.zeros((6, 5))] * 4}, ValueError, r"1, 2 or 3 coordinate arrays \(one per differentiated dim\); got 4"),
+        (
+            {"coords": [np.zeros((6, 5))] * 4},
+            ValueError,
+            r"1, 2 or 3 coordinate arrays \(one per differentiated dim\); got 4",
+        ),
         ({"coords": [np.zeros((6, 5))] * 3}, ValueError, "3 `coords` need an array of at least 3"),
-        ({"coords": [np.zeros((6, 5)), np.zeros((5, 6))]}, ValueError, r"`coords\[1\]` of shape \(5, 6\)"),  # fmt: skip
-        ({"coords": [np.zeros((6, 5)), np.zeros((6, 5), complex)]}, TypeError, r"`coords\[1\]` must be real"),  # fmt: skip
+        (
+            {"coords": [np.zeros((6, 5)), np.zeros((5, 6))]},
+            ValueError,
+            r"`coords\[1\]` of shape \(5, 6\)",
+        ),
+        (
+            {"coords": [np.zeros((6, 5)), np.zeros((6, 5), complex)]},
+            TypeError,
+            r"`coords\[1\]` must be real",
+        ),
         ({"dim": (0,)}, ValueError, "one dimension per coordinate array"),
         ({"dim": (0, 0)}, ValueError, "must not repeat"),
         ({"dim": (0, 2)}, np.exceptions.AxisError, "`dim`"),
@@ -315,7 +329,9 @@ def test_backends_agree(backend) -> None:
     if backend.name == "jax":
         return  # eager JAX dispatches every operation: slow; test_jax_jit covers it
     lap = gc.laplacian(backend.asarray(f), (x, y))  # NumPy coordinates are converted
-    np.testing.assert_allclose(backend.to_numpy(lap), gc.laplacian(f, (x, y)), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(
+        backend.to_numpy(lap), gc.laplacian(f, (x, y)), rtol=1e-12, atol=1e-10
+    )
 
 
 def test_dask_stays_lazy_and_checks_when_computed() -> None:
@@ -391,7 +407,9 @@ def test_xarray_gradient_picks_2d_coords() -> None:
     assert list(gc.xarray_gradient(T, coords=["Y", "X"]).data_vars) == ["dT_dY", "dT_dX"]
     # transposed data: same numbers
     gt = gc.xarray_gradient(T.transpose("i", "time", "j"), accuracy=4)
-    np.testing.assert_allclose(gt["dT_dX"].transpose(*T.dims).values, ref[0], rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(
+        gt["dT_dX"].transpose(*T.dims).values, ref[0], rtol=1e-13, atol=1e-12
+    )
 
 
 def test_xarray_gradient_dataset_dask_and_longitude() -> None:
@@ -421,3 +439,37 @@ def test_xarray_gradient_errors() -> None:
         gc.xarray_gradient(T, ("X", "Z"))
     with pytest.raises(ValueError, match="as many dims as there are coordinates"):
         gc.xarray_gradient(T, ("X",))
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+@pytest.mark.parametrize(("accuracy", "edge_order"), [(2, None), (2, 1), (4, None), (6, 3)])
+def test_fused_kernel_matches_generic_path(accuracy, edge_order) -> None:
+    """Large 2-D float arrays run the fused Numba kernel; a leading size-1 dim takes
+    the generic path: the same numbers to round-off, the same fold error."""
+    n = 724  # 724**2 >= 2**19
+    x, y = distorted(n, seed=5)
+    f = F(x, y)
+    kw = {"accuracy": accuracy, "edge_order": edge_order}
+    fast = gc.gradient(f, (x, y), **kw)
+    generic = gc.gradient(f[None], (x, y), **kw)
+    for a, b in zip(fast, generic):
+        np.testing.assert_allclose(a, b[0], rtol=1e-10, atol=1e-9)
+    f32 = gc.gradient(f.astype(np.float32), (x.astype(np.float32), y.astype(np.float32)), **kw)
+    assert f32[0].dtype == np.float32
+    np.testing.assert_allclose(f32[0], fast[0], rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("rows", [(300, 304), (0, 4), (718, 722)])
+def test_fused_kernel_fold_error_matches_generic(rows) -> None:
+    x, y = distorted(724, seed=5)
+    x = x.copy()
+    a, b = rows
+    x[a:b] = x[a:b][::-1].copy()
+    msgs = []
+    for f in (F(x, y), F(x, y)[None]):
+        with pytest.raises(ValueError, match="Jacobian") as exc:
+            gc.gradient(f, (x, y))
+        msgs.append(str(exc.value))
+    assert msgs[0] == msgs[1]

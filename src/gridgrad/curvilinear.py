@@ -73,7 +73,9 @@ def _options(n: int, accuracy: Any, edge_order: Any, boundary: Any, wrap: Any) -
             msg = f"`wrap` entries must be None or a positive finite period; got {wrap!r}."
             raise ValueError(msg)
     else:
-        msg = f"`wrap` must be None or a sequence of {n} entries (one per coordinate); got {wrap!r}."
+        msg = (
+            f"`wrap` must be None or a sequence of {n} entries (one per coordinate); got {wrap!r}."
+        )
         raise ValueError(msg)
     return _Options(accuracy, edge_order, bounds, wraps)
 
@@ -122,7 +124,9 @@ def _inputs(f: Any, coords: Any, dim: Any) -> tuple[Any, Any, list[Any], tuple[i
         raise TypeError(msg)
     n = len(coords)
     if n not in (1, 2, 3):
-        msg = f"`coords` must hold 1, 2 or 3 coordinate arrays (one per differentiated dim); got {n}."
+        msg = (
+            f"`coords` must hold 1, 2 or 3 coordinate arrays (one per differentiated dim); got {n}."
+        )
         raise ValueError(msg)
     shape = tuple(f.shape)
     dims = _dims(dim, n, len(shape))
@@ -143,9 +147,7 @@ def _inputs(f: Any, coords: Any, dim: Any) -> tuple[Any, Any, list[Any], tuple[i
         arrays.append(c)
     ndim = len(shape)
     pad = [(1,) * (ndim - len(c.shape)) + tuple(c.shape) for c in arrays]
-    mshape = tuple(
-        shape[i] if i in dims else max(p[i] for p in pad) for i in range(ndim)
-    )
+    mshape = tuple(shape[i] if i in dims else max(p[i] for p in pad) for i in range(ndim))
     arrays = [xp.broadcast_to(xp.reshape(c, p), mshape) for c, p in zip(arrays, pad)]
     return f, xp, arrays, dims
 
@@ -201,41 +203,58 @@ def _coord_derivs(c: Any, xp: Any, dims: tuple[int, ...], opts: _Options, period
     cos, sin = xp.cos(t), xp.sin(t)
     scale = period / (2.0 * math.pi)
     return [
-        (cos * _d(sin, d, opts, k) - sin * _d(cos, d, opts, k)) * scale
-        for k, d in enumerate(dims)
+        (cos * _d(sin, d, opts, k) - sin * _d(cos, d, opts, k)) * scale for k, d in enumerate(dims)
     ]
+
+
+def _metric(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Options) -> tuple[Any, Any]:
+    """The Jacobian determinant and the adjugate, ``adj[b][a]`` (unchecked)."""
+    n = len(dims)
+    m = [_coord_derivs(c, xp, dims, opts, opts.wrap[a]) for a, c in enumerate(arrays)]
+    if n == 1:
+        return m[0][0], [[None]]
+    if n == 2:
+        det = m[0][0] * m[1][1] - m[0][1] * m[1][0]
+        return det, [[m[1][1], -m[0][1]], [-m[1][0], m[0][0]]]
+    adj: list[list[Any]] = [[None] * 3 for _ in range(3)]  # adj[b][a]: cofactor of m[a][b]
+    for a in range(3):
+        a1, a2 = (a + 1) % 3, (a + 2) % 3
+        for b in range(3):
+            b1, b2 = (b + 1) % 3, (b + 2) % 3
+            adj[b][a] = m[a1][b1] * m[a2][b2] - m[a1][b2] * m[a2][b1]
+    det = m[0][0] * adj[0][0] + m[0][1] * adj[1][0] + m[0][2] * adj[2][0]
+    return det, adj
+
+
+def _inverse(det: Any, adj: Any) -> tuple[tuple[Any, ...], ...]:
+    n = len(adj)
+    r = 1.0 / det
+    return tuple(tuple(r if n == 1 else adj[b][a] * r for a in range(n)) for b in range(n))
 
 
 def _grid(f: Any, coords: Any, dim: Any, *options: Any) -> tuple[Any, _Grid]:
     """Check everything, then compute the metric: ``options`` are (accuracy,
     edge_order, boundary, wrap)."""
     f, xp, arrays, dims = _inputs(f, coords, dim)
-    n = len(dims)
-    opts = _options(n, *options)
-    m = [_coord_derivs(c, xp, dims, opts, opts.wrap[a]) for a, c in enumerate(arrays)]
-    if n == 1:
-        det = m[0][0]
-        adj = [[None]]
-    elif n == 2:
-        det = m[0][0] * m[1][1] - m[0][1] * m[1][0]
-        adj = [[m[1][1], -m[0][1]], [-m[1][0], m[0][0]]]
-    else:  # adj[b][a]: the cofactor of m[a][b]
-        adj = [[None] * 3 for _ in range(3)]
-        for a in range(3):
-            a1, a2 = (a + 1) % 3, (a + 2) % 3
-            for b in range(3):
-                b1, b2 = (b + 1) % 3, (b + 2) % 3
-                adj[b][a] = m[a1][b1] * m[a2][b2] - m[a1][b2] * m[a2][b1]
-        det = m[0][0] * adj[0][0] + m[0][1] * adj[1][0] + m[0][2] * adj[2][0]
-    det = _checked(det, xp, n)
-    r = 1.0 / det
-    inv = tuple(tuple(r if n == 1 else adj[b][a] * r for a in range(n)) for b in range(n))
-    return f, _Grid(xp, dims, inv, opts)
+    opts = _options(len(dims), *options)
+    return f, _checked_grid(xp, arrays, dims, opts)
+
+
+def _checked_grid(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Options) -> _Grid:
+    det, adj = _metric(xp, arrays, dims, opts)
+    det = _checked(det, xp, dims)
+    return _Grid(xp, dims, _inverse(det, adj), opts)
 
 
 def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str:
     names = "xyz"[:n] if n > 1 else "x"
-    what = "is not finite" if not math.isfinite(value) else "vanishes" if value == 0 else "changes sign"
+    what = (
+        "is not finite"
+        if not math.isfinite(value)
+        else "vanishes"
+        if value == 0
+        else "changes sign"
+    )
     return (
         f"`coords` do not form a valid grid: the Jacobian d({', '.join(names)})/d(index) {what} "
         f"at index {idx} (J = {value:.6g}; J = {ref:.6g} at the first point). The grid folds "
@@ -243,13 +262,16 @@ def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str
     )
 
 
-def _checked(det: Any, xp: Any, n: int) -> Any:
-    """``det`` after checking it is finite and of one sign (dask: when computed)."""
+def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
+    """``det`` after checking it is finite and of one sign (dask: when computed). The
+    index in the message leaves out the size-1 dims that are not differentiated."""
+    n = len(dims)
+    keep = tuple(k for k in range(det.ndim) if k in dims or det.shape[k] != 1)
     if is_dask_array(det):
         import dask.array as da
 
         ref = det[(0,) * det.ndim]
-        return da.map_blocks(_check_block, det, ref, n, dtype=det.dtype)
+        return da.map_blocks(_check_block, det, ref, n, keep, dtype=det.dtype)
     if is_jax_array(det):
         import jax
 
@@ -260,18 +282,19 @@ def _checked(det: Any, xp: Any, n: int) -> Any:
     if bool(xp.any(bad)):
         where = xp.nonzero(bad)
         idx = tuple(int(w[0]) for w in where)
-        raise ValueError(_fold_message(idx, float(det[idx]), float(ref), n))
+        shown = tuple(idx[k] for k in keep)
+        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n))
     return det
 
 
-def _check_block(block: np.ndarray, ref: Any, n: int, block_info: Any = None) -> np.ndarray:
+def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any = None) -> np.ndarray:  # fmt: skip
     ref = float(np.asarray(ref))
     bad = ~(block * np.sign(ref) > 0) | ~np.isfinite(block)
     if bad.any():
         local = np.unravel_index(int(np.argmax(bad)), block.shape)
         start = [s[0] for s in block_info[0]["array-location"]] if block_info else [0] * block.ndim
         idx = tuple(int(s + i) for s, i in zip(start, local))
-        raise ValueError(_fold_message(idx, float(block[local]), ref, n))
+        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
     return block
 
 
@@ -281,6 +304,79 @@ def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
     for b in range(1, len(g)):
         out = out + g[b] * grid.inv[b][a]
     return out
+
+
+# --------------------------------------------------------------------------- fast path
+
+_FUSED_MIN_SIZE = 1 << 19  # as the rectilinear kernels: below, the generic path is as fast
+
+
+def _fused(f: Any, arrays: list[Any], opts: _Options) -> tuple[Any, Any] | None:
+    """The 2-D gradient by the fused Numba kernel, when its guard holds (a large 2-D
+    float NumPy array, full coordinate arrays of its dtype, one-sided edges, no
+    ``wrap``, numba importable); otherwise None and the generic path runs."""
+    if type(f) is not np.ndarray or f.ndim != 2 or f.size < _FUSED_MIN_SIZE or len(arrays) != 2:
+        return None
+    if f.dtype not in (np.float32, np.float64):
+        return None
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != f.dtype or a.shape != f.shape or 0 in a.strides:
+            return None
+    p = opts.accuracy
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 2 or p % 2:
+        return None  # the generic path reports it
+    if any(b != "one-sided" for b in opts.boundary) or any(w is not None for w in opts.wrap):
+        return None
+    width = 3 * int(p) + 2  # strips this wide give the edge points their own stencils
+    if min(f.shape) < 4 * width:
+        return None
+    try:
+        from gridgrad import _curvilinear_numba as kernels
+    except ImportError:
+        return None
+    r = int(p) // 2
+    n, m = f.shape
+    out = (np.empty_like(f), np.empty_like(f))
+    # the edges: the generic path on thin strips, only the points within reach kept
+    strips = [
+        ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
+        ((slice(n - width, n), slice(None)), (slice(width - r, width), slice(None)), n - width, 0),
+        ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
+        ((slice(None), slice(m - width, m)), (slice(None), slice(width - r, width)), 0, m - width),
+    ]
+
+    def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:
+        det, adj = _metric(np, [a[sub] for a in arrays], (0, 1), opts)
+        grid = _Grid(np, (0, 1), _inverse(det, adj), opts)
+        g = _index_grad(f[sub], grid)
+        for k in range(2):
+            out[k][sub][keep] = _physical(g, grid, k)[keep]
+        return det[keep], i0 + (keep[0].start or 0), j0 + (keep[1].start or 0)
+
+    # the first rows (the sign of the Jacobian at the first point), the interior (its
+    # threads touch the outputs' pages first), then the other edges
+    edges = [strip(*strips[0])]
+    ref = float(edges[0][0][0, 0])
+    sign = float(np.sign(ref))
+    found = kernels.interior(f, arrays[0], arrays[1], _centred(r), sign, out[0], out[1])
+    edges += [strip(*s) for s in strips[1:]]
+    firsts = [] if found is None else [found]
+    for d, i0, j0 in edges:
+        bad = np.argwhere(~(d * sign > 0) | ~np.isfinite(d))
+        if len(bad):
+            ii, jj = (int(v) for v in bad[0])
+            firsts.append(((ii + i0, jj + j0), float(d[ii, jj])))
+    if firsts:
+        idx, value = min(firsts)
+        raise ValueError(_fold_message(idx, value, ref, 2))
+    return out
+
+
+def _centred(r: int) -> np.ndarray:
+    """The weights of offsets 1..r of the centred first-derivative stencil."""
+    from gridgrad._calculus import fd_weights
+
+    return fd_weights(list(range(-r, r + 1)))[r + 1 :]
 
 
 # --------------------------------------------------------------------------- public
@@ -384,7 +480,12 @@ def gradient(
     >>> bool(np.abs(dfdx - 2 * x * y).max() < 1e-4 and np.abs(dfdy - x**2).max() < 1e-4)
     True
     """
-    f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
+    f, xp, arrays, dims = _inputs(f, coords, dim)
+    opts = _options(len(dims), accuracy, edge_order, boundary, wrap)
+    fused = _fused(f, arrays, opts)
+    if fused is not None:
+        return fused
+    grid = _checked_grid(xp, arrays, dims, opts)
     g = _index_grad(f, grid)
     return tuple(_physical(g, grid, a) for a in range(len(grid.dims)))
 
@@ -392,7 +493,9 @@ def gradient(
 def _vector(components: Any, coords: Any) -> list[Any]:
     n = len(coords) if isinstance(coords, (list, tuple)) else None
     if not isinstance(components, (list, tuple)) or len(components) != n:
-        got = len(components) if isinstance(components, (list, tuple)) else type(components).__name__
+        got = (
+            len(components) if isinstance(components, (list, tuple)) else type(components).__name__
+        )
         msg = f"`components` must be a list or tuple of {n} arrays, one per coordinate; got {got}."
         raise ValueError(msg)
     comps = [_as_array(c)[0] for c in components]
