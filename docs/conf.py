@@ -39,6 +39,10 @@ API_MODULES = {
         "Coordinate-aware wrappers for xarray DataArrays and Datasets "
         "(``pip install 'gridgrad[xarray]'``)."
     ),
+    "gridgrad.curvilinear": (
+        "Derivatives on curvilinear grids: coordinates given as 2-D (N-D) arrays, "
+        "the chain rule through the grid's Jacobian."
+    ),
 }
 # The CLI commands whose ``--help`` the CLI reference shows (``[]`` is the top level).
 CLI_COMMANDS = [[], ["compute"], ["demo"]]
