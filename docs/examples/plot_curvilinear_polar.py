@@ -85,6 +85,8 @@ for (name, p), errs in rates.items():
         color=f"C{p // 2 - 1}",
         label=f"{name}, accuracy {p}",
     )
+ax.set_xticks(sizes, [str(s) for s in sizes])
+ax.minorticks_off()
 ax.set_xlabel("points per side")
 ax.set_ylabel("max |error|")
 ax.legend(fontsize=8)
