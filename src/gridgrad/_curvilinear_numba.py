@@ -22,42 +22,49 @@ __all__ = ["interior"]
 
 
 @numba.njit(nogil=True, cache=True)
+def _term(out, a, b, c, first):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``out (+)= c * (a - b)`` on 1-D arrays of one length (a loop that vectorizes)."""
+    if first:
+        for j in range(out.size):
+            out[j] = c * (a[j] - b[j])
+    else:
+        for j in range(out.size):
+            out[j] += c * (a[j] - b[j])
+
+
+@numba.njit(nogil=True, cache=True)
 def _rows(f, x, y, w, sign, i0, i1, out0, out1, bad):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Rows ``i0:i1``: ``w`` holds the centred weights of offsets 1..r (antisymmetric).
 
-    Per row: the six index-space derivatives are summed term by term into row
-    buffers (loops the compiler vectorizes), then combined in one more loop."""
+    Per row, simple loops over slices, which the compiler vectorizes: the six
+    index-space derivatives summed term by term into row buffers, then the chain
+    rule, then the check of the Jacobians (kept in a buffer)."""
     r = w.size
     q = f.shape[1] - 2 * r
-    buf = np.empty((6, q))
+    fi, fj, xi, xj = np.empty(q), np.empty(q), np.empty(q), np.empty(q)
+    yi, yj, jb = np.empty(q), np.empty(q), np.empty(q)
     inf = np.inf
     for i in range(i0, i1):
-        buf[:] = 0.0
-        fi, fj, xi, xj, yi, yj = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
-        f0, x0, y0 = f[i], x[i], y[i]
         for k in range(1, r + 1):
-            c = w[k - 1]
-            fa, fb, xa, xb, ya, yb = f[i + k], f[i - k], x[i + k], x[i - k], y[i + k], y[i - k]
-            for j in range(q):
-                u = j + r
-                fi[j] += c * (fa[u] - fb[u])
-                fj[j] += c * (f0[u + k] - f0[u - k])
-                xi[j] += c * (xa[u] - xb[u])
-                xj[j] += c * (x0[u + k] - x0[u - k])
-                yi[j] += c * (ya[u] - yb[u])
-                yj[j] += c * (y0[u + k] - y0[u - k])
-        o0, o1 = out0[i], out1[i]
-        ok = 0
+            c, first = w[k - 1], k == 1
+            _term(fi, f[i + k, r : r + q], f[i - k, r : r + q], c, first)
+            _term(fj, f[i, r + k : r + k + q], f[i, r - k : r - k + q], c, first)
+            _term(xi, x[i + k, r : r + q], x[i - k, r : r + q], c, first)
+            _term(xj, x[i, r + k : r + k + q], x[i, r - k : r - k + q], c, first)
+            _term(yi, y[i + k, r : r + q], y[i - k, r : r + q], c, first)
+            _term(yj, y[i, r + k : r + k + q], y[i, r - k : r - k + q], c, first)
+        o0, o1 = out0[i, r : r + q], out1[i, r : r + q]
         for j in range(q):
             jac = xi[j] * yj[j] - xj[j] * yi[j]
-            o0[j + r] = (fi[j] * yj[j] - fj[j] * yi[j]) / jac
-            o1[j + r] = (fj[j] * xi[j] - fi[j] * xj[j]) / jac
-            s = jac * sign
-            ok += (s > 0.0) & (s < inf)  # False for NaN: counts the good points
+            o0[j] = (fi[j] * yj[j] - fj[j] * yi[j]) / jac
+            o1[j] = (fj[j] * xi[j] - fi[j] * xj[j]) / jac
+            jb[j] = jac * sign
+        ok = 0
+        for j in range(q):
+            ok += (jb[j] > 0.0) & (jb[j] < inf)  # False for NaN: counts the good points
         if ok != q and bad[i] < 0:
             for j in range(q):
-                s = (xi[j] * yj[j] - xj[j] * yi[j]) * sign
-                if not ((s > 0.0) & (s < inf)):
+                if not ((jb[j] > 0.0) & (jb[j] < inf)):
                     bad[i] = j + r
                     break
 
