@@ -473,3 +473,23 @@ def test_fused_kernel_fold_error_matches_generic(rows) -> None:
             gc.gradient(f, (x, y))
         msgs.append(str(exc.value))
     assert msgs[0] == msgs[1]
+
+
+def test_import_loads_no_optional_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gridgrad.curvilinear; heavy = {'torch', 'jax', 'dask', 'xarray', 'numba',"
+        " 'matplotlib'}; print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_one_coordinate() -> None:
+    s = np.linspace(0.0, 1.0, 40)
+    x = s + 0.2 * s**2  # a stretched 1-D grid, as a 2-D field's coordinate along dim 1
+    f = np.outer([1.0, 2.0], np.sin(x))
+    (d,) = gc.gradient(f, (x,), accuracy=4)
+    np.testing.assert_allclose(d, np.outer([1.0, 2.0], np.cos(x)), atol=1e-5)
