@@ -160,6 +160,8 @@ def _like(c: Any, f: Any, xp: Any) -> Any:
 
         c = da.asarray(c)
         ndim = f.ndim
+        if c.ndim > ndim:
+            return c  # the shape check reports it
         chunks = tuple(
             f.chunks[ndim - c.ndim + i] if c.shape[i] == f.shape[ndim - c.ndim + i] else -1
             for i in range(c.ndim)
