@@ -439,7 +439,8 @@ def gradient(
         The wrong number of coordinate arrays, a coordinate shape that does not
         broadcast to ``f``'s, a bad ``boundary`` or ``wrap``, and a grid whose
         Jacobian vanishes, changes sign (a folded grid) or is not finite: the message
-        names the index of the first such point (for Dask arrays: when computed).
+        names the index of the first such point (for Dask arrays: when computed;
+        under ``jax.jit`` the values are unknown and there is no check).
         Too few samples for the stencils, as :func:`gridgrad.derivative`.
 
     See Also
