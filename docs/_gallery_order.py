@@ -12,6 +12,7 @@ ORDER = [
     "plot_convergence.py",
     "plot_noise.py",
     "plot_vector_identities.py",
+    "plot_curvilinear_polar.py",
     "plot_autograd_edge_loss.py",
     "plot_dask_zarr.py",
     "plot_xarray_units.py",

@@ -52,6 +52,10 @@ API_MODULES = {
         "uniform or not, parameters chosen from the data (the spline needs "
         "``pip install 'gridgrad[smooth]'``)."
     ),
+    "gridgrad.curvilinear": (
+        "Derivatives on curvilinear grids: coordinates given as 2-D (N-D) arrays, "
+        "the chain rule through the grid's Jacobian."
+    ),
 }
 # The CLI commands whose ``--help`` the CLI reference shows (``[]`` is the top level).
 CLI_COMMANDS = [[], ["compute"], ["demo"]]

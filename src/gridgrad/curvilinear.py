@@ -1,0 +1,840 @@
+r"""Derivatives on curvilinear grids: coordinates given as 2-D (N-D) arrays.
+
+A curvilinear grid samples a field at points :math:`x_a(s_0, s_1, \dots)` given by
+coordinate arrays over the index dims :math:`s_b` (WRF, ROMS and NEMO write
+``x(j, i)``, ``y(j, i)``; polar, body-fitted and stretched meshes do the same). The
+derivatives with respect to the physical coordinates go through the chain rule
+with the grid's Jacobian matrix :math:`M_{ab} = \partial x_a / \partial s_b`:
+
+.. math::
+
+    \frac{\partial f}{\partial x_a} = \sum_b \frac{\partial f}{\partial s_b}
+    \left(M^{-1}\right)_{ba},
+    \qquad M^{-1} = \operatorname{adj}(M) / \det M .
+
+Every index-space derivative (of the field and of the coordinates) is
+:func:`gridgrad.derivative` with unit spacing, at the same ``accuracy`` and
+``edge_order``; the rest is elementwise algebra in the input's array library, so
+NumPy, PyTorch (autograd), JAX, Dask (lazily) and any Array-API array work.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from array_api_compat import array_namespace, is_dask_array, is_jax_array
+
+from gridgrad._calculus import derivative
+
+__all__ = ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The stencil options shared by every index-space derivative of one call."""
+
+    accuracy: int
+    edge_order: int | None
+    boundary: tuple[str, ...]  # one per differentiated dim
+    wrap: tuple[float | None, ...]  # one per coordinate
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The metric of one call: index dims and the inverse Jacobian, ``inv[b][a]``
+    :math:`= \\partial s_b / \\partial x_a` (shape: the coordinates' broadcast)."""
+
+    xp: Any
+    dims: tuple[int, ...]
+    inv: tuple[tuple[Any, ...], ...]
+    opts: _Options
+
+
+def _options(n: int, accuracy: Any, edge_order: Any, boundary: Any, wrap: Any) -> _Options:
+    if isinstance(boundary, str):
+        bounds = (boundary,) * n
+    elif isinstance(boundary, (list, tuple)) and len(boundary) == n:
+        bounds = tuple(boundary)
+    else:
+        msg = f"`boundary` must be a string or a sequence of {n} strings (one per dim); got {boundary!r}."
+        raise ValueError(msg)
+    if wrap is None:
+        wraps: tuple[float | None, ...] = (None,) * n
+    elif isinstance(wrap, (list, tuple)) and len(wrap) == n:
+        wraps = tuple(None if w is None else float(w) for w in wrap)
+        if any(w is not None and not (math.isfinite(w) and w > 0) for w in wraps):
+            msg = f"`wrap` entries must be None or a positive finite period; got {wrap!r}."
+            raise ValueError(msg)
+    else:
+        msg = (
+            f"`wrap` must be None or a sequence of {n} entries (one per coordinate); got {wrap!r}."
+        )
+        raise ValueError(msg)
+    return _Options(accuracy, edge_order, bounds, wraps)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _dims(dim: Any, n: int, ndim: int) -> tuple[int, ...]:
+    if dim is None:
+        if n > ndim:
+            msg = f"{n} `coords` need an array of at least {n} dimensions; `f` has {ndim}."
+            raise ValueError(msg)
+        return tuple(range(ndim - n, ndim))
+    dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
+    if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims):
+        msg = f"`dim` must be an int or a sequence of ints; got {dim!r}."
+        raise TypeError(msg)
+    if len(dims) != n:
+        msg = f"`dim` must name one dimension per coordinate array ({n}); got {dim!r}."
+        raise ValueError(msg)
+    out = []
+    for d in dims:
+        if not -ndim <= d < ndim:
+            raise np.exceptions.AxisError(int(d), ndim, "`dim`")
+        out.append(int(d) % ndim)
+    if len(set(out)) != n:
+        msg = f"`dim` must not repeat a dimension; got {dim!r}."
+        raise ValueError(msg)
+    return tuple(out)
+
+
+def _as_array(f: Any) -> tuple[Any, Any]:
+    try:
+        return f, array_namespace(f)
+    except TypeError:
+        a = np.asarray(f)
+        return a, array_namespace(a)
+
+
+def _inputs(f: Any, coords: Any, dim: Any) -> tuple[Any, Any, list[Any], tuple[int, ...]]:
+    """The field and the coordinate arrays in the field's library, broadcast to the
+    metric shape (the field's shape along the differentiated dims), checked."""
+    f, xp = _as_array(f)
+    if not isinstance(coords, (list, tuple)) or any(isinstance(c, (str, bytes)) for c in coords):
+        msg = f"`coords` must be a list or tuple of coordinate arrays; got {type(coords).__name__}."
+        raise TypeError(msg)
+    n = len(coords)
+    if n not in (1, 2, 3):
+        msg = (
+            f"`coords` must hold 1, 2 or 3 coordinate arrays (one per differentiated dim); got {n}."
+        )
+        raise ValueError(msg)
+    shape = tuple(f.shape)
+    dims = _dims(dim, n, len(shape))
+    arrays = []
+    for k, c in enumerate(coords):
+        c = _like(c, f, xp)
+        if xp.isdtype(c.dtype, ("complex floating", "bool")):
+            msg = f"`coords[{k}]` must be real; got dtype {c.dtype}."
+            raise TypeError(msg)
+        cs = tuple(c.shape)
+        try:
+            ok = len(cs) <= len(shape) and np.broadcast_shapes(cs, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            msg = f"`coords[{k}]` of shape {cs} does not broadcast to the shape of `f`, {shape}."
+            raise ValueError(msg)
+        arrays.append(c)
+    ndim = len(shape)
+    pad = [(1,) * (ndim - len(c.shape)) + tuple(c.shape) for c in arrays]
+    mshape = tuple(shape[i] if i in dims else max(p[i] for p in pad) for i in range(ndim))
+    arrays = [xp.broadcast_to(xp.reshape(c, p), mshape) for c, p in zip(arrays, pad)]
+    return f, xp, arrays, dims
+
+
+def _like(c: Any, f: Any, xp: Any) -> Any:
+    """A coordinate array in the field's library (and on its device); Dask coordinates
+    are chunked like the field along the dims they share."""
+    if is_dask_array(f):
+        import dask.array as da
+
+        c = da.asarray(c)
+        ndim = f.ndim
+        if c.ndim > ndim:
+            return c  # the shape check reports it
+        chunks = tuple(
+            f.chunks[ndim - c.ndim + i] if c.shape[i] == f.shape[ndim - c.ndim + i] else -1
+            for i in range(c.ndim)
+        )
+        return c.rechunk(chunks)
+    try:
+        if array_namespace(c) is xp:
+            return c
+    except TypeError:
+        pass
+    device = getattr(f, "device", None)
+    arr = np.asarray(c)
+    if device is not None and not isinstance(f, np.ndarray):
+        try:
+            return xp.asarray(arr, device=device)
+        except TypeError:
+            pass
+    return xp.asarray(arr)
+
+
+# --------------------------------------------------------------------------- metric
+
+
+def _d(a: Any, d: int, opts: _Options, k: int) -> Any:
+    """The index-space first derivative of ``a`` along dim ``d`` (the k-th dim)."""
+    return derivative(
+        a, d, accuracy=opts.accuracy, edge_order=opts.edge_order, boundary=opts.boundary[k]
+    )
+
+
+def _index_grad(a: Any, grid: _Grid) -> list[Any]:
+    return [_d(a, d, grid.opts, k) for k, d in enumerate(grid.dims)]
+
+
+def _coord_derivs(c: Any, xp: Any, dims: tuple[int, ...], opts: _Options, period: float | None) -> list[Any]:  # fmt: skip
+    if period is None:
+        return [_d(c, d, opts, k) for k, d in enumerate(dims)]
+    # values that wrap (longitude): differentiate the point on the circle, which is
+    # smooth across the jump, then d(theta) = cos * d(sin) - sin * d(cos)
+    t = c * (2.0 * math.pi / period)
+    cos, sin = xp.cos(t), xp.sin(t)
+    scale = period / (2.0 * math.pi)
+    return [
+        (cos * _d(sin, d, opts, k) - sin * _d(cos, d, opts, k)) * scale for k, d in enumerate(dims)
+    ]
+
+
+def _metric(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Options) -> tuple[Any, Any]:
+    """The Jacobian determinant and the adjugate, ``adj[b][a]`` (unchecked)."""
+    n = len(dims)
+    m = [_coord_derivs(c, xp, dims, opts, opts.wrap[a]) for a, c in enumerate(arrays)]
+    if n == 1:
+        return m[0][0], [[None]]
+    if n == 2:
+        det = m[0][0] * m[1][1] - m[0][1] * m[1][0]
+        return det, [[m[1][1], -m[0][1]], [-m[1][0], m[0][0]]]
+    adj: list[list[Any]] = [[None] * 3 for _ in range(3)]  # adj[b][a]: cofactor of m[a][b]
+    for a in range(3):
+        a1, a2 = (a + 1) % 3, (a + 2) % 3
+        for b in range(3):
+            b1, b2 = (b + 1) % 3, (b + 2) % 3
+            adj[b][a] = m[a1][b1] * m[a2][b2] - m[a1][b2] * m[a2][b1]
+    det = m[0][0] * adj[0][0] + m[0][1] * adj[1][0] + m[0][2] * adj[2][0]
+    return det, adj
+
+
+def _inverse(det: Any, adj: Any) -> tuple[tuple[Any, ...], ...]:
+    n = len(adj)
+    r = 1.0 / det
+    return tuple(tuple(r if n == 1 else adj[b][a] * r for a in range(n)) for b in range(n))
+
+
+def _grid(f: Any, coords: Any, dim: Any, *options: Any) -> tuple[Any, _Grid]:
+    """Check everything, then compute the metric: ``options`` are (accuracy,
+    edge_order, boundary, wrap)."""
+    f, xp, arrays, dims = _inputs(f, coords, dim)
+    opts = _options(len(dims), *options)
+    return f, _checked_grid(xp, arrays, dims, opts)
+
+
+def _checked_grid(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Options) -> _Grid:
+    det, adj = _metric(xp, arrays, dims, opts)
+    det = _checked(det, xp, dims)
+    return _Grid(xp, dims, _inverse(det, adj), opts)
+
+
+def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str:
+    names = "xyz"[:n] if n > 1 else "x"
+    what = (
+        "is not finite"
+        if not math.isfinite(value)
+        else "vanishes"
+        if value == 0
+        else "changes sign"
+    )
+    return (
+        f"`coords` do not form a valid grid: the Jacobian d({', '.join(names)})/d(index) {what} "
+        f"at index {idx} (J = {value:.6g}; J = {ref:.6g} at the first point). The grid folds "
+        f"there, repeats a point, or has a non-finite coordinate."
+    )
+
+
+def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
+    """``det`` after checking it is finite and of one sign (dask: when computed). The
+    index in the message leaves out the size-1 dims that are not differentiated."""
+    n = len(dims)
+    keep = tuple(k for k in range(det.ndim) if k in dims or det.shape[k] != 1)
+    if is_dask_array(det):
+        import dask.array as da
+
+        ref = det[(0,) * det.ndim]
+        return da.map_blocks(_check_block, det, ref, n, keep, dtype=det.dtype)
+    if is_jax_array(det):
+        import jax
+
+        if isinstance(det, jax.core.Tracer):  # under jit: values unknown, no check
+            return det
+    ref = det[(0,) * det.ndim]
+    bad = ~(det * xp.sign(ref) > 0) | ~xp.isfinite(det)
+    if bool(xp.any(bad)):
+        where = xp.nonzero(bad)
+        idx = tuple(int(w[0]) for w in where)
+        shown = tuple(idx[k] for k in keep)
+        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n))
+    return det
+
+
+def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any = None) -> np.ndarray:  # fmt: skip
+    ref = float(np.asarray(ref))
+    bad = ~(block * np.sign(ref) > 0) | ~np.isfinite(block)
+    if bad.any():
+        local = np.unravel_index(int(np.argmax(bad)), block.shape)
+        start = [s[0] for s in block_info[0]["array-location"]] if block_info else [0] * block.ndim
+        idx = tuple(int(s + i) for s, i in zip(start, local))
+        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
+    return block
+
+
+def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
+    """:math:`\\partial/\\partial x_a` from the index-space derivatives ``g``."""
+    out = g[0] * grid.inv[0][a]
+    for b in range(1, len(g)):
+        out = out + g[b] * grid.inv[b][a]
+    return out
+
+
+# --------------------------------------------------------------------------- fast path
+
+_FUSED_MIN_SIZE = 1 << 19  # as the rectilinear kernels: below, the generic path is as fast
+
+
+def _fused(f: Any, arrays: list[Any], opts: _Options) -> tuple[Any, Any] | None:
+    """The 2-D gradient by the fused Numba kernel, when its guard holds (a large 2-D
+    float NumPy array, full coordinate arrays of its dtype, one-sided edges, no
+    ``wrap``, numba importable); otherwise None and the generic path runs."""
+    if type(f) is not np.ndarray or f.ndim != 2 or f.size < _FUSED_MIN_SIZE or len(arrays) != 2:
+        return None
+    if f.dtype not in (np.float32, np.float64):
+        return None
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != f.dtype or a.shape != f.shape or 0 in a.strides:
+            return None
+    p = opts.accuracy
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 2 or p % 2:
+        return None  # the generic path reports it
+    if any(b != "one-sided" for b in opts.boundary) or any(w is not None for w in opts.wrap):
+        return None
+    width = 3 * int(p) + 2  # strips this wide give the edge points their own stencils
+    if min(f.shape) < 4 * width:
+        return None
+    try:
+        from gridgrad import _curvilinear_numba as kernels
+    except ImportError:
+        return None
+    r = int(p) // 2
+    n, m = f.shape
+    out = (np.empty_like(f), np.empty_like(f))
+    # the edges: the generic path on thin strips, only the points within reach kept
+    strips = [
+        ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
+        ((slice(n - width, n), slice(None)), (slice(width - r, width), slice(None)), n - width, 0),
+        ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
+        ((slice(None), slice(m - width, m)), (slice(None), slice(width - r, width)), 0, m - width),
+    ]
+
+    def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:
+        det, adj = _metric(np, [a[sub] for a in arrays], (0, 1), opts)
+        grid = _Grid(np, (0, 1), _inverse(det, adj), opts)
+        g = _index_grad(f[sub], grid)
+        for k in range(2):
+            out[k][sub][keep] = _physical(g, grid, k)[keep]
+        return det[keep], i0 + (keep[0].start or 0), j0 + (keep[1].start or 0)
+
+    # the first rows (the sign of the Jacobian at the first point), the interior (its
+    # threads touch the outputs' pages first), then the other edges
+    edges = [strip(*strips[0])]
+    ref = float(edges[0][0][0, 0])
+    sign = float(np.sign(ref))
+    found = kernels.interior(f, arrays[0], arrays[1], _centred(r), sign, out[0], out[1])
+    edges += [strip(*s) for s in strips[1:]]
+    firsts = [] if found is None else [found]
+    for d, i0, j0 in edges:
+        bad = np.argwhere(~(d * sign > 0) | ~np.isfinite(d))
+        if len(bad):
+            ii, jj = (int(v) for v in bad[0])
+            firsts.append(((ii + i0, jj + j0), float(d[ii, jj])))
+    if firsts:
+        idx, value = min(firsts)
+        raise ValueError(_fold_message(idx, value, ref, 2))
+    return out
+
+
+def _centred(r: int) -> np.ndarray:
+    """The weights of offsets 1..r of the centred first-derivative stencil."""
+    from gridgrad._calculus import fd_weights
+
+    return fd_weights(list(range(-r, r + 1)))[r + 1 :]
+
+
+# --------------------------------------------------------------------------- public
+
+_COMMON = """accuracy : int, optional
+        Even order of accuracy of the index-space stencils (default 2), for the field
+        and the coordinates alike.
+    edge_order : int, optional
+        Accuracy of the one-sided stencils at the edges, 1 to ``accuracy`` (default:
+        ``accuracy``, as :func:`gridgrad.derivative`).
+    boundary : {"one-sided", "periodic"} or sequence, optional
+        "periodic" wraps an index dim around (a full circle of a polar grid); the
+        coordinates must then be continuous across the seam (or use ``wrap``).
+    wrap : sequence of float or None, optional
+        One entry per coordinate: the period of its values where they jump (360 for
+        longitude in degrees), or None (default). Such a coordinate is differentiated
+        through :math:`(\\cos, \\sin)` of its angle, so the jump does no harm."""
+
+
+def gradient(
+    f: Any,
+    coords: Any,
+    *,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> tuple[Any, ...]:
+    r"""The derivatives of ``f`` with respect to the physical coordinates of a
+    curvilinear grid.
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the field (NumPy, PyTorch, JAX, Dask or any Array-API array).
+    coords : sequence of arrays
+        The physical coordinates of every sample, one array per differentiated dim
+        (``(x, y)`` or ``(x, y, z)``), each of ``f``'s shape or broadcastable to it
+        (``(ny, nx)`` arrays serve an ``(nt, ny, nx)`` field). NumPy arrays are
+        converted to ``f``'s library; Dask coordinates are rechunked like ``f``.
+    dim : int or sequence of int, optional
+        The index dims the coordinates vary over, one per coordinate (default: the
+        last ``len(coords)`` dims).
+    ACCURACY
+
+    Returns
+    -------
+    tuple of arrays
+        :math:`\partial f / \partial x_a`, one per coordinate, in the order of
+        ``coords``, each of ``f``'s shape (and library).
+
+    Raises
+    ------
+    TypeError
+        ``coords`` not a list or tuple, complex coordinates, a non-integer ``dim``.
+    ValueError
+        The wrong number of coordinate arrays, a coordinate shape that does not
+        broadcast to ``f``'s, a bad ``boundary`` or ``wrap``, and a grid whose
+        Jacobian vanishes, changes sign (a folded grid) or is not finite: the message
+        names the index of the first such point (for Dask arrays: when computed;
+        under ``jax.jit`` the values are unknown and there is no check).
+        Too few samples for the stencils, as :func:`gridgrad.derivative`.
+
+    See Also
+    --------
+    gridgrad.gradient : rectilinear grids (1-D coordinates), torch's semantics.
+
+    Notes
+    -----
+    In 2-D, with index-space derivatives :math:`f_i, f_j, x_i, \dots` and
+    :math:`J = x_i y_j - x_j y_i`,
+
+    .. math::
+
+        \frac{\partial f}{\partial x} = \frac{f_i y_j - f_j y_i}{J}, \qquad
+        \frac{\partial f}{\partial y} = \frac{f_j x_i - f_i x_j}{J};
+
+    in 3-D the same with the cofactors of the 3x3 Jacobian matrix. Every index-space
+    derivative is :func:`gridgrad.derivative` at the requested ``accuracy`` (edges
+    at ``edge_order``), so the result has that order everywhere, edges included, on
+    a smooth grid. On a rectilinear grid given as 2-D arrays this is
+    :math:`f_i / x_i`: equal to :func:`gridgrad.gradient` to round-off on uniform
+    grids, and a different discretization of the same order on non-uniform ones.
+
+    References
+    ----------
+    .. [1] J. F. Thompson, Z. U. A. Warsi, C. W. Mastin, *Numerical Grid
+       Generation*, North-Holland (1985), ch. 3.
+    .. [2] B. Fornberg, "Generation of finite difference formulas on arbitrarily
+       spaced grids", Mathematics of Computation 51 (1988), 699-706.
+
+    Examples
+    --------
+    A polar grid: :math:`f = x^2 y` on :math:`r \in [1, 2]`, :math:`\theta \in [0, \pi/2]`.
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 41), np.linspace(0, np.pi / 2, 61), indexing="ij")
+    >>> x, y = r * np.cos(t), r * np.sin(t)
+    >>> dfdx, dfdy = gc.gradient(x**2 * y, (x, y), accuracy=4)
+    >>> bool(np.abs(dfdx - 2 * x * y).max() < 1e-4 and np.abs(dfdy - x**2).max() < 1e-4)
+    True
+    """
+    f, xp, arrays, dims = _inputs(f, coords, dim)
+    opts = _options(len(dims), accuracy, edge_order, boundary, wrap)
+    fused = _fused(f, arrays, opts)
+    if fused is not None:
+        return fused
+    grid = _checked_grid(xp, arrays, dims, opts)
+    g = _index_grad(f, grid)
+    return tuple(_physical(g, grid, a) for a in range(len(grid.dims)))
+
+
+def _vector(components: Any, coords: Any) -> list[Any]:
+    n = len(coords) if isinstance(coords, (list, tuple)) else None
+    if not isinstance(components, (list, tuple)) or len(components) != n:
+        got = (
+            len(components) if isinstance(components, (list, tuple)) else type(components).__name__
+        )
+        msg = f"`components` must be a list or tuple of {n} arrays, one per coordinate; got {got}."
+        raise ValueError(msg)
+    comps = [_as_array(c)[0] for c in components]
+    shapes = {tuple(c.shape) for c in comps}
+    if len(shapes) != 1:
+        msg = f"`components` must all have the same shape; got shapes {sorted(shapes)}."
+        raise ValueError(msg)
+    return comps
+
+
+def divergence(
+    components: Any,
+    coords: Any,
+    *,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> Any:
+    r"""The divergence :math:`\sum_a \partial F_a / \partial x_a` of a vector field on a
+    curvilinear grid.
+
+    Parameters
+    ----------
+    components : sequence of arrays
+        The Cartesian components :math:`F_a` along the physical coordinates, one per
+        entry of ``coords``, all of one shape.
+    coords : sequence of arrays
+        The physical coordinates, as in :func:`gradient`.
+    dim : int or sequence of int, optional
+        As in :func:`gradient`.
+    ACCURACY
+
+    Returns
+    -------
+    array
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`gradient`, and ``components`` not matching ``coords``.
+
+    Notes
+    -----
+    The chain rule of :func:`gradient` applied to each component (the non-conservative
+    form), of order ``accuracy`` everywhere on a smooth grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 21), indexing="ij")
+    >>> x, y = r * np.cos(t), r * np.sin(t)
+    >>> div = gc.divergence((2 * x + y, 3 * y), (x, y))   # linear: exact to round-off
+    >>> bool(np.allclose(div, 5.0))
+    True
+    >>> div = gc.divergence((x * y, y**2), (x, y), accuracy=4)   # y + 2 y
+    >>> bool(np.abs(div - 3 * y).max() < 1e-4)
+    True
+    """
+    comps = _vector(components, coords)
+    _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
+    out = None
+    for a, c in enumerate(comps):
+        g = _physical(_index_grad(c, grid), grid, a)
+        out = g if out is None else out + g
+    return out
+
+
+def curl(
+    components: Any,
+    coords: Any,
+    *,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> Any:
+    r"""The curl of a 2-D (the scalar :math:`\partial F_y/\partial x - \partial F_x/\partial y`)
+    or 3-D (three components) vector field on a curvilinear grid.
+
+    Parameters
+    ----------
+    components : sequence of arrays
+        The Cartesian components along the physical coordinates, 2 or 3.
+    coords : sequence of arrays
+        The physical coordinates, as in :func:`gradient` (as many as components).
+    dim : int or sequence of int, optional
+        As in :func:`gradient`.
+    ACCURACY
+
+    Returns
+    -------
+    array (2-D) or tuple of 3 arrays (3-D)
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`gradient`, and ``components`` not matching ``coords`` or not 2 or 3.
+
+    Notes
+    -----
+    Each :math:`\partial F_a / \partial x_b` through the chain rule of :func:`gradient`.
+
+    Examples
+    --------
+    Solid-body rotation :math:`(-y, x)` has curl 2:
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 11), np.linspace(0, 1, 11), indexing="ij")
+    >>> x, y = r * np.cos(t), r * np.sin(t)
+    >>> bool(np.allclose(gc.curl((-y, x), (x, y)), 2.0))
+    True
+    """
+    comps = _vector(components, coords)
+    n = len(comps)
+    if n not in (2, 3):
+        msg = f"`components` must hold 2 or 3 arrays for a curl; got {n}."
+        raise ValueError(msg)
+    _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
+    idx = [_index_grad(c, grid) for c in comps]
+
+    def d(a: int, b: int) -> Any:  # dF_a / dx_b
+        return _physical(idx[a], grid, b)
+
+    if n == 2:
+        return d(1, 0) - d(0, 1)
+    return (d(2, 1) - d(1, 2), d(0, 2) - d(2, 0), d(1, 0) - d(0, 1))
+
+
+def laplacian(
+    f: Any,
+    coords: Any,
+    *,
+    dim: Any = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> Any:
+    r"""The Laplacian :math:`\nabla \cdot \nabla f` in the physical coordinates of a
+    curvilinear grid.
+
+    Parameters
+    ----------
+    f : array_like
+        Samples of the field.
+    coords : sequence of arrays
+        The physical coordinates, as in :func:`gradient`.
+    dim : int or sequence of int, optional
+        As in :func:`gradient`.
+    ACCURACY
+
+    Returns
+    -------
+    array
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`gradient`.
+
+    Notes
+    -----
+    ``divergence(gradient(f))``: the chain rule twice, with the metric computed once.
+    Order ``accuracy`` at points whose stencils are centred; at the points of a
+    one-sided edge the second application differentiates the first one's edge
+    error, so there the order is ``accuracy - 1`` (``boundary="periodic"`` dims
+    keep ``accuracy`` everywhere). Exact (to round-off) for linear ``f``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 41), np.linspace(0, 1, 41), indexing="ij")
+    >>> x, y = r * np.cos(t), r * np.sin(t)
+    >>> lap = gc.laplacian(x**2 + 3 * y**2, (x, y), accuracy=4)
+    >>> bool(np.abs(lap - 8.0).max() < 1e-3)
+    True
+    """
+    f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
+    g = _index_grad(f, grid)
+    out = None
+    for a in range(len(grid.dims)):
+        ga = _physical(_index_grad(_physical(g, grid, a), grid), grid, a)
+        out = ga if out is None else out + ga
+    return out
+
+
+for _fn in (gradient, divergence, curl, laplacian):
+    _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
+
+
+# --------------------------------------------------------------------------- xarray
+
+_LONGITUDE_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
+
+
+def _xr_coord_names(obj: Any, var: Any, coords: Any) -> list[Any]:
+    if coords is not None:
+        names = [coords] if isinstance(coords, str) else list(coords)
+        missing = [c for c in names if c not in obj.coords]
+        if missing:
+            msg = f"`coords` names {missing!r}, not coordinates of `obj` (it has {sorted(map(str, obj.coords))})."  # fmt: skip
+            raise ValueError(msg)
+        return names
+    attr = var.attrs.get("coordinates", var.encoding.get("coordinates"))
+    if isinstance(attr, str):
+        names = [c for c in attr.split() if c in obj.coords and obj.coords[c].ndim >= 2]
+    else:
+        names = [c for c in obj.coords if obj.coords[c].ndim >= 2 and set(obj.coords[c].dims) <= set(var.dims)]  # fmt: skip
+    if not names:
+        msg = "`coords` not given and `obj` has no coordinates of two or more dims (nor a CF `coordinates` attribute naming them); pass `coords=('x', 'y')`."  # fmt: skip
+        raise ValueError(msg)
+    return names
+
+
+def xarray_gradient(
+    obj: Any,
+    coords: Any = None,
+    *,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+    wrap: Any = None,
+) -> Any:
+    r"""The derivatives of a DataArray (or of each variable of a Dataset) with respect
+    to its 2-D (N-D) coordinates, as an :class:`xarray.Dataset`.
+
+    Parameters
+    ----------
+    obj : xarray.DataArray or xarray.Dataset
+        An unnamed DataArray is called ``f``. Dataset variables that do not span all
+        the coordinates' dims are skipped.
+    coords : sequence of str, optional
+        The names of the coordinate variables (``("x", "y")``, ``("lon", "lat")``).
+        By default those named by the CF ``coordinates`` attribute of the (first)
+        variable that have two or more dims, or else every coordinate with two or
+        more dims. The differentiated dims are the dims these span (as many as
+        coordinates).
+    accuracy, edge_order
+        As :func:`gradient`.
+    boundary : str or mapping, optional
+        One value for all, or ``{dim: "periodic"}``.
+    wrap : mapping, optional
+        ``{coordinate name: period}``; a coordinate whose ``units`` are CF longitude
+        units (``degrees_east``) or whose ``standard_name`` is ``longitude`` gets
+        360 by default.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per coordinate, ``d{var}_d{coord}``, with ``obj``'s dims and
+        coords; ``attrs["units"]`` is ``"<var units> / <coord units>"`` when both
+        are known. Dask-backed input stays lazy.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``obj`` not an xarray object, unknown or unusable coordinates (too few or
+        too many dims), and everything :func:`gradient` raises.
+
+    Notes
+    -----
+    :func:`gradient` on the variables' data, the coordinate variables transposed and
+    broadcast to it.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> import gridgrad.curvilinear as gc
+    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 31), indexing="ij")
+    >>> T = xr.DataArray(
+    ...     3 * r * np.cos(t) + r * np.sin(t), dims=("r", "theta"), name="T",
+    ...     coords={"x": (("r", "theta"), r * np.cos(t), {"units": "m"}),
+    ...             "y": (("r", "theta"), r * np.sin(t), {"units": "m"})},
+    ...     attrs={"units": "K", "coordinates": "x y"})
+    >>> g = gc.xarray_gradient(T)
+    >>> sorted(g.data_vars), g["dT_dx"].attrs["units"]
+    (['dT_dx', 'dT_dy'], 'K / m')
+    >>> round(float(g["dT_dx"].mean()), 10), round(float(g["dT_dy"].mean()), 10)
+    (3.0, 1.0)
+    """
+    import xarray as xr
+
+    if isinstance(obj, xr.DataArray):
+        variables = {obj.name if obj.name is not None else "f": obj}
+    elif isinstance(obj, xr.Dataset):
+        variables = dict(obj.data_vars)
+    else:
+        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
+        raise TypeError(msg)
+    if not variables:
+        msg = "`obj` has no data variables."
+        raise ValueError(msg)
+    names = _xr_coord_names(obj, next(iter(variables.values())), coords)
+    spanned = {d for c in names for d in obj.coords[c].dims}
+    if len(spanned) != len(names):
+        msg = f"`coords` {names!r} must span as many dims as there are coordinates; they span {sorted(map(str, spanned))}."  # fmt: skip
+        raise ValueError(msg)
+    wraps = dict(wrap or {})
+    for c in names:
+        a = obj.coords[c].attrs
+        if c not in wraps and (a.get("units") in _LONGITUDE_UNITS or a.get("standard_name") == "longitude"):  # fmt: skip
+            wraps[c] = 360.0
+    out = {}
+    for var, da in variables.items():
+        if not spanned <= set(da.dims):
+            continue
+        grid_dims = [d for d in da.dims if d in spanned]
+        bounds = boundary if isinstance(boundary, str) else tuple(boundary.get(d, "one-sided") for d in grid_dims)  # fmt: skip
+        arrays = []
+        for c in names:
+            cv = obj.coords[c]
+            cv = cv.transpose(*[d for d in da.dims if d in cv.dims])
+            arrays.append(cv.data.reshape(tuple(da.sizes[d] if d in cv.dims else 1 for d in da.dims)))  # fmt: skip
+        parts = gradient(
+            da.data,
+            arrays,
+            dim=tuple(da.get_axis_num(grid_dims)),
+            accuracy=accuracy,
+            edge_order=edge_order,
+            boundary=bounds,
+            wrap=tuple(wraps.get(c) for c in names),
+        )
+        for c, part in zip(names, parts):
+            name = f"d{var}_d{c}"
+            r = da.copy(data=part)
+            r.name, r.encoding = name, {}
+            keep = ("units", "long_name", "standard_name", "coordinates")
+            r.attrs = {k: v for k, v in da.attrs.items() if k not in keep}
+            vu, cu = da.attrs.get("units"), obj.coords[c].attrs.get("units")
+            if vu is not None and cu is not None:
+                r.attrs["units"] = f"{vu} / {cu}"
+            out[name] = r
+    return xr.Dataset(out)
