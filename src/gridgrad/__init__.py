@@ -2,6 +2,9 @@
 
 ``gradient`` has torch.gradient's semantics, ``numpy_gradient`` is a drop-in for
 numpy.gradient; both run on one validated plan and one engine (``use_engine`` forces one).
+Submodules: ``gridgrad.xarray`` (coordinate-aware, and the ``.gridgrad`` accessor),
+``gridgrad.sphere`` (latitude-longitude grids), ``gridgrad.curvilinear`` (2-D coordinate
+arrays), ``gridgrad.smooth`` (noisy data).
 """
 
 from gridgrad._api import gradient, numpy_gradient
@@ -31,3 +34,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+#: submodules loaded on first access (``gridgrad.smooth``, ...): ``import gridgrad`` stays
+#: cheap, and ``gridgrad.xarray`` imports xarray only when used
+_SUBMODULES = frozenset({"curvilinear", "smooth", "sphere", "xarray", "xarray_sphere"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"gridgrad.{name}")
+    msg = f"module 'gridgrad' has no attribute {name!r}"
+    raise AttributeError(msg)

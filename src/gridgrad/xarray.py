@@ -620,46 +620,4 @@ def differentiate(
 
 # --------------------------------------------------------------------------- accessor
 
-
-class GridgradAccessor:
-    """``obj.gridgrad``: this module's functions as methods of DataArrays and Datasets."""
-
-    def __init__(self, obj: Any) -> None:
-        self._obj = obj
-
-    def differentiate(self, coord: Hashable, edge_order: int | None = 1, datetime_unit: str | None = None, **ours: Any) -> Any:  # fmt: skip
-        """:func:`gridgrad.xarray.differentiate` of this object."""
-        return differentiate(self._obj, coord, edge_order, datetime_unit, **ours)
-
-    def derivative(self, dim: Any, **kw: Any) -> Any:
-        """:func:`gridgrad.xarray.derivative` of this DataArray."""
-        return derivative(self._obj, dim, **kw)
-
-    def gradient(self, dims: Any = None, **kw: Any) -> Any:
-        """:func:`gridgrad.xarray.gradient` of this object."""
-        return gradient(self._obj, dims, **kw)
-
-    def laplacian(self, dims: Any = None, **kw: Any) -> Any:
-        """:func:`gridgrad.xarray.laplacian` of this DataArray."""
-        return laplacian(self._obj, dims, **kw)
-
-    def divergence(self, dims: Any = None, **kw: Any) -> Any:
-        """:func:`gridgrad.xarray.divergence` of this Dataset's variables (the components)."""
-        return divergence(self._obj, dims, **kw)
-
-    def curl(self, dims: Any = None, **kw: Any) -> Any:
-        """:func:`gridgrad.xarray.curl` of this Dataset's variables (the components)."""
-        return curl(self._obj, dims, **kw)
-
-
-def _register() -> None:
-    """Register the accessor, once (this module is imported once)."""
-    try:
-        xr = _xr()
-    except ImportError:  # pragma: no cover - the functions say so on first use
-        return
-    xr.register_dataarray_accessor("gridgrad")(GridgradAccessor)
-    xr.register_dataset_accessor("gridgrad")(GridgradAccessor)
-
-
-_register()
+from gridgrad._xarray_accessor import GridgradAccessor  # noqa: E402, F401  (registers .gridgrad)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from gridgrad.cli._common import CliError
+from gridgrad.cli._extras import check_extras
 from gridgrad.cli._formats import (
     FAMILY,
     check_input,
@@ -54,6 +55,7 @@ def compute(args: argparse.Namespace) -> int:
     if args.radius is not None and args.geometry != "sphere":
         msg = "--radius applies to --geometry sphere only"
         raise CliError(msg)
+    check_extras(args, FAMILY[in_ext])
     target = check_output(dst, [src], overwrite=args.overwrite, store=out_ext == ".zarr")
     plot_target = None
     if args.plot:

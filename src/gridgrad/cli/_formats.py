@@ -126,6 +126,14 @@ def _xarray_op(ds: Any, names: list[str], dims: list[str] | None, args: argparse
         from gridgrad.cli._sphere import sphere_op
 
         return sphere_op(ds, names, dims, args)
+    if args.smooth is not None:
+        from gridgrad.cli._extras import smooth_gradient
+
+        return smooth_gradient(ds, names, dims, args)
+    if args.coords is not None:
+        from gridgrad.cli._extras import coords_gradient
+
+        return coords_gradient(ds, names, split(args.coords), args)
     kw = {**options(args), "datetime_unit": args.datetime_unit}
     if args.op == "vorticity":  # on the plane: the 2-D curl
         if len(names) != 2:
@@ -303,11 +311,16 @@ def compute_xarray(args: argparse.Namespace, path: Path) -> Plotter:
     source = Path(args.input)
     ds = _open_xarray(source)
     try:
+        spanned: list[Any] = []
+        if args.coords is not None:  # coordinate variables often open as data variables
+            from gridgrad.cli._extras import prepare_coords
+
+            ds, _, spanned = prepare_coords(ds, args, args.input)
         names = unique(split(args.var), "--var") or [str(v) for v in ds.data_vars]
         check_names(names, list(ds.data_vars), "variable", args.input)
         dims = unique(split(args.dims), "--dims") or None
         check_names(dims or [], list(ds.dims), "dim", args.input)
-        _check_values(ds, names, dims or [], args.input)
+        _check_values(ds, names, dims or spanned, args.input)
         if source.suffix.lower() == ".zarr":
             for name, absent, total in _absent_chunks(source, names):
                 print(
@@ -330,6 +343,10 @@ def compute_xarray(args: argparse.Namespace, path: Path) -> Plotter:
             _write_xarray(result, path, args)
         except (KeyboardInterrupt, MemoryError, CliError):
             raise
+        except ValueError as exc:  # raised while computing: a folded grid, bad values
+            text = " ".join(str(exc).split())
+            msg = f"variable {', '.join(names)}: {text}"
+            raise CliError(msg) from None
         except Exception as exc:  # a corrupt chunk, a codec failure, a full disk
             text = " ".join(str(exc).split()) or type(exc).__name__
             msg = f"failed after {time.perf_counter() - start:.1f} s reading {args.input} or writing the output: {text}"
@@ -425,12 +442,21 @@ def compute_numpy(args: argparse.Namespace, path: Path) -> Plotter:
         raise CliError(msg)
     spacing = steps * len(dims) if len(steps) == 1 else steps
     kw = options(args)
+    smooth_kw: dict[str, Any] = {}
+    if args.smooth is not None:
+        from gridgrad import smooth
+        from gridgrad.cli._extras import smooth_keywords
+
+        smooth_kw = smooth_keywords(args)
     out: dict[str, Any] = {}
     if args.op == "gradient":
         for n, a in arrays.items():
             for d, h in zip(dims, spacing):
                 key = f"d{n}_d{d}" if args.order == 1 else f"d{args.order}{n}_d{d}{args.order}"
-                out[key] = gridgrad.derivative(a, d, order=args.order, spacing=h, **kw)
+                if args.smooth is not None:
+                    out[key] = smooth.derivative(a, d, order=args.order, spacing=h, **smooth_kw)
+                else:
+                    out[key] = gridgrad.derivative(a, d, order=args.order, spacing=h, **kw)
     elif args.op == "laplacian":
         for n, a in arrays.items():
             out[f"laplacian_{n}"] = gridgrad.laplacian(a, spacing=spacing, dim=dims, **kw)

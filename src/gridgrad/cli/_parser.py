@@ -93,6 +93,18 @@ def parser() -> argparse.ArgumentParser:
         help="show the progress bar once a job has run this long (default 1; 0: always)",
     )
     c.add_argument(
+        "--smooth",
+        metavar="METHOD[:KEY=VALUE,...]",
+        help="derivatives of noisy data (gradient): savgol:window=11,degree=3 | spline | "
+        "auto[:cutoff=F] (gridgrad.smooth)",
+    )
+    c.add_argument(
+        "--coords",
+        metavar="NAME,NAME",
+        help="NetCDF/Zarr: differentiate with respect to these coordinate variables, whatever "
+        "dims they span (curvilinear grids, 2-D coordinates); writes d{var}_d{coord}",
+    )
+    c.add_argument(
         "--memory",
         type=float,
         default=None,
