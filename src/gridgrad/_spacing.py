@@ -209,6 +209,18 @@ def _check_values(x: np.ndarray, where: str) -> None:
         raise ValueError(msg)
 
 
+def _check_datetime_steps(x: np.ndarray, where: str) -> None:
+    """Differences of datetimes are int64 counts: refuse those that overflow (numpy wraps
+    them around silently)."""
+    counts = x.view(np.int64).astype(np.float64)
+    if (np.abs(np.diff(counts)) >= 2.0**63).any():
+        msg = (
+            f"`{where}` coordinates are too far apart: their differences overflow int64 "
+            f"counts of {np.datetime_data(x.dtype)[0]} ({x!r})."
+        )
+        raise ValueError(msg)
+
+
 def _foreign_kind(x: Any, where: str) -> str:
     """'i', 'f' or 'c' for an array of another library; TypeError for anything else."""
     xp = array_namespace(x)
@@ -286,11 +298,19 @@ def _spacing_entry(
     if kind in "ium":
         steps = np.diff(x.astype(np.float64))
     elif kind == "M":
+        _check_datetime_steps(x, where)
         steps = np.diff(x).astype(np.float64)
     else:
         steps = np.diff(x)
     if not np.isfinite(steps).all():
         msg = f"`{where}` coordinates are too far apart: their steps overflow ({x!r})."
+        raise ValueError(msg)
+    if kind in "iumM" and (steps == 0).any():  # distinct integers, equal in float64
+        i = int(np.flatnonzero(steps == 0)[0])
+        msg = (
+            f"`{where}` coordinates {x[i]!r} and {x[i + 1]!r} are distinct but equal once "
+            "converted to float64 (the arithmetic of the steps): a zero step."
+        )
         raise ValueError(msg)
     first = even_step(steps) if even else None
     if first is not None:  # evenly spaced: the uniform formula, as numpy does

@@ -13,6 +13,7 @@ register theirs): ``da.gridgrad.differentiate("x")``, ``.derivative``,
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,14 @@ def _names(dims: Any, default: Sequence[Hashable]) -> list[Hashable]:
 
 
 def _check_dims(obj: Any, dims: Sequence[Hashable], what: str = "DataArray") -> None:
+    xr = _xr()
+    kinds = {"DataArray": xr.DataArray, "Dataset": xr.Dataset}
+    if not isinstance(obj, kinds.get(what, (xr.DataArray, xr.Dataset))):
+        msg = (
+            f"the input must be an xarray {what}; got {type(obj).__name__} "
+            "(for arrays, use gridgrad.derivative and friends with `spacing=`)."
+        )
+        raise TypeError(msg)
     for d in dims:
         if d not in obj.dims:
             msg = f"`dim` {d!r} is not a dimension of the {what}; its dims are {tuple(obj.dims)}."
@@ -169,7 +178,10 @@ def derivative(
     """
     dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
     _check_dims(da, dims)
-    orders = [int(n) for n in order] if isinstance(order, Sequence) else [int(order)] * len(dims)
+    if isinstance(order, (list, tuple)):
+        orders = [_order(n) for n in order]
+    else:
+        orders = [_order(order)] * len(dims)
     spacing, cunits = zip(*(_spacing(da, d, datetime_unit) for d in dims))
     data = _derivative(
         da.data,
@@ -182,6 +194,17 @@ def derivative(
         period=[_per_dim(period, d, "period") for d in dims],
     )
     return _wrap(da, data, da.name, _units(da.attrs.get("units"), cunits, orders))
+
+
+def _order(n: Any) -> int:
+    """A derivative order: a positive int (not a bool, float or string)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+        msg = f"`order` must be a positive integer; got {n!r}."
+        raise TypeError(msg)
+    if n < 1:
+        msg = f"`order` must be a positive integer; got {n!r}."
+        raise ValueError(msg)
+    return int(n)
 
 
 def _component_name(var: Any, dim: Any, order: int) -> str:
@@ -250,6 +273,7 @@ def gradient(
         raise TypeError(msg)
     wanted = _names(dims, obj.dims)
     _check_dims(obj, wanted, what)
+    order = _order(order)
     out: dict[Hashable, Any] = {}
     for var, da in variables.items():
         for d in wanted:
