@@ -14,6 +14,8 @@ import gridgrad
 
 def test_public_surface_is_pinned() -> None:
     assert sorted(gridgrad.__all__) == [
+        "GradientTypeError",
+        "GradientValueError",
         "__version__",
         "curl",
         "derivative",
@@ -26,6 +28,22 @@ def test_public_surface_is_pinned() -> None:
         "numpy_gradient",
         "use_engine",
     ]
+
+
+def test_anchor_errors_are_public_and_catchable_both_ways() -> None:
+    """The drop-ins' errors are gridgrad's public classes (not a private module's) and
+    also the anchor's type (torch raises RuntimeError)."""
+    import numpy as np
+
+    assert gridgrad.GradientValueError.__module__ == "gridgrad"
+    assert issubclass(gridgrad.GradientValueError, (ValueError, RuntimeError))
+    try:
+        gridgrad.gradient(np.arange(4.0), edge_order=3)
+    except RuntimeError as exc:  # as torch users catch it
+        assert type(exc) is gridgrad.GradientValueError
+        assert "torch.gradient only supports edge_order=1 and edge_order=2" in str(exc)
+    else:
+        raise AssertionError("no error")
 
 
 def test_import_loads_no_optional_library() -> None:

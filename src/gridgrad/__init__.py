@@ -18,8 +18,11 @@ from gridgrad._calculus import (
     laplacian,
 )
 from gridgrad._engines import use_engine
+from gridgrad._errors import GradientTypeError, GradientValueError
 
 __all__ = [
+    "GradientTypeError",
+    "GradientValueError",
     "__version__",
     "curl",
     "derivative",

@@ -17,13 +17,34 @@ __all__ = ["GradientTypeError", "GradientValueError", "error"]
 
 class GradientValueError(ValueError, RuntimeError):
     """A bad value that torch.gradient rejects with a ``RuntimeError``: catchable as
-    either."""
+    either, and its message holds gridgrad's sentence and then torch's own words.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gridgrad
+    >>> try:
+    ...     gridgrad.gradient(np.arange(4.0), edge_order=3)
+    ... except RuntimeError as exc:  # as code written for torch.gradient catches it
+    ...     print(type(exc).__name__, isinstance(exc, ValueError))
+    GradientValueError True
+    """
 
 
 class GradientTypeError(TypeError, RuntimeError):
     """A bad type that torch.gradient rejects with a ``RuntimeError``: catchable as
-    either."""
+    either, and its message holds gridgrad's sentence and then torch's own words.
 
+    Examples
+    --------
+    >>> import gridgrad
+    >>> issubclass(gridgrad.GradientTypeError, (TypeError, RuntimeError))
+    True
+    """
+
+
+# public as gridgrad.GradientValueError / gridgrad.GradientTypeError (tracebacks say so)
+GradientValueError.__module__ = GradientTypeError.__module__ = "gridgrad"
 
 #: (anchor, rule) -> (the anchor's exception type, its words; ``{}`` fields filled in)
 _WORDS: dict[tuple[str, str], tuple[type[Exception], str]] = {

@@ -494,7 +494,8 @@ def differentiate(
     method, order, window, degree, cutoff
         As :func:`derivative` (``cutoff`` in cycles per unit of the coordinate).
     datetime_unit : str, optional
-        Unit of datetime64/timedelta64 coordinates ("s" by default, as xarray).
+        Unit of datetime64/timedelta64 coordinates ("s" by default, as the functions of
+        :mod:`gridgrad.xarray`; xarray's ``differentiate`` uses the coordinate's unit).
     return_info : bool, optional
         Also return the :class:`SmoothInfo` (DataArray only).
 

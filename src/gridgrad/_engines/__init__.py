@@ -112,8 +112,8 @@ def use_engine(name: EngineName) -> Iterator[None]:
     ``"numba"`` (compiled kernels) for large NumPy arrays once numba has loaded,
     ``"small"`` (precompiled NumPy operations) for repeated calls on smaller NumPy
     arrays, and ``"reference"`` (slices and arithmetic of the Array API, on any array
-    library) for everything else. They give the same results, bitwise (the numba
-    engine computes float16 in float32). Forcing one helps to find where a difference
+    library) for everything else. They give the same results, bitwise (float16 stays
+    on the NumPy engines, which round after each operation as numpy and torch do). Forcing one helps to find where a difference
     comes from, or to test an engine on inputs it would not be chosen for.
 
     Parameters

@@ -8,8 +8,8 @@ depend on the number of threads.
 
 Memory beyond the input and the outputs is a few KiB per task, except: big-endian
 input is converted to native once (one input-size copy) and its results byteswapped in
-place; float16 input is computed in float32 (an input-size copy and one float32 result
-at a time).
+place. float16 input (which the engine's guard keeps on the NumPy engines, so that its
+results are numpy's and torch's at every size) would be computed in float32 here.
 """
 
 from __future__ import annotations
