@@ -256,3 +256,14 @@ def test_accessor_methods_are_the_functions() -> None:
     xr.testing.assert_identical(ds.gridgrad.gradient("x"), gx.gradient(ds, "x"))
     xr.testing.assert_identical(ds.gridgrad.divergence(), gx.divergence(ds))
     xr.testing.assert_identical(ds.gridgrad.curl(), gx.curl(ds))
+
+
+def test_errors_speak_the_users_names() -> None:
+    """Issue 13: the array functions' positional words become the DataArray's dim names."""
+    da = xr.DataArray(np.ones((1, 4)), dims=("time", "x"), name="temp")
+    with pytest.raises(ValueError, match=r"dim 'time' of 'temp' \(shape \(1, 4\)\) has 1"):
+        gx.derivative(da, "time")
+    x = np.array([0.0, 1.0, 1.0, 2.0])
+    da2 = xr.DataArray(np.ones(4), dims="x", coords={"x": x}, name="T")
+    with pytest.raises(ValueError, match="the coordinate of dim 'x' must be distinct"):
+        gx.derivative(da2, "x")

@@ -183,17 +183,40 @@ def derivative(
     else:
         orders = [_order(order)] * len(dims)
     spacing, cunits = zip(*(_spacing(da, d, datetime_unit) for d in dims))
-    data = _derivative(
-        da.data,
-        tuple(da.get_axis_num(d) for d in dims),
-        order=tuple(orders) if len(orders) > 1 else orders[0],
-        accuracy=accuracy,
-        spacing=list(spacing),
-        edge_order=edge_order,
-        boundary=[_per_dim(boundary, d, "boundary") for d in dims],
-        period=[_per_dim(period, d, "period") for d in dims],
-    )
+    axes = tuple(da.get_axis_num(d) for d in dims)
+    try:
+        data = _derivative(
+            da.data,
+            axes,
+            order=tuple(orders) if len(orders) > 1 else orders[0],
+            accuracy=accuracy,
+            spacing=list(spacing),
+            edge_order=edge_order,
+            boundary=[_per_dim(boundary, d, "boundary") for d in dims],
+            period=[_per_dim(period, d, "period") for d in dims],
+        )
+    except (ValueError, TypeError) as exc:
+        raise _named(exc, da, dims, axes) from None
     return _wrap(da, data, da.name, _units(da.attrs.get("units"), cunits, orders))
+
+
+def _named(exc: Exception, da: Any, dims: Sequence[Hashable], axes: tuple[int, ...]) -> Exception:
+    """``exc`` in the user's words: the DataArray's dim and coordinate names instead of the
+    array functions' positional ``dim`` and ``spacing[k]``."""
+    text = str(exc)
+    for k, (d, ax) in enumerate(zip(dims, axes)):
+        text = text.replace(
+            f"`dim` {ax} of the input", f"dim {d!r} of {da.name or 'the DataArray'!r}"
+        )
+        text = text.replace(f"`spacing[{k}]` coordinates", f"the coordinate of dim {d!r}")
+        text = text.replace(f"`spacing[{k}]`", f"the coordinate of dim {d!r}")
+        text = text.replace(f"`spacing` entry {k}", f"the coordinate of dim {d!r}")
+    if text == str(exc):
+        return exc
+    try:
+        return type(exc)(text)
+    except TypeError:  # an exception class with another signature: keep it as it is
+        return exc
 
 
 def _order(n: Any) -> int:
