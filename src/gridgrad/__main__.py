@@ -1,3 +1,3 @@
-from gridgrad.cli import main
+from gridgrad.cli import console
 
-raise SystemExit(main())
+console()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from gridgrad.cli._common import CliError
 
-__all__ = ["CliError", "main"]
+__all__ = ["CliError", "console", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,3 +42,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(exc).split()) or type(exc).__name__
         print(f"gridgrad {command}: error: {text}", file=sys.stderr)
         return 2
+
+
+def console() -> None:
+    """The ``gridgrad`` command (and ``python -m gridgrad``): :func:`main`, then exit with
+    its status. Once the work is done and its status decided, a late Ctrl-C no longer
+    turns the exit into an interrupt."""
+    import signal
+
+    code = main()
+    if threading_main():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
