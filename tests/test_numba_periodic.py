@@ -212,3 +212,7 @@ def test_large_periodic_arrays_go_to_the_kernels() -> None:
     with gridgrad.use_engine("reference"):
         ref = gridgrad.gradient(f, boundary="periodic", accuracy=4)
     _same(gridgrad.gradient(f, boundary="periodic", accuracy=4), ref)
+    out = (np.empty_like(f), np.empty(f.shape[::-1]).T)
+    got = gridgrad.gradient(f, boundary="periodic", accuracy=4, out=out)
+    assert all(g is o for g, o in zip(got, out, strict=True))
+    _same(out, ref)
