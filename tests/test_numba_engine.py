@@ -258,10 +258,14 @@ def test_guard_leaves_other_dtypes_to_reference(f) -> None:
     np.testing.assert_array_equal(gridgrad.gradient(big)[0], ref[0], strict=True)
 
 
-def test_periodic_dims_are_not_for_the_kernels() -> None:
+def test_periodic_dims_run_on_the_kernels() -> None:
+    """Periodic axes read wrapped indices (tests/test_numba_periodic.py covers them)."""
     f = np.sin(np.arange(64.0))
-    with gridgrad.use_engine("numba"), pytest.raises(ValueError, match="with periodic dims"):
-        gridgrad.gradient(f, boundary="periodic")
+    with gridgrad.use_engine("numba"):
+        (g,) = gridgrad.gradient(f, boundary="periodic")
+    with gridgrad.use_engine("reference"):
+        (r,) = gridgrad.gradient(f, boundary="periodic")
+    assert g.tobytes() == r.tobytes()
 
 
 def test_which_calls_wait_for_the_kernels() -> None:

@@ -40,14 +40,15 @@ def waits(dtype: np.dtype, outputs: int) -> bool:
 
 
 class NumbaEngine:
-    """Plain float32/64 and complex64/128 ndarrays (any layout, any byte order),
-    without periodic dims, with numba importable; complex values with complex weights
-    stay on the NumPy engines (NumPy's complex multiply may fuse differently)."""
+    """Plain float32/64 and complex64/128 ndarrays (any layout, any byte order;
+    periodic dims read their wrapped samples by index), with numba importable; complex
+    values with complex weights stay on the NumPy engines (NumPy's complex multiply may
+    fuse differently)."""
 
     name = "numba"
     serves = (
         "plain NumPy arrays of float32, float64, complex64 or complex128 computed in "
-        "their own dtype, without periodic dims or complex weights on complex values, "
+        "their own dtype, without complex weights on complex values, "
         "with numba installed"
     )
 
@@ -56,8 +57,6 @@ class NumbaEngine:
         if type(x) is not np.ndarray or x.dtype.char not in _DTYPES:
             return False
         if plan.value_dtype != x.dtype or np.dtype(plan.out_dtype).kind not in "fc":
-            return False
-        if any(ax.halo for ax in plan.axes):  # periodic: the reference wraps them
             return False
         return not (x.dtype.kind == "c" and any(complex_weights(ax.runs) for ax in plan.axes))
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from gridgrad._plan import AxisPlan
+from gridgrad._plan import AxisPlan, Run
 
-__all__ = ["Table", "table"]
+__all__ = ["Table", "table", "unwrapped"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,45 @@ def _power_of_two(s: np.floating) -> bool:
         )
 
 
+def _cut(c: Any, a: int, b: int) -> Any:
+    """Per-point values ``a:b`` of a coefficient or scale; a shared value as it is."""
+    return c[a:b] if isinstance(c, np.ndarray) and c.ndim == 1 else c
+
+
+def _wrap(run: Run, i: int, n: int) -> Run:
+    """Output point ``i`` of ``run`` alone, its offsets wrapped around an axis of ``n``
+    samples: it reads ``(i + o) mod n`` where the plan reads ``i + o`` of the padded axis."""
+    a = i - run.start
+    terms = tuple(
+        (_cut(c, a, a + 1), (i + p) % n - i, None if m is None else (i + m) % n - i)
+        for c, p, m in run.terms
+    )
+    return replace(run, start=i, stop=i + 1, terms=terms, scale=_cut(run.scale, a, a + 1))
+
+
+def unwrapped(ax: AxisPlan) -> tuple[Run, ...]:
+    """The runs of ``ax`` as the kernels read them: on a periodic axis (``halo``), each
+    point whose stencil reaches past either end becomes a one-point run with wrapped
+    offsets (the wrap is an index rule, not a padded copy); the points in between keep
+    the run's offsets. Coefficients, scales and term order are the plan's, so the
+    arithmetic is the reference engine's on its padded axis."""
+    if not ax.halo:
+        return ax.runs
+    n = ax.size
+    runs: list[Run] = []
+    for run in ax.runs:
+        offsets = run.offsets
+        lo = max(run.start, min(run.stop, -offsets[0]))  # first point reading no wrap
+        hi = min(run.stop, max(lo, n - offsets[-1]))  # first point reading past n - 1
+        runs.extend(_wrap(run, i, n) for i in range(run.start, lo))
+        if lo < hi:
+            a, b = lo - run.start, hi - run.start
+            terms = tuple((_cut(c, a, b), p, m) for c, p, m in run.terms)
+            runs.append(replace(run, start=lo, stop=hi, terms=terms, scale=_cut(run.scale, a, b)))
+        runs.extend(_wrap(run, i, n) for i in range(hi, run.stop))
+    return tuple(runs)
+
+
 def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
     """Runs of ``ax`` as flat arrays, in the dtypes the reference engine computes in.
 
@@ -65,16 +104,17 @@ def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
     weak, as in NumPy) and the scales in ``result_type(that, scales)``; terms come in
     the order and with the +1/-1 kinds of :attr:`Run.program`, the reference's.
     """
-    coefs = [c for run in ax.runs for c, _, _ in run.terms]
+    plan_runs = unwrapped(ax)
+    coefs = [c for run in plan_runs for c, _, _ in run.terms]
     acc = np.result_type(value_dtype, *coefs)
-    scales = [run.scale for run in ax.runs if run.divides]
+    scales = [run.scale for run in plan_runs if run.divides]
     div = np.result_type(acc, *scales)
     runs: list[list[int]] = []
     terms: list[list[int]] = []
     coef_parts: list[np.ndarray] = []
     scale_parts: list[np.ndarray] = []
     ncoef = nscale = 0
-    for run in ax.runs:
+    for run in plan_runs:
         ordered = run.program
         has = run.divides
         step = int(np.ndim(run.scale) != 0)
