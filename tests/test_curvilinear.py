@@ -149,6 +149,37 @@ def test_rectilinear_2d_arrays_equal_1d_result(accuracy) -> None:
     np.testing.assert_allclose(got[1], d2, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_rectilinear_nonuniform_2d_arrays_equal_1d_result(accuracy) -> None:
+    """Random monotone (non-uniform) coordinates given as 2-D arrays, in either order
+    and layout: gridgrad.gradient's result with the 1-D coordinates, to round-off."""
+    rng = np.random.default_rng(7)
+    xs = np.cumsum(rng.uniform(0.05, 0.15, 19))
+    ys = -np.cumsum(rng.uniform(0.1, 0.3, 14))  # decreasing
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    f = F(X, Y)
+    ref = gridgrad.gradient(f, spacing=(xs, ys), accuracy=accuracy, edge_order=accuracy)
+    got = gc.gradient(f, (X, Y), accuracy=accuracy)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-13, atol=1e-13)
+    got_t = gc.gradient(f.T, (Y.T, X.T), accuracy=accuracy)  # (y, x) layout, y first
+    np.testing.assert_allclose(got_t[0], ref[1].T, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got_t[1], ref[0].T, rtol=1e-13, atol=1e-13)
+    div = gc.divergence((f, 2 * f), (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(div, ref[0] + 2 * ref[1], rtol=1e-12, atol=1e-12)
+    rot = gc.curl((f, 2 * f), (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(rot, 2 * ref[0] - ref[1], rtol=1e-12, atol=1e-12)
+    # with extra dims and broadcast coordinates
+    f3 = np.stack([f, -f])
+    got3 = gc.gradient(f3, (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(got3[1][1], -ref[1], rtol=1e-13, atol=1e-13)
+    # a grid that is not rectilinear by one point takes the chain rule: same order
+    Xp = X.copy()
+    Xp[5, 5] += 1e-3
+    near = gc.gradient(f, (Xp, Y), accuracy=accuracy)[1]
+    assert np.abs(near - ref[1]).max() > 1e-9
+
+
 @pytest.mark.parametrize("alpha", [0.3, 2.0, -1.1])
 def test_rotated_cartesian_grid(alpha) -> None:
     h = 0.05

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_dask_array, is_jax_array
+from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
 
@@ -55,6 +55,8 @@ class _Grid:
     dims: tuple[int, ...]
     inv: tuple[tuple[Any, ...], ...]
     opts: _Options
+    #: a rectilinear grid given as N-D arrays: (dim, 1-D coordinate) per coordinate
+    sep: tuple[tuple[int, np.ndarray], ...] | None = None
 
 
 def _options(n: int, accuracy: Any, edge_order: Any, boundary: Any, wrap: Any) -> _Options:
@@ -152,6 +154,52 @@ def _inputs(f: Any, coords: Any, dim: Any) -> tuple[Any, Any, list[Any], tuple[i
     return f, xp, arrays, dims
 
 
+def _host(coords: Any, arrays: list[Any]) -> list[np.ndarray] | None:
+    """The coordinates as NumPy arrays broadcast to the metric shape, when they were
+    given as NumPy arrays (or nested sequences); None for other libraries' arrays
+    (their values may be lazy, traced or carry autograd)."""
+    out = []
+    for c, a in zip(coords, arrays):
+        if not isinstance(c, np.ndarray) and is_array_api_obj(c):
+            return None
+        c = np.asarray(c)
+        out.append(np.broadcast_to(c.reshape((1,) * (len(a.shape) - c.ndim) + c.shape), tuple(a.shape)))  # fmt: skip
+    return out
+
+
+def _constant_along(c: np.ndarray, d: int) -> bool:
+    if c.shape[d] == 1 or c.strides[d] == 0:
+        return True
+    first = np.take(c, [0], axis=d)
+    if not np.array_equal(np.take(c, [-1], axis=d), first):  # cheap: rules out most grids
+        return False
+    return bool((c == first).all())
+
+
+def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Options) -> tuple[tuple[int, np.ndarray], ...] | None:  # fmt: skip
+    """A rectilinear grid given as N-D arrays: for each coordinate, the dim it varies
+    along (one differentiated dim, each dim once) and its 1-D values (strictly
+    monotonic, finite); None otherwise (and for periodic dims or ``wrap``)."""
+    if host is None or any(w is not None for w in opts.wrap):
+        return None
+    out = []
+    for c in host:
+        varying = [d for d in range(c.ndim) if not _constant_along(c, d)]
+        if len(varying) != 1 or varying[0] not in dims:
+            return None
+        d = varying[0]
+        if opts.boundary[dims.index(d)] != "one-sided":
+            return None
+        line = np.asarray(c[tuple(slice(None) if k == d else 0 for k in range(c.ndim))], dtype=float)  # fmt: skip
+        step = np.diff(line)
+        if not (np.isfinite(line).all() and ((step > 0).all() or (step < 0).all())):
+            return None  # the chain rule reports it
+        out.append((d, line))
+    if len({d for d, _ in out}) != len(out):
+        return None
+    return tuple(out)
+
+
 def _like(c: Any, f: Any, xp: Any) -> Any:
     """A coordinate array in the field's library (and on its device); Dask coordinates
     are chunked like the field along the dims they share."""
@@ -239,6 +287,9 @@ def _grid(f: Any, coords: Any, dim: Any, *options: Any) -> tuple[Any, _Grid]:
     edge_order, boundary, wrap)."""
     f, xp, arrays, dims = _inputs(f, coords, dim)
     opts = _options(len(dims), *options)
+    sep = _separable(_host(coords, arrays), dims, opts)
+    if sep is not None:
+        return f, _Grid(xp, dims, (), opts, sep)
     return f, _checked_grid(xp, arrays, dims, opts)
 
 
@@ -298,6 +349,25 @@ def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any
         idx = tuple(int(s + i) for s, i in zip(start, local))
         raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
     return block
+
+
+def _phys_grad(a: Any, grid: _Grid, which: Sequence[int] | None = None) -> list[Any]:
+    """The derivatives of ``a`` with respect to every physical coordinate: on a
+    rectilinear grid given as N-D arrays, :func:`gridgrad.derivative` on the 1-D
+    coordinates (the result of :func:`gridgrad.gradient`); otherwise the chain rule.
+    ``which``: the coordinates wanted (default: all)."""
+    ks = range(len(grid.dims)) if which is None else which
+    if grid.sep is not None:
+        o = grid.opts
+        return [
+            derivative(
+                a, grid.sep[k][0], accuracy=o.accuracy, edge_order=o.edge_order,
+                spacing=(grid.sep[k][1],),
+            )
+            for k in ks
+        ]
+    g = _index_grad(a, grid)
+    return [_physical(g, grid, k) for k in ks]
 
 
 def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
@@ -460,9 +530,10 @@ def gradient(
     in 3-D the same with the cofactors of the 3x3 Jacobian matrix. Every index-space
     derivative is :func:`gridgrad.derivative` at the requested ``accuracy`` (edges
     at ``edge_order``), so the result has that order everywhere, edges included, on
-    a smooth grid. On a rectilinear grid given as 2-D arrays this is
-    :math:`f_i / x_i`: equal to :func:`gridgrad.gradient` to round-off on uniform
-    grids, and a different discretization of the same order on non-uniform ones.
+    a smooth grid. A rectilinear grid given as N-D arrays (NumPy coordinates, each
+    varying along one differentiated dim only, strictly monotonic) is detected and
+    differentiated on its 1-D coordinates: the result of :func:`gridgrad.gradient`
+    (with ``edge_order=accuracy``), uniform or not.
 
     References
     ----------
@@ -485,12 +556,14 @@ def gradient(
     """
     f, xp, arrays, dims = _inputs(f, coords, dim)
     opts = _options(len(dims), accuracy, edge_order, boundary, wrap)
+    sep = _separable(_host(coords, arrays), dims, opts)
+    if sep is not None:
+        return tuple(_phys_grad(f, _Grid(xp, dims, (), opts, sep)))
     fused = _fused(f, arrays, opts)
     if fused is not None:
         return fused
     grid = _checked_grid(xp, arrays, dims, opts)
-    g = _index_grad(f, grid)
-    return tuple(_physical(g, grid, a) for a in range(len(grid.dims)))
+    return tuple(_phys_grad(f, grid))
 
 
 def _vector(components: Any, coords: Any) -> list[Any]:
@@ -564,7 +637,7 @@ def divergence(
     _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
     out = None
     for a, c in enumerate(comps):
-        g = _physical(_index_grad(c, grid), grid, a)
+        (g,) = _phys_grad(c, grid, (a,))
         out = g if out is None else out + g
     return out
 
@@ -622,10 +695,10 @@ def curl(
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {n}."
         raise ValueError(msg)
     _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
-    idx = [_index_grad(c, grid) for c in comps]
+    grads = [_phys_grad(c, grid) for c in comps]
 
     def d(a: int, b: int) -> Any:  # dF_a / dx_b
-        return _physical(idx[a], grid, b)
+        return grads[a][b]
 
     if n == 2:
         return d(1, 0) - d(0, 1)
@@ -683,10 +756,10 @@ def laplacian(
     True
     """
     f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
-    g = _index_grad(f, grid)
+    g = _phys_grad(f, grid)
     out = None
     for a in range(len(grid.dims)):
-        ga = _physical(_index_grad(_physical(g, grid, a), grid), grid, a)
+        (ga,) = _phys_grad(g[a], grid, (a,))
         out = ga if out is None else out + ga
     return out
 
