@@ -361,7 +361,10 @@ def _phys_grad(a: Any, grid: _Grid, which: Sequence[int] | None = None) -> list[
         o = grid.opts
         return [
             derivative(
-                a, grid.sep[k][0], accuracy=o.accuracy, edge_order=o.edge_order,
+                a,
+                grid.sep[k][0],
+                accuracy=o.accuracy,
+                edge_order=o.edge_order,
                 spacing=(grid.sep[k][1],),
             )
             for k in ks
