@@ -29,8 +29,19 @@ import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
+from gridgrad._sphere_grid import EARTH_RADIUS
 
-__all__ = ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
+__all__ = [
+    "curl",
+    "divergence",
+    "gradient",
+    "laplacian",
+    "sphere_gradient",
+    "xarray_curl",
+    "xarray_divergence",
+    "xarray_gradient",
+    "xarray_laplacian",
+]
 
 
 # --------------------------------------------------------------------------- options
@@ -179,11 +190,12 @@ def _constant_along(c: np.ndarray, d: int) -> bool:
 def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Options) -> tuple[tuple[int, np.ndarray], ...] | None:  # fmt: skip
     """A rectilinear grid given as N-D arrays: for each coordinate, the dim it varies
     along (one differentiated dim, each dim once) and its 1-D values (strictly
-    monotonic, finite); None otherwise (and for periodic dims or ``wrap``)."""
-    if host is None or any(w is not None for w in opts.wrap):
+    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise (and
+    for periodic dims)."""
+    if host is None:
         return None
     out = []
-    for c in host:
+    for c, period in zip(host, opts.wrap):
         varying = [d for d in range(c.ndim) if not _constant_along(c, d)]
         if len(varying) != 1 or varying[0] not in dims:
             return None
@@ -191,6 +203,8 @@ def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Opti
         if opts.boundary[dims.index(d)] != "one-sided":
             return None
         line = np.asarray(c[tuple(slice(None) if k == d else 0 for k in range(c.ndim))], dtype=float)  # fmt: skip
+        if period is not None:
+            line = np.unwrap(line, period=period)
         step = np.diff(line)
         if not (np.isfinite(line).all() and ((step > 0).all() or (step < 0).all())):
             return None  # the chain rule reports it
@@ -771,146 +785,129 @@ for _fn in (gradient, divergence, curl, laplacian):
     _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
 
 
-# --------------------------------------------------------------------------- xarray
-
-_LONGITUDE_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
+# --------------------------------------------------------------------------- sphere
 
 
-def _xr_coord_names(obj: Any, var: Any, coords: Any) -> list[Any]:
-    if coords is not None:
-        names = [coords] if isinstance(coords, str) else list(coords)
-        missing = [c for c in names if c not in obj.coords]
-        if missing:
-            msg = f"`coords` names {missing!r}, not coordinates of `obj` (it has {sorted(map(str, obj.coords))})."  # fmt: skip
-            raise ValueError(msg)
-        return names
-    attr = var.attrs.get("coordinates", var.encoding.get("coordinates"))
-    if isinstance(attr, str):
-        names = [c for c in attr.split() if c in obj.coords and obj.coords[c].ndim >= 2]
-    else:
-        names = [c for c in obj.coords if obj.coords[c].ndim >= 2 and set(obj.coords[c].dims) <= set(var.dims)]  # fmt: skip
-    if not names:
-        msg = "`coords` not given and `obj` has no coordinates of two or more dims (nor a CF `coordinates` attribute naming them); pass `coords=('x', 'y')`."  # fmt: skip
-        raise ValueError(msg)
-    return names
-
-
-def xarray_gradient(
-    obj: Any,
-    coords: Any = None,
+def sphere_gradient(
+    f: Any,
+    lat: Any,
+    lon: Any,
     *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
     accuracy: int = 2,
     edge_order: int | None = None,
     boundary: Any = "one-sided",
-    wrap: Any = None,
-) -> Any:
-    r"""The derivatives of a DataArray (or of each variable of a Dataset) with respect
-    to its 2-D (N-D) coordinates, as an :class:`xarray.Dataset`.
+) -> tuple[Any, Any]:
+    r"""The gradient of a field on a curvilinear latitude-longitude grid (rotated-pole,
+    projected): (eastward, northward), per metre.
 
     Parameters
     ----------
-    obj : xarray.DataArray or xarray.Dataset
-        An unnamed DataArray is called ``f``. Dataset variables that do not span all
-        the coordinates' dims are skipped.
-    coords : sequence of str, optional
-        The names of the coordinate variables (``("x", "y")``, ``("lon", "lat")``).
-        By default those named by the CF ``coordinates`` attribute of the (first)
-        variable that have two or more dims, or else every coordinate with two or
-        more dims. The differentiated dims are the dims these span (as many as
-        coordinates).
-    accuracy, edge_order
+    f : array_like
+        Samples of the field (any library :func:`gradient` supports).
+    lat, lon : array_like
+        The latitude and longitude of every sample in degrees, ``lat(y, x)`` and
+        ``lon(y, x)``, of ``f``'s shape or broadcastable to it, as the coordinates of
+        :func:`gradient`. Longitudes may jump by 360 degrees anywhere (the dateline,
+        the 0/360 seam): they are differentiated with ``wrap=360``.
+    dim : sequence of 2 int, optional
+        The index dims the coordinates vary over (default: the last two).
+    radius : float, optional
+        Radius of the sphere in metres (default ``gridgrad.sphere.EARTH_RADIUS``,
+        6371008.8 m).
+    accuracy, edge_order, boundary
         As :func:`gradient`.
-    boundary : str or mapping, optional
-        One value for all, or ``{dim: "periodic"}``.
-    wrap : mapping, optional
-        ``{coordinate name: period}``; a coordinate whose ``units`` are CF longitude
-        units (``degrees_east``) or whose ``standard_name`` is ``longitude`` gets
-        360 by default.
 
     Returns
     -------
-    xarray.Dataset
-        One variable per coordinate, ``d{var}_d{coord}``, with ``obj``'s dims and
-        coords; ``attrs["units"]`` is ``"<var units> / <coord units>"`` when both
-        are known. Dask-backed input stays lazy.
+    (eastward, northward) : tuple of arrays
+        :math:`rac{1}{R\cosarphi}rac{\partial f}{\partial\lambda}` and
+        :math:`rac{1}{R}rac{\partial f}{\partialarphi}` along the local
+        geographic east and north, each of ``f``'s shape and library, in units of
+        ``f`` per metre (the conventions of :func:`gridgrad.sphere.gradient`).
 
     Raises
     ------
-    TypeError, ValueError
-        ``obj`` not an xarray object, unknown or unusable coordinates (too few or
-        too many dims), and everything :func:`gradient` raises.
+    ValueError
+        As :func:`gradient` (a folded grid: the Jacobian of (lon, lat) with respect
+        to the index), a non-positive ``radius``, a latitude at or beyond a pole.
+    TypeError
+        As :func:`gradient`.
+
+    See Also
+    --------
+    gridgrad.sphere.gradient : regular latitude-longitude grids (1-D coordinates).
 
     Notes
     -----
-    :func:`gradient` on the variables' data, the coordinate variables transposed and
-    broadcast to it.
+    :func:`gradient` with the coordinates ``(lon, lat)`` (the longitude wrapped
+    at 360 degrees) gives :math:`\partial f/\partial\lambda` and
+    :math:`\partial f/\partialarphi` through the chain rule, then the sphere's metric
+    factors :math:`1/(R\cosarphi)` and :math:`1/R` make them per metre: order
+    ``accuracy`` on a smooth grid. A regular latitude-longitude grid given as 2-D
+    arrays is detected (as in :func:`gradient`) and gives
+    :func:`gridgrad.sphere.gradient`'s result to round-off, away from the poles and
+    with one-sided longitude edges (that function closes cyclic grids). The
+    geographic poles are singular points of (lon, lat): a grid point on a pole is
+    refused, and a grid that encloses a pole loses accuracy next to it (the
+    longitude changes fast there).
 
     Examples
     --------
-    >>> import numpy as np, xarray as xr
-    >>> import gridgrad.curvilinear as gc
-    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 31), indexing="ij")
-    >>> T = xr.DataArray(
-    ...     3 * r * np.cos(t) + r * np.sin(t), dims=("r", "theta"), name="T",
-    ...     coords={"x": (("r", "theta"), r * np.cos(t), {"units": "m"}),
-    ...             "y": (("r", "theta"), r * np.sin(t), {"units": "m"})},
-    ...     attrs={"units": "K", "coordinates": "x y"})
-    >>> g = gc.xarray_gradient(T)
-    >>> sorted(g.data_vars), g["dT_dx"].attrs["units"]
-    (['dT_dx', 'dT_dy'], 'K / m')
-    >>> round(float(g["dT_dx"].mean()), 10), round(float(g["dT_dy"].mean()), 10)
-    (3.0, 1.0)
-    """
-    import xarray as xr
+    A rotated-pole grid (pole tilted by 40 degrees, across the dateline) and
+    :math:`f = \sinarphi`, whose gradient is :math:`(0, \cosarphi / R)`:
 
-    if isinstance(obj, xr.DataArray):
-        variables = {obj.name if obj.name is not None else "f": obj}
-    elif isinstance(obj, xr.Dataset):
-        variables = dict(obj.data_vars)
-    else:
-        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> rlat, rlon = np.meshgrid(np.radians(np.linspace(-10, 10, 41)),
+    ...                          np.radians(np.linspace(-15, 15, 61)), indexing="ij")
+    >>> px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
+    >>> b = np.radians(40)                       # rotate about the y axis
+    >>> x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
+    >>> lat = np.degrees(np.arcsin(z))
+    >>> lon = (np.degrees(np.arctan2(py, x)) + 360) % 360 - 180   # jumps at 180
+    >>> east, north = gc.sphere_gradient(np.sin(np.radians(lat)), lat, lon, accuracy=4)
+    >>> R = 6371008.8                            # the default radius, in metres
+    >>> float(np.abs(east).max() * R) < 1e-6
+    True
+    >>> float(np.abs(north - np.cos(np.radians(lat)) / R).max() * R) < 1e-6
+    True
+    """
+    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)):
+        msg = f"`radius` must be a real number; got {type(radius).__name__}."
         raise TypeError(msg)
-    if not variables:
-        msg = "`obj` has no data variables."
+    if not (math.isfinite(radius) and radius > 0):
+        msg = f"`radius` must be positive and finite; got {radius!r}."
         raise ValueError(msg)
-    names = _xr_coord_names(obj, next(iter(variables.values())), coords)
-    spanned = {d for c in names for d in obj.coords[c].dims}
-    if len(spanned) != len(names):
-        msg = f"`coords` {names!r} must span as many dims as there are coordinates; they span {sorted(map(str, spanned))}."  # fmt: skip
+    f, _ = _as_array(f)
+    lat_host = (
+        None if is_array_api_obj(lat) and not isinstance(lat, np.ndarray) else np.asarray(lat)
+    )
+    if lat_host is not None and lat_host.size and bool((np.abs(lat_host) >= 90).any()):
+        where = tuple(int(i) for i in np.argwhere(np.abs(lat_host) >= 90)[0])
+        msg = f"`lat` reaches a pole (or beyond) at index {where}: the longitude is undefined there; use gridgrad.sphere for grids with pole rows."  # fmt: skip
         raise ValueError(msg)
-    wraps = dict(wrap or {})
-    for c in names:
-        a = obj.coords[c].attrs
-        if c not in wraps and (a.get("units") in _LONGITUDE_UNITS or a.get("standard_name") == "longitude"):  # fmt: skip
-            wraps[c] = 360.0
-    out = {}
-    for var, da in variables.items():
-        if not spanned <= set(da.dims):
-            continue
-        grid_dims = [d for d in da.dims if d in spanned]
-        bounds = boundary if isinstance(boundary, str) else tuple(boundary.get(d, "one-sided") for d in grid_dims)  # fmt: skip
-        arrays = []
-        for c in names:
-            cv = obj.coords[c]
-            cv = cv.transpose(*[d for d in da.dims if d in cv.dims])
-            arrays.append(cv.data.reshape(tuple(da.sizes[d] if d in cv.dims else 1 for d in da.dims)))  # fmt: skip
-        parts = gradient(
-            da.data,
-            arrays,
-            dim=tuple(da.get_axis_num(grid_dims)),
-            accuracy=accuracy,
-            edge_order=edge_order,
-            boundary=bounds,
-            wrap=tuple(wraps.get(c) for c in names),
-        )
-        for c, part in zip(names, parts):
-            name = f"d{var}_d{c}"
-            r = da.copy(data=part)
-            r.name, r.encoding = name, {}
-            keep = ("units", "long_name", "standard_name", "coordinates")
-            r.attrs = {k: v for k, v in da.attrs.items() if k not in keep}
-            vu, cu = da.attrs.get("units"), obj.coords[c].attrs.get("units")
-            if vu is not None and cu is not None:
-                r.attrs["units"] = f"{vu} / {cu}"
-            out[name] = r
-    return xr.Dataset(out)
+    d_lon, d_lat = gradient(
+        f,
+        (lon, lat),
+        dim=dim,
+        accuracy=accuracy,
+        edge_order=edge_order,
+        boundary=boundary,
+        wrap=(360.0, None),
+    )
+    per_rad = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
+    phi = _like(lat, d_lat, array_namespace(d_lat)) * (math.pi / 180.0)
+    xq = array_namespace(d_lat)
+    return d_lon * (per_rad / xq.cos(phi)), d_lat * per_rad
+
+
+# --------------------------------------------------------------------------- xarray
+
+from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functions above)
+    xarray_curl,
+    xarray_divergence,
+    xarray_gradient,
+    xarray_laplacian,
+)
