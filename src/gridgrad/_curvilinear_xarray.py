@@ -104,6 +104,7 @@ def _components(components: Any) -> tuple[Any, list[Any]]:
     the first one's dims)."""
     import xarray as xr
 
+    holder: Any
     if isinstance(components, xr.Dataset):
         comps, holder = list(components.data_vars.values()), components
     elif isinstance(components, (list, tuple)) and all(isinstance(c, xr.DataArray) for c in components):  # fmt: skip
