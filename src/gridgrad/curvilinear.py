@@ -822,8 +822,8 @@ def sphere_gradient(
     Returns
     -------
     (eastward, northward) : tuple of arrays
-        :math:`rac{1}{R\cosarphi}rac{\partial f}{\partial\lambda}` and
-        :math:`rac{1}{R}rac{\partial f}{\partialarphi}` along the local
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
+        :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}` along the local
         geographic east and north, each of ``f``'s shape and library, in units of
         ``f`` per metre (the conventions of :func:`gridgrad.sphere.gradient`).
 
@@ -843,8 +843,8 @@ def sphere_gradient(
     -----
     :func:`gradient` with the coordinates ``(lon, lat)`` (the longitude wrapped
     at 360 degrees) gives :math:`\partial f/\partial\lambda` and
-    :math:`\partial f/\partialarphi` through the chain rule, then the sphere's metric
-    factors :math:`1/(R\cosarphi)` and :math:`1/R` make them per metre: order
+    :math:`\partial f/\partial\varphi` through the chain rule, then the sphere's metric
+    factors :math:`1/(R\cos\varphi)` and :math:`1/R` make them per metre: order
     ``accuracy`` on a smooth grid. A regular latitude-longitude grid given as 2-D
     arrays is detected (as in :func:`gradient`) and gives
     :func:`gridgrad.sphere.gradient`'s result to round-off, away from the poles and
@@ -856,7 +856,7 @@ def sphere_gradient(
     Examples
     --------
     A rotated-pole grid (pole tilted by 40 degrees, across the dateline) and
-    :math:`f = \sinarphi`, whose gradient is :math:`(0, \cosarphi / R)`:
+    :math:`f = \sin\varphi`, whose gradient is :math:`(0, \cos\varphi / R)`:
 
     >>> import numpy as np
     >>> import gridgrad.curvilinear as gc
