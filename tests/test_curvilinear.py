@@ -353,6 +353,7 @@ def test_public_surface_is_pinned() -> None:
         "xarray_divergence",
         "xarray_gradient",
         "xarray_laplacian",
+        "xarray_sphere_gradient",
     ]
 
 
@@ -612,6 +613,41 @@ def test_sphere_gradient_solid_body_and_backends() -> None:
     _, n3 = gc.sphere_gradient(f3, lat, lon, accuracy=4)
     assert isinstance(n3, da.Array)
     np.testing.assert_allclose(n3[1].compute(), 2 * north, rtol=1e-12, atol=1e-20)
+
+
+def test_xarray_sphere_gradient_matches_arrays() -> None:
+    xr = pytest.importorskip("xarray")
+    import gridgrad.xarray  # noqa: F401  (registers .gridgrad)
+
+    lat, lon = rotated_pole(21)
+    f, _, _ = sphere_field(lat, lon)
+    yx = ("rlat", "rlon")
+    T = xr.DataArray(
+        np.stack([f, 2 * f]),
+        dims=("time", *yx),
+        name="T",
+        attrs={"units": "K", "standard_name": "air_temperature"},
+        coords={
+            "nav_lat": (yx, lat, {"standard_name": "latitude"}),
+            "nav_lon": (yx, lon, {"units": "degrees_east"}),
+        },
+    )
+    g = gc.xarray_sphere_gradient(T.transpose("rlon", "time", "rlat"), accuracy=4)
+    assert list(g.data_vars) == ["dT_dx", "dT_dy"]
+    assert g["dT_dx"].attrs["standard_name"] == "eastward_derivative_of_air_temperature"
+    east, north = gc.sphere_gradient(f, lat, lon, accuracy=4)
+    np.testing.assert_allclose(g["dT_dx"].transpose(*T.dims)[1].values, 2 * east, rtol=1e-12, atol=1e-20)  # fmt: skip
+    np.testing.assert_allclose(g["dT_dy"].transpose(*T.dims)[0].values, north, rtol=1e-12, atol=1e-20)  # fmt: skip
+    xr.testing.assert_identical(
+        T.gridgrad.curvilinear_sphere_gradient(lat="nav_lat", lon="nav_lon", radius=1.0),
+        gc.xarray_sphere_gradient(T, radius=1.0),
+    )
+    with pytest.raises(ValueError, match="found 0 2-D latitude"):
+        gc.xarray_sphere_gradient(T.drop_vars("nav_lat"))
+    with pytest.raises(ValueError, match="is not a coordinate"):
+        gc.xarray_sphere_gradient(T, lat="nope")
+    with pytest.raises(TypeError, match="must be an xarray DataArray"):
+        gc.xarray_sphere_gradient(T.to_dataset())
 
 
 def test_sphere_gradient_errors() -> None:

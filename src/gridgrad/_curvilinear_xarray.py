@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["xarray_curl", "xarray_divergence", "xarray_gradient", "xarray_laplacian"]
+__all__ = [
+    "xarray_curl",
+    "xarray_divergence",
+    "xarray_gradient",
+    "xarray_laplacian",
+    "xarray_sphere_gradient",
+]
 
 _LONGITUDE_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
 _DROPPED = ("units", "long_name", "standard_name", "coordinates")
@@ -417,3 +423,127 @@ def xarray_curl(
     return xr.Dataset(
         {f"curl_{c}": _result(comps[0], d, f"curl_{c}", units) for c, d in zip(setup.names, data)}
     )
+
+
+def _lat_lon_2d(da: Any, lat: Any, lon: Any) -> tuple[Any, Any]:
+    from gridgrad.xarray_sphere import _LAT_UNITS, _LON_UNITS, _by_attrs
+
+    found = []
+    for given, what, units in ((lat, "latitude", _LAT_UNITS), (lon, "longitude", _LON_UNITS)):
+        if given is not None:
+            if given not in da.coords:
+                msg = f"`{what[:3]}` {given!r} is not a coordinate of the DataArray (it has {sorted(map(str, da.coords))})."  # fmt: skip
+                raise ValueError(msg)
+            found.append(given)
+            continue
+        names = [n for n in _by_attrs(da, what, units) if da.coords[n].ndim == 2]
+        if len(names) != 1:
+            msg = f"found {len(names)} 2-D {what} coordinates by their CF metadata (units degrees_north/degrees_east or standard_name latitude/longitude) among {sorted(map(str, da.coords))}; name them with `lat=` and `lon=`."  # fmt: skip
+            raise ValueError(msg)
+        found.append(names[0])
+    return found[0], found[1]
+
+
+def xarray_sphere_gradient(
+    da: Any,
+    *,
+    lat: Any = None,
+    lon: Any = None,
+    radius: float | None = None,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+) -> Any:
+    r"""The gradient of a DataArray on a rotated-pole or projected latitude-longitude
+    grid (2-D ``lat(y, x)``, ``lon(y, x)`` coordinates), per metre: eastward and
+    northward.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The field (an unnamed one is called ``f``); dask-backed data stays lazy.
+    lat, lon : str, optional
+        The names of the 2-D latitude and longitude coordinates (degrees); by default
+        the one 2-D coordinate with CF latitude (longitude) ``units`` or
+        ``standard_name``. The differentiated dims are the two they span.
+    radius : float, optional
+        Radius of the sphere in metres (default 6371008.8 m).
+    accuracy, edge_order, boundary
+        As :func:`xarray_gradient`.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``d{name}_dx`` (eastward) and ``d{name}_dy`` (northward), as
+        :func:`gridgrad.xarray_sphere.gradient`: ``units`` per metre (``K`` gives
+        ``K m-1``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``da`` not a DataArray, no (or several) 2-D latitudes or longitudes, and as
+        :func:`sphere_gradient`.
+
+    See Also
+    --------
+    sphere_gradient, gridgrad.xarray_sphere.gradient
+
+    Examples
+    --------
+    A rotated grid and :math:`T = 280 + 10\sin\varphi`: northward :math:`10\cos\varphi/R`.
+
+    >>> import numpy as np, xarray as xr
+    >>> import gridgrad.curvilinear as gc
+    >>> rlat, rlon = np.meshgrid(np.radians(np.linspace(-10, 10, 21)),
+    ...                          np.radians(np.linspace(-15, 15, 31)), indexing="ij")
+    >>> px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
+    >>> b = np.radians(40)
+    >>> lat = np.degrees(np.arcsin(np.sin(b) * px + np.cos(b) * pz))
+    >>> lon = np.degrees(np.arctan2(py, np.cos(b) * px - np.sin(b) * pz))
+    >>> T = xr.DataArray(280 + 10 * np.sin(np.radians(lat)), dims=("rlat", "rlon"), name="T",
+    ...     attrs={"units": "K"},
+    ...     coords={"lat": (("rlat", "rlon"), lat, {"units": "degrees_north"}),
+    ...             "lon": (("rlat", "rlon"), lon, {"units": "degrees_east"})})
+    >>> g = gc.xarray_sphere_gradient(T, accuracy=4)
+    >>> list(g.data_vars), g["dT_dy"].attrs["units"]
+    (['dT_dx', 'dT_dy'], 'K m-1')
+    >>> R = 6371008.8
+    >>> float(np.abs(g["dT_dy"] - 10 * np.cos(np.radians(lat)) / R).max() * R) < 1e-4
+    True
+    """
+    import xarray as xr
+
+    from gridgrad.curvilinear import EARTH_RADIUS, sphere_gradient
+    from gridgrad.xarray_sphere import _units as per_metre
+
+    if not isinstance(da, xr.DataArray):
+        msg = f"`da` must be an xarray DataArray; got {type(da).__name__}."
+        raise TypeError(msg)
+    lat_name, lon_name = _lat_lon_2d(da, lat, lon)
+    setup = _Setup(da, da, (lon_name, lat_name), None)
+    if not setup.spans(da):
+        msg = f"the coordinates {lat_name!r}, {lon_name!r} span dims that `da` does not have."
+        raise ValueError(msg)
+    kw = setup.kwargs(da, boundary)
+    lon_arr, lat_arr = kw["coords"]
+    east, north = sphere_gradient(
+        da.data,
+        lat_arr,
+        lon_arr,
+        dim=kw["dim"],
+        radius=EARTH_RADIUS if radius is None else radius,
+        accuracy=accuracy,
+        edge_order=edge_order,
+        boundary=kw["boundary"],
+    )
+    name = da.name if da.name is not None else "f"
+    units = per_metre(da.attrs.get("units"), 1)
+    std = da.attrs.get("standard_name")
+    out = {}
+    for comp, data, axis in ((f"d{name}_dx", east, "eastward"), (f"d{name}_dy", north, "northward")):  # fmt: skip
+        r = _result(da, data, comp, units)
+        r.attrs["long_name"] = f"{axis} derivative of {name}"
+        if std:
+            r.attrs["standard_name"] = f"{axis}_derivative_of_{std}"
+        out[comp] = r
+    return xr.Dataset(out)

@@ -120,6 +120,13 @@ class GridgradAccessor:
 
         return curvilinear.xarray_curl(self._obj, coords, **kw)
 
+    def curvilinear_sphere_gradient(self, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_sphere_gradient` of this DataArray: per
+        metre (eastward, northward) on a grid of 2-D latitudes and longitudes."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_sphere_gradient(self._obj, **kw)
+
 
 def _register() -> None:
     """Register the accessor, once (this module is imported once)."""

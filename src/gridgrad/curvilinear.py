@@ -41,6 +41,7 @@ __all__ = [
     "xarray_divergence",
     "xarray_gradient",
     "xarray_laplacian",
+    "xarray_sphere_gradient",
 ]
 
 
@@ -910,4 +911,5 @@ from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functio
     xarray_divergence,
     xarray_gradient,
     xarray_laplacian,
+    xarray_sphere_gradient,
 )
