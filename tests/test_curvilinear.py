@@ -348,7 +348,9 @@ def test_public_surface_is_pinned() -> None:
         "divergence",
         "gradient",
         "laplacian",
+        "sphere_divergence",
         "sphere_gradient",
+        "sphere_vorticity",
         "xarray_curl",
         "xarray_divergence",
         "xarray_gradient",
@@ -613,6 +615,47 @@ def test_sphere_gradient_solid_body_and_backends() -> None:
     _, n3 = gc.sphere_gradient(f3, lat, lon, accuracy=4)
     assert isinstance(n3, da.Array)
     np.testing.assert_allclose(n3[1].compute(), 2 * north, rtol=1e-12, atol=1e-20)
+
+
+def solid_body(lat, lon, axis=(0.3, -0.5, 0.8), speed=10.0):
+    """Rotation about ``axis`` (unit sphere), V = speed (w x P): its (east, north)
+    components and its vorticity 2 speed (w . P) / R (no divergence)."""
+    p, la = np.radians(lat), np.radians(lon)
+    P = np.array([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)])
+    w = np.asarray(axis)[:, None, None] / np.linalg.norm(axis)
+    V = speed * np.cross(w, P, axis=0)
+    east = np.array([-np.sin(la), np.cos(la), 0 * la])
+    north = np.array([-np.sin(p) * np.cos(la), -np.sin(p) * np.sin(la), np.cos(p)])
+    return (V * east).sum(0), (V * north).sum(0), 2 * speed * (w * P).sum(0) / R_EARTH
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_sphere_divergence_vorticity(accuracy) -> None:
+    import gridgrad.sphere as gs
+
+    # a regular grid as 2-D arrays: gridgrad.sphere's results to round-off
+    lat = np.linspace(-30, 60, 31)
+    lon = np.linspace(150, 230, 41)
+    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
+    u, v, _ = solid_body(LAT, LON)
+    v = v + np.sin(np.radians(2 * LON)) * np.cos(np.radians(LAT))  # some divergence too
+    args = (LAT, (LON + 180) % 360 - 180)
+    for ours, theirs in ((gc.sphere_divergence, gs.divergence), (gc.sphere_vorticity, gs.vorticity)):  # fmt: skip
+        got = ours(u, v, *args, accuracy=accuracy)
+        ref = theirs(u, v, lat, lon, accuracy=accuracy)
+        np.testing.assert_allclose(got * R_EARTH, ref * R_EARTH, rtol=1e-11, atol=1e-11)
+    # solid-body rotation about a tilted axis on a rotated-pole grid: converges
+    ns = (21, 41, 81)
+    errs = []
+    for n in ns:
+        la, lo = rotated_pole(n)
+        u, v, zeta = solid_body(la, lo)
+        div = gc.sphere_divergence(u, v, la, lo, accuracy=accuracy)
+        vor = gc.sphere_vorticity(u, v, la, lo, accuracy=accuracy)
+        errs.append(max(np.abs(div).max(), np.abs(vor - zeta).max()) * R_EARTH)
+    assert slope(ns, errs) >= accuracy - 0.5, errs
+    with pytest.raises(ValueError, match="one shape"):
+        gc.sphere_divergence(u, v[:, :-1], la, lo)
 
 
 def test_xarray_sphere_gradient_matches_arrays() -> None:

@@ -36,7 +36,9 @@ __all__ = [
     "divergence",
     "gradient",
     "laplacian",
+    "sphere_divergence",
     "sphere_gradient",
+    "sphere_vorticity",
     "xarray_curl",
     "xarray_divergence",
     "xarray_gradient",
@@ -875,13 +877,22 @@ def sphere_gradient(
     >>> float(np.abs(north - np.cos(np.radians(lat)) / R).max() * R) < 1e-6
     True
     """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [f], lat, lon, dim, radius, accuracy, edge_order, boundary
+    )
+    return d_lon[0] * sec, d_lat[0] * per_m
+
+
+def _sphere_partials(fields: list[Any], lat: Any, lon: Any, dim: Any, radius: Any, accuracy: Any, edge_order: Any, boundary: Any) -> tuple[list[Any], list[Any], Any, float]:  # fmt: skip
+    """Per field, the derivatives per degree of longitude and of latitude (chain rule,
+    longitude wrapped); then the factors per metre: 1 / (R cos(lat)) (per
+    degree of longitude, an array) and 1 / R (per degree of latitude)."""
     if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)):
         msg = f"`radius` must be a real number; got {type(radius).__name__}."
         raise TypeError(msg)
     if not (math.isfinite(radius) and radius > 0):
         msg = f"`radius` must be positive and finite; got {radius!r}."
         raise ValueError(msg)
-    f, _ = _as_array(f)
     lat_host = (
         None if is_array_api_obj(lat) and not isinstance(lat, np.ndarray) else np.asarray(lat)
     )
@@ -889,19 +900,142 @@ def sphere_gradient(
         where = tuple(int(i) for i in np.argwhere(np.abs(lat_host) >= 90)[0])
         msg = f"`lat` reaches a pole (or beyond) at index {where}: the longitude is undefined there; use gridgrad.sphere for grids with pole rows."  # fmt: skip
         raise ValueError(msg)
-    d_lon, d_lat = gradient(
-        f,
-        (lon, lat),
-        dim=dim,
-        accuracy=accuracy,
-        edge_order=edge_order,
-        boundary=boundary,
-        wrap=(360.0, None),
+    first, grid = _grid(fields[0], (lon, lat), dim, accuracy, edge_order, boundary, (360.0, None))
+    d_lon, d_lat = [], []
+    for f in [first] + [_as_array(g)[0] for g in fields[1:]]:
+        if tuple(f.shape) != tuple(first.shape):
+            msg = f"the wind components must have one shape; got {tuple(first.shape)} and {tuple(f.shape)}."  # fmt: skip
+            raise ValueError(msg)
+        a, b = _phys_grad(f, grid)
+        d_lon.append(a)
+        d_lat.append(b)
+    per_m = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
+    xq = array_namespace(d_lat[0])
+    phi = _like(lat, d_lat[0], xq) * (math.pi / 180.0)
+    return d_lon, d_lat, per_m / xq.cos(phi), per_m
+
+
+def _tan_lat(lat: Any, like: Any, radius: float) -> Any:
+    xq = array_namespace(like)
+    return xq.tan(_like(lat, like, xq) * (math.pi / 180.0)) / float(radius)
+
+
+def sphere_divergence(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+) -> Any:
+    r"""The horizontal divergence of a vector field (u eastward, v northward) on a
+    curvilinear latitude-longitude grid, per metre.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The geographic eastward and northward components (not grid-relative ones:
+        rotate a rotated-pole model's winds to geographic east and north first), one
+        shape.
+    lat, lon, dim, radius, accuracy, edge_order, boundary
+        As :func:`sphere_gradient`.
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial u}{\partial\lambda} +
+        rac{1}{R}\frac{\partial v}{\partial\varphi} - \frac{v	an\varphi}{R}`, in
+        units of ``u`` per metre (the form of :func:`gridgrad.sphere.divergence`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`sphere_gradient`, and ``u``, ``v`` of different shapes.
+
+    See Also
+    --------
+    sphere_vorticity, gridgrad.sphere.divergence
+
+    Examples
+    --------
+    Solid-body rotation about any axis has no divergence:
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
+    >>> phi, lam = np.radians(lat), np.radians(lon)
+    >>> u = 10 * np.cos(phi)                              # about the polar axis
+    >>> bool(np.abs(gc.sphere_divergence(u, 0 * u, lat, lon)).max() < 1e-15)
+    True
+    """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
     )
-    per_rad = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
-    phi = _like(lat, d_lat, array_namespace(d_lat)) * (math.pi / 180.0)
-    xq = array_namespace(d_lat)
-    return d_lon * (per_rad / xq.cos(phi)), d_lat * per_rad
+    vv = _as_array(v)[0]
+    return d_lon[0] * sec + d_lat[1] * per_m - vv * _tan_lat(lat, d_lat[1], radius)
+
+
+def sphere_vorticity(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+) -> Any:
+    r"""The relative vorticity of a vector field (u eastward, v northward) on a
+    curvilinear latitude-longitude grid, per metre.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The geographic eastward and northward components, as
+        :func:`sphere_divergence`.
+    lat, lon, dim, radius, accuracy, edge_order, boundary
+        As :func:`sphere_gradient`.
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial v}{\partial\lambda} -
+        rac{1}{R}\frac{\partial u}{\partial\varphi} + \frac{u	an\varphi}{R}`, in
+        units of ``u`` per metre (the form of :func:`gridgrad.sphere.vorticity`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`sphere_divergence`.
+
+    See Also
+    --------
+    sphere_divergence, gridgrad.sphere.vorticity
+
+    Examples
+    --------
+    Solid-body rotation :math:`u = U\cos\varphi` has vorticity :math:`2U\sin\varphi/R`:
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
+    >>> u = 10 * np.cos(np.radians(lat))
+    >>> zeta = gc.sphere_vorticity(u, 0 * u, lat, lon, accuracy=4)
+    >>> R = 6371008.8
+    >>> bool(np.allclose(zeta * R, 20 * np.sin(np.radians(lat)), atol=1e-6))
+    True
+    """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
+    )
+    uu = _as_array(u)[0]
+    return d_lon[1] * sec - d_lat[0] * per_m + uu * _tan_lat(lat, d_lat[0], radius)
 
 
 # --------------------------------------------------------------------------- xarray
