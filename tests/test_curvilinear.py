@@ -149,6 +149,37 @@ def test_rectilinear_2d_arrays_equal_1d_result(accuracy) -> None:
     np.testing.assert_allclose(got[1], d2, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_rectilinear_nonuniform_2d_arrays_equal_1d_result(accuracy) -> None:
+    """Random monotone (non-uniform) coordinates given as 2-D arrays, in either order
+    and layout: gridgrad.gradient's result with the 1-D coordinates, to round-off."""
+    rng = np.random.default_rng(7)
+    xs = np.cumsum(rng.uniform(0.05, 0.15, 19))
+    ys = -np.cumsum(rng.uniform(0.1, 0.3, 14))  # decreasing
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    f = F(X, Y)
+    ref = gridgrad.gradient(f, spacing=(xs, ys), accuracy=accuracy, edge_order=accuracy)
+    got = gc.gradient(f, (X, Y), accuracy=accuracy)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-13, atol=1e-13)
+    got_t = gc.gradient(f.T, (Y.T, X.T), accuracy=accuracy)  # (y, x) layout, y first
+    np.testing.assert_allclose(got_t[0], ref[1].T, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got_t[1], ref[0].T, rtol=1e-13, atol=1e-13)
+    div = gc.divergence((f, 2 * f), (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(div, ref[0] + 2 * ref[1], rtol=1e-12, atol=1e-12)
+    rot = gc.curl((f, 2 * f), (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(rot, 2 * ref[0] - ref[1], rtol=1e-12, atol=1e-12)
+    # with extra dims and broadcast coordinates
+    f3 = np.stack([f, -f])
+    got3 = gc.gradient(f3, (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(got3[1][1], -ref[1], rtol=1e-13, atol=1e-13)
+    # a grid that is not rectilinear by one point takes the chain rule: same order
+    Xp = X.copy()
+    Xp[5, 5] += 1e-3
+    near = gc.gradient(f, (Xp, Y), accuracy=accuracy)[1]
+    assert np.abs(near - ref[1]).max() > 1e-9
+
+
 @pytest.mark.parametrize("alpha", [0.3, 2.0, -1.1])
 def test_rotated_cartesian_grid(alpha) -> None:
     h = 0.05
@@ -312,7 +343,20 @@ def test_numpy_gradient_still_refuses_2d_coordinates() -> None:
 
 
 def test_public_surface_is_pinned() -> None:
-    assert sorted(gc.__all__) == ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
+    assert sorted(gc.__all__) == [
+        "curl",
+        "divergence",
+        "gradient",
+        "laplacian",
+        "sphere_divergence",
+        "sphere_gradient",
+        "sphere_vorticity",
+        "xarray_curl",
+        "xarray_divergence",
+        "xarray_gradient",
+        "xarray_laplacian",
+        "xarray_sphere_gradient",
+    ]
 
 
 # --------------------------------------------------------------------------- backends
@@ -439,6 +483,229 @@ def test_xarray_gradient_errors() -> None:
         gc.xarray_gradient(T, ("X", "Z"))
     with pytest.raises(ValueError, match="as many dims as there are coordinates"):
         gc.xarray_gradient(T, ("X",))
+
+
+def test_xarray_vector_operators_and_laplacian_match_arrays() -> None:
+    xr = pytest.importorskip("xarray")
+    import gridgrad.xarray  # noqa: F401  (registers .gridgrad)
+
+    T = _polar_dataarray()
+    x, y = T["X"].values, T["Y"].values
+    u = T.rename("u").assign_attrs(units="m s-1")
+    v = (T * x).rename("v").assign_attrs(units="m s-1")
+    ds = xr.Dataset({"u": u, "v": v})
+    kw = {"accuracy": 4}
+    div = gc.xarray_divergence(ds, **kw)
+    assert div.name == "divergence" and div.dims == T.dims
+    assert div.attrs["units"] == "m s-1 / m"
+    np.testing.assert_array_equal(div.values, gc.divergence((u.values, v.values), (x, y), **kw))
+    rot = gc.xarray_curl([u, v.transpose("i", "j", "time")], ("X", "Y"), **kw)
+    assert rot.name == "curl" and rot.dims == T.dims
+    np.testing.assert_allclose(rot.values, gc.curl((u.values, v.values), (x, y), **kw), rtol=1e-13, atol=1e-12)  # fmt: skip
+    lap = gc.xarray_laplacian(T, **kw)
+    assert lap.name == "laplacian_T" and lap.attrs["units"] == "K / m^2"
+    np.testing.assert_array_equal(lap.values, gc.laplacian(T.values, (x, y), **kw))
+    lap_ds = gc.xarray_laplacian(ds, **kw)
+    assert list(lap_ds.data_vars) == ["laplacian_u", "laplacian_v"]
+    # the accessor
+    xr.testing.assert_identical(ds.gridgrad.curvilinear_divergence(**kw), div)
+    xr.testing.assert_identical(ds.gridgrad.curvilinear_curl(("X", "Y"), **kw), gc.xarray_curl(ds, ("X", "Y"), **kw))  # fmt: skip
+    xr.testing.assert_identical(T.gridgrad.curvilinear_laplacian(**kw), lap)
+    # 3-D: a Dataset of three components, curl_{coord}
+    xyz = grid3(8)
+    dims3 = ("a", "b", "c")
+    cs = {n: (dims3, c, {"units": "m"}) for n, c in zip("xyz", xyz)}
+    F3 = xr.Dataset({"p": (dims3, -xyz[1] + xyz[2]), "q": (dims3, xyz[0]), "r": (dims3, 2 * xyz[0])}, coords=cs)  # fmt: skip
+    c3 = gc.xarray_curl(F3)
+    assert list(c3.data_vars) == ["curl_x", "curl_y", "curl_z"]
+    np.testing.assert_allclose(c3["curl_y"].values, -1.0, atol=1e-11)
+    # errors
+    with pytest.raises(TypeError, match="`components` must be an xarray Dataset"):
+        gc.xarray_divergence(u.values)
+    with pytest.raises(ValueError, match="same dims"):
+        gc.xarray_divergence([u, v.isel(time=0)])
+    with pytest.raises(ValueError, match="list or tuple of 2 arrays, one per coordinate"):
+        gc.xarray_curl(ds[["u"]])
+
+
+def test_xarray_dask_stays_lazy() -> None:
+    pytest.importorskip("dask.array")
+    xr = pytest.importorskip("xarray")
+    T = _polar_dataarray()
+    ds = xr.Dataset({"u": T, "v": 2 * T}).chunk({"j": 5})
+    div = gc.xarray_divergence(ds)
+    assert div.chunks is not None
+    np.testing.assert_allclose(div.values, gc.xarray_divergence(ds.compute()).values, rtol=1e-13)
+
+
+# --------------------------------------------------------------------------- sphere
+
+R_EARTH = 6371008.8
+
+
+def rotated_pole(n: int, beta: float = 50.0, shift: float = 180.0):
+    """lat(y, x), lon(y, x) of a regular grid in a frame rotated by ``beta`` degrees
+    about the y axis, its longitudes shifted by ``shift`` (across the dateline)."""
+    rlat1, rlon1 = np.radians(np.linspace(-12, 12, n)), np.radians(np.linspace(-18, 18, 3 * n // 2))
+    rlat, rlon = np.meshgrid(rlat1, rlon1, indexing="ij")
+    px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
+    b = np.radians(beta)
+    x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
+    lat = np.degrees(np.arcsin(z))
+    lon = (np.degrees(np.arctan2(py, x)) + shift + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+def sphere_field(lat, lon):
+    """f(P) = P_x + P_y P_z + sin(3 P_x) on the unit sphere, and its (east, north)
+    gradient per metre: the ambient gradient projected on the local east and north."""
+    p, la = np.radians(lat), np.radians(lon)
+    P = np.array([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)])
+    f = P[0] + P[1] * P[2] + np.sin(3 * P[0])
+    g = np.array([1 + 3 * np.cos(3 * P[0]), P[2], P[1]])
+    east = np.array([-np.sin(la), np.cos(la), 0 * la])
+    north = np.array([-np.sin(p) * np.cos(la), -np.sin(p) * np.sin(la), np.cos(p)])
+    return f, (g * east).sum(0) / R_EARTH, (g * north).sum(0) / R_EARTH
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_sphere_gradient_regular_grid_equals_sphere_gradient(accuracy) -> None:
+    """A regular (non-uniform latitude) lat-lon grid as 2-D arrays, across the
+    dateline: gridgrad.sphere.gradient's result to round-off."""
+    import gridgrad.sphere as gs
+
+    lat = np.linspace(20, 60, 33) + 0.3 * np.sin(np.linspace(0, 3, 33))
+    lon = np.linspace(170, 215, 41)
+    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
+    f, _, _ = sphere_field(LAT, LON)
+    ref = gs.gradient(f, lat, lon, accuracy=accuracy)
+    got = gc.sphere_gradient(f, LAT, (LON + 180) % 360 - 180, accuracy=accuracy)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g * R_EARTH, r * R_EARTH, rtol=1e-12, atol=1e-12)
+    # (lon, lat) layout, 1-D-broadcastable coordinates, another radius
+    got_t = gc.sphere_gradient(f.T, lat[None, :], lon[:, None], radius=1.0, accuracy=accuracy)
+    np.testing.assert_allclose(got_t[0], ref[0].T * R_EARTH, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_t[1], ref[1].T * R_EARTH, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_sphere_gradient_rotated_pole_converges(accuracy) -> None:
+    ns = (21, 41, 81)
+    errs = []
+    for n in ns:
+        lat, lon = rotated_pole(n)
+        f, east, north = sphere_field(lat, lon)
+        ge, gn = gc.sphere_gradient(f, lat, lon, accuracy=accuracy)
+        errs.append(max(np.abs(ge - east).max(), np.abs(gn - north).max()) * R_EARTH)
+    assert errs[-1] < (1e-3 if accuracy == 2 else 1e-6), errs
+    assert slope(ns, errs) >= accuracy - 0.5, errs
+
+
+def test_sphere_gradient_solid_body_and_backends() -> None:
+    """f = sin(lat) on a rotated grid (through 0/360): (0, cos(lat) / R); a (time, y, x)
+    Dask field stays lazy."""
+    lat, lon = rotated_pole(41, beta=30.0, shift=0.0)
+    lon = lon % 360.0  # jumps from 360 to 0
+    f = np.sin(np.radians(lat))
+    east, north = gc.sphere_gradient(f, lat, lon, accuracy=4)
+    assert np.abs(east).max() * R_EARTH < 1e-6
+    assert np.abs(north - np.cos(np.radians(lat)) / R_EARTH).max() * R_EARTH < 1e-6
+    da = pytest.importorskip("dask.array")
+    f3 = da.from_array(np.stack([f, 2 * f]), chunks=(1, 20, 31))
+    _, n3 = gc.sphere_gradient(f3, lat, lon, accuracy=4)
+    assert isinstance(n3, da.Array)
+    np.testing.assert_allclose(n3[1].compute(), 2 * north, rtol=1e-12, atol=1e-20)
+
+
+def solid_body(lat, lon, axis=(0.3, -0.5, 0.8), speed=10.0):
+    """Rotation about ``axis`` (unit sphere), V = speed (w x P): its (east, north)
+    components and its vorticity 2 speed (w . P) / R (no divergence)."""
+    p, la = np.radians(lat), np.radians(lon)
+    P = np.array([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)])
+    w = np.asarray(axis)[:, None, None] / np.linalg.norm(axis)
+    V = speed * np.cross(w, P, axis=0)
+    east = np.array([-np.sin(la), np.cos(la), 0 * la])
+    north = np.array([-np.sin(p) * np.cos(la), -np.sin(p) * np.sin(la), np.cos(p)])
+    return (V * east).sum(0), (V * north).sum(0), 2 * speed * (w * P).sum(0) / R_EARTH
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_sphere_divergence_vorticity(accuracy) -> None:
+    import gridgrad.sphere as gs
+
+    # a regular grid as 2-D arrays: gridgrad.sphere's results to round-off
+    lat = np.linspace(-30, 60, 31)
+    lon = np.linspace(150, 230, 41)
+    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
+    u, v, _ = solid_body(LAT, LON)
+    v = v + np.sin(np.radians(2 * LON)) * np.cos(np.radians(LAT))  # some divergence too
+    args = (LAT, (LON + 180) % 360 - 180)
+    for ours, theirs in ((gc.sphere_divergence, gs.divergence), (gc.sphere_vorticity, gs.vorticity)):  # fmt: skip
+        got = ours(u, v, *args, accuracy=accuracy)
+        ref = theirs(u, v, lat, lon, accuracy=accuracy)
+        np.testing.assert_allclose(got * R_EARTH, ref * R_EARTH, rtol=1e-11, atol=1e-11)
+    # solid-body rotation about a tilted axis on a rotated-pole grid: converges
+    ns = (21, 41, 81)
+    errs = []
+    for n in ns:
+        la, lo = rotated_pole(n)
+        u, v, zeta = solid_body(la, lo)
+        div = gc.sphere_divergence(u, v, la, lo, accuracy=accuracy)
+        vor = gc.sphere_vorticity(u, v, la, lo, accuracy=accuracy)
+        errs.append(max(np.abs(div).max(), np.abs(vor - zeta).max()) * R_EARTH)
+    assert slope(ns, errs) >= accuracy - 0.5, errs
+    with pytest.raises(ValueError, match="one shape"):
+        gc.sphere_divergence(u, v[:, :-1], la, lo)
+
+
+def test_xarray_sphere_gradient_matches_arrays() -> None:
+    xr = pytest.importorskip("xarray")
+    import gridgrad.xarray  # noqa: F401  (registers .gridgrad)
+
+    lat, lon = rotated_pole(21)
+    f, _, _ = sphere_field(lat, lon)
+    yx = ("rlat", "rlon")
+    T = xr.DataArray(
+        np.stack([f, 2 * f]),
+        dims=("time", *yx),
+        name="T",
+        attrs={"units": "K", "standard_name": "air_temperature"},
+        coords={
+            "nav_lat": (yx, lat, {"standard_name": "latitude"}),
+            "nav_lon": (yx, lon, {"units": "degrees_east"}),
+        },
+    )
+    g = gc.xarray_sphere_gradient(T.transpose("rlon", "time", "rlat"), accuracy=4)
+    assert list(g.data_vars) == ["dT_dx", "dT_dy"]
+    assert g["dT_dx"].attrs["standard_name"] == "eastward_derivative_of_air_temperature"
+    east, north = gc.sphere_gradient(f, lat, lon, accuracy=4)
+    np.testing.assert_allclose(g["dT_dx"].transpose(*T.dims)[1].values, 2 * east, rtol=1e-12, atol=1e-20)  # fmt: skip
+    np.testing.assert_allclose(g["dT_dy"].transpose(*T.dims)[0].values, north, rtol=1e-12, atol=1e-20)  # fmt: skip
+    xr.testing.assert_identical(
+        T.gridgrad.curvilinear_sphere_gradient(lat="nav_lat", lon="nav_lon", radius=1.0),
+        gc.xarray_sphere_gradient(T, radius=1.0),
+    )
+    with pytest.raises(ValueError, match="found 0 2-D latitude"):
+        gc.xarray_sphere_gradient(T.drop_vars("nav_lat"))
+    with pytest.raises(ValueError, match="is not a coordinate"):
+        gc.xarray_sphere_gradient(T, lat="nope")
+    with pytest.raises(TypeError, match="must be an xarray DataArray"):
+        gc.xarray_sphere_gradient(T.to_dataset())
+
+
+def test_sphere_gradient_errors() -> None:
+    lat, lon = rotated_pole(11)
+    f = np.sin(np.radians(lat))
+    with pytest.raises(ValueError, match="pole"):
+        gc.sphere_gradient(f, np.where(lat == lat.max(), 90.0, lat), lon)
+    with pytest.raises(ValueError, match="`radius` must be positive"):
+        gc.sphere_gradient(f, lat, lon, radius=-1.0)
+    with pytest.raises(TypeError, match="`radius` must be a real number"):
+        gc.sphere_gradient(f, lat, lon, radius="6371 km")
+    folded = lat.copy()
+    folded[3:7] = folded[3:7][::-1].copy()
+    with pytest.raises(ValueError, match="Jacobian"):
+        gc.sphere_gradient(f, folded, lon)
 
 
 # --------------------------------------------------------------------------- fast path

@@ -3,7 +3,7 @@ registered when :mod:`gridgrad.xarray` is imported (as cf_xarray and pint-xarray
 
 The Cartesian functions of :mod:`gridgrad.xarray`, the geospatial ones of
 :mod:`gridgrad.xarray_sphere`, the noisy-data derivative of :mod:`gridgrad.smooth` and
-the curvilinear gradient of :mod:`gridgrad.curvilinear`.
+the curvilinear gradient, divergence, curl and Laplacian of :mod:`gridgrad.curvilinear`.
 """
 
 from __future__ import annotations
@@ -98,6 +98,34 @@ class GridgradAccessor:
         from gridgrad import curvilinear
 
         return curvilinear.xarray_gradient(self._obj, coords, **kw)
+
+    def curvilinear_laplacian(self, coords: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_laplacian`: the Laplacian with respect to
+        2-D (N-D) coordinate variables."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_laplacian(self._obj, coords, **kw)
+
+    def curvilinear_divergence(self, coords: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_divergence` of this Dataset's variables (the
+        Cartesian components, in the order of ``coords``)."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_divergence(self._obj, coords, **kw)
+
+    def curvilinear_curl(self, coords: Any = None, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_curl` of this Dataset's variables (the
+        Cartesian components, in the order of ``coords``)."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_curl(self._obj, coords, **kw)
+
+    def curvilinear_sphere_gradient(self, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_sphere_gradient` of this DataArray: per
+        metre (eastward, northward) on a grid of 2-D latitudes and longitudes."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_sphere_gradient(self._obj, **kw)
 
 
 def _register() -> None:

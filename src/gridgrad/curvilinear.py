@@ -26,11 +26,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, is_dask_array, is_jax_array
+from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
+from gridgrad._sphere_grid import EARTH_RADIUS
 
-__all__ = ["curl", "divergence", "gradient", "laplacian", "xarray_gradient"]
+__all__ = [
+    "curl",
+    "divergence",
+    "gradient",
+    "laplacian",
+    "sphere_divergence",
+    "sphere_gradient",
+    "sphere_vorticity",
+    "xarray_curl",
+    "xarray_divergence",
+    "xarray_gradient",
+    "xarray_laplacian",
+    "xarray_sphere_gradient",
+]
 
 
 # --------------------------------------------------------------------------- options
@@ -55,6 +69,8 @@ class _Grid:
     dims: tuple[int, ...]
     inv: tuple[tuple[Any, ...], ...]
     opts: _Options
+    #: a rectilinear grid given as N-D arrays: (dim, 1-D coordinate) per coordinate
+    sep: tuple[tuple[int, np.ndarray], ...] | None = None
 
 
 def _options(n: int, accuracy: Any, edge_order: Any, boundary: Any, wrap: Any) -> _Options:
@@ -152,6 +168,55 @@ def _inputs(f: Any, coords: Any, dim: Any) -> tuple[Any, Any, list[Any], tuple[i
     return f, xp, arrays, dims
 
 
+def _host(coords: Any, arrays: list[Any]) -> list[np.ndarray] | None:
+    """The coordinates as NumPy arrays broadcast to the metric shape, when they were
+    given as NumPy arrays (or nested sequences); None for other libraries' arrays
+    (their values may be lazy, traced or carry autograd)."""
+    out = []
+    for c, a in zip(coords, arrays):
+        if not isinstance(c, np.ndarray) and is_array_api_obj(c):
+            return None
+        c = np.asarray(c)
+        out.append(np.broadcast_to(c.reshape((1,) * (len(a.shape) - c.ndim) + c.shape), tuple(a.shape)))  # fmt: skip
+    return out
+
+
+def _constant_along(c: np.ndarray, d: int) -> bool:
+    if c.shape[d] == 1 or c.strides[d] == 0:
+        return True
+    first = np.take(c, [0], axis=d)
+    if not np.array_equal(np.take(c, [-1], axis=d), first):  # cheap: rules out most grids
+        return False
+    return bool((c == first).all())
+
+
+def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Options) -> tuple[tuple[int, np.ndarray], ...] | None:  # fmt: skip
+    """A rectilinear grid given as N-D arrays: for each coordinate, the dim it varies
+    along (one differentiated dim, each dim once) and its 1-D values (strictly
+    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise (and
+    for periodic dims)."""
+    if host is None:
+        return None
+    out = []
+    for c, period in zip(host, opts.wrap):
+        varying = [d for d in range(c.ndim) if not _constant_along(c, d)]
+        if len(varying) != 1 or varying[0] not in dims:
+            return None
+        d = varying[0]
+        if opts.boundary[dims.index(d)] != "one-sided":
+            return None
+        line = np.asarray(c[tuple(slice(None) if k == d else 0 for k in range(c.ndim))], dtype=float)  # fmt: skip
+        if period is not None:
+            line = np.unwrap(line, period=period)
+        step = np.diff(line)
+        if not (np.isfinite(line).all() and ((step > 0).all() or (step < 0).all())):
+            return None  # the chain rule reports it
+        out.append((d, line))
+    if len({d for d, _ in out}) != len(out):
+        return None
+    return tuple(out)
+
+
 def _like(c: Any, f: Any, xp: Any) -> Any:
     """A coordinate array in the field's library (and on its device); Dask coordinates
     are chunked like the field along the dims they share."""
@@ -239,6 +304,9 @@ def _grid(f: Any, coords: Any, dim: Any, *options: Any) -> tuple[Any, _Grid]:
     edge_order, boundary, wrap)."""
     f, xp, arrays, dims = _inputs(f, coords, dim)
     opts = _options(len(dims), *options)
+    sep = _separable(_host(coords, arrays), dims, opts)
+    if sep is not None:
+        return f, _Grid(xp, dims, (), opts, sep)
     return f, _checked_grid(xp, arrays, dims, opts)
 
 
@@ -298,6 +366,28 @@ def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any
         idx = tuple(int(s + i) for s, i in zip(start, local))
         raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
     return block
+
+
+def _phys_grad(a: Any, grid: _Grid, which: Sequence[int] | None = None) -> list[Any]:
+    """The derivatives of ``a`` with respect to every physical coordinate: on a
+    rectilinear grid given as N-D arrays, :func:`gridgrad.derivative` on the 1-D
+    coordinates (the result of :func:`gridgrad.gradient`); otherwise the chain rule.
+    ``which``: the coordinates wanted (default: all)."""
+    ks = range(len(grid.dims)) if which is None else which
+    if grid.sep is not None:
+        o = grid.opts
+        return [
+            derivative(
+                a,
+                grid.sep[k][0],
+                accuracy=o.accuracy,
+                edge_order=o.edge_order,
+                spacing=(grid.sep[k][1],),
+            )
+            for k in ks
+        ]
+    g = _index_grad(a, grid)
+    return [_physical(g, grid, k) for k in ks]
 
 
 def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
@@ -460,9 +550,10 @@ def gradient(
     in 3-D the same with the cofactors of the 3x3 Jacobian matrix. Every index-space
     derivative is :func:`gridgrad.derivative` at the requested ``accuracy`` (edges
     at ``edge_order``), so the result has that order everywhere, edges included, on
-    a smooth grid. On a rectilinear grid given as 2-D arrays this is
-    :math:`f_i / x_i`: equal to :func:`gridgrad.gradient` to round-off on uniform
-    grids, and a different discretization of the same order on non-uniform ones.
+    a smooth grid. A rectilinear grid given as N-D arrays (NumPy coordinates, each
+    varying along one differentiated dim only, strictly monotonic) is detected and
+    differentiated on its 1-D coordinates: the result of :func:`gridgrad.gradient`
+    (with ``edge_order=accuracy``), uniform or not.
 
     References
     ----------
@@ -485,12 +576,14 @@ def gradient(
     """
     f, xp, arrays, dims = _inputs(f, coords, dim)
     opts = _options(len(dims), accuracy, edge_order, boundary, wrap)
+    sep = _separable(_host(coords, arrays), dims, opts)
+    if sep is not None:
+        return tuple(_phys_grad(f, _Grid(xp, dims, (), opts, sep)))
     fused = _fused(f, arrays, opts)
     if fused is not None:
         return fused
     grid = _checked_grid(xp, arrays, dims, opts)
-    g = _index_grad(f, grid)
-    return tuple(_physical(g, grid, a) for a in range(len(grid.dims)))
+    return tuple(_phys_grad(f, grid))
 
 
 def _vector(components: Any, coords: Any) -> list[Any]:
@@ -564,7 +657,7 @@ def divergence(
     _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
     out = None
     for a, c in enumerate(comps):
-        g = _physical(_index_grad(c, grid), grid, a)
+        (g,) = _phys_grad(c, grid, (a,))
         out = g if out is None else out + g
     return out
 
@@ -622,10 +715,10 @@ def curl(
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {n}."
         raise ValueError(msg)
     _, grid = _grid(comps[0], coords, dim, accuracy, edge_order, boundary, wrap)
-    idx = [_index_grad(c, grid) for c in comps]
+    grads = [_phys_grad(c, grid) for c in comps]
 
     def d(a: int, b: int) -> Any:  # dF_a / dx_b
-        return _physical(idx[a], grid, b)
+        return grads[a][b]
 
     if n == 2:
         return d(1, 0) - d(0, 1)
@@ -683,10 +776,10 @@ def laplacian(
     True
     """
     f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
-    g = _index_grad(f, grid)
+    g = _phys_grad(f, grid)
     out = None
     for a in range(len(grid.dims)):
-        ga = _physical(_index_grad(_physical(g, grid, a), grid), grid, a)
+        (ga,) = _phys_grad(g[a], grid, (a,))
         out = ga if out is None else out + ga
     return out
 
@@ -695,146 +788,262 @@ for _fn in (gradient, divergence, curl, laplacian):
     _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
 
 
-# --------------------------------------------------------------------------- xarray
-
-_LONGITUDE_UNITS = {"degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE"}
+# --------------------------------------------------------------------------- sphere
 
 
-def _xr_coord_names(obj: Any, var: Any, coords: Any) -> list[Any]:
-    if coords is not None:
-        names = [coords] if isinstance(coords, str) else list(coords)
-        missing = [c for c in names if c not in obj.coords]
-        if missing:
-            msg = f"`coords` names {missing!r}, not coordinates of `obj` (it has {sorted(map(str, obj.coords))})."  # fmt: skip
-            raise ValueError(msg)
-        return names
-    attr = var.attrs.get("coordinates", var.encoding.get("coordinates"))
-    if isinstance(attr, str):
-        names = [c for c in attr.split() if c in obj.coords and obj.coords[c].ndim >= 2]
-    else:
-        names = [c for c in obj.coords if obj.coords[c].ndim >= 2 and set(obj.coords[c].dims) <= set(var.dims)]  # fmt: skip
-    if not names:
-        msg = "`coords` not given and `obj` has no coordinates of two or more dims (nor a CF `coordinates` attribute naming them); pass `coords=('x', 'y')`."  # fmt: skip
-        raise ValueError(msg)
-    return names
-
-
-def xarray_gradient(
-    obj: Any,
-    coords: Any = None,
+def sphere_gradient(
+    f: Any,
+    lat: Any,
+    lon: Any,
     *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
     accuracy: int = 2,
     edge_order: int | None = None,
     boundary: Any = "one-sided",
-    wrap: Any = None,
-) -> Any:
-    r"""The derivatives of a DataArray (or of each variable of a Dataset) with respect
-    to its 2-D (N-D) coordinates, as an :class:`xarray.Dataset`.
+) -> tuple[Any, Any]:
+    r"""The gradient of a field on a curvilinear latitude-longitude grid (rotated-pole,
+    projected): (eastward, northward), per metre.
 
     Parameters
     ----------
-    obj : xarray.DataArray or xarray.Dataset
-        An unnamed DataArray is called ``f``. Dataset variables that do not span all
-        the coordinates' dims are skipped.
-    coords : sequence of str, optional
-        The names of the coordinate variables (``("x", "y")``, ``("lon", "lat")``).
-        By default those named by the CF ``coordinates`` attribute of the (first)
-        variable that have two or more dims, or else every coordinate with two or
-        more dims. The differentiated dims are the dims these span (as many as
-        coordinates).
-    accuracy, edge_order
+    f : array_like
+        Samples of the field (any library :func:`gradient` supports).
+    lat, lon : array_like
+        The latitude and longitude of every sample in degrees, ``lat(y, x)`` and
+        ``lon(y, x)``, of ``f``'s shape or broadcastable to it, as the coordinates of
+        :func:`gradient`. Longitudes may jump by 360 degrees anywhere (the dateline,
+        the 0/360 seam): they are differentiated with ``wrap=360``.
+    dim : sequence of 2 int, optional
+        The index dims the coordinates vary over (default: the last two).
+    radius : float, optional
+        Radius of the sphere in metres (default ``gridgrad.sphere.EARTH_RADIUS``,
+        6371008.8 m).
+    accuracy, edge_order, boundary
         As :func:`gradient`.
-    boundary : str or mapping, optional
-        One value for all, or ``{dim: "periodic"}``.
-    wrap : mapping, optional
-        ``{coordinate name: period}``; a coordinate whose ``units`` are CF longitude
-        units (``degrees_east``) or whose ``standard_name`` is ``longitude`` gets
-        360 by default.
 
     Returns
     -------
-    xarray.Dataset
-        One variable per coordinate, ``d{var}_d{coord}``, with ``obj``'s dims and
-        coords; ``attrs["units"]`` is ``"<var units> / <coord units>"`` when both
-        are known. Dask-backed input stays lazy.
+    (eastward, northward) : tuple of arrays
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
+        :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}` along the local
+        geographic east and north, each of ``f``'s shape and library, in units of
+        ``f`` per metre (the conventions of :func:`gridgrad.sphere.gradient`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`gradient` (a folded grid: the Jacobian of (lon, lat) with respect
+        to the index), a non-positive ``radius``, a latitude at or beyond a pole.
+    TypeError
+        As :func:`gradient`.
+
+    See Also
+    --------
+    gridgrad.sphere.gradient : regular latitude-longitude grids (1-D coordinates).
+
+    Notes
+    -----
+    :func:`gradient` with the coordinates ``(lon, lat)`` (the longitude wrapped
+    at 360 degrees) gives :math:`\partial f/\partial\lambda` and
+    :math:`\partial f/\partial\varphi` through the chain rule, then the sphere's metric
+    factors :math:`1/(R\cos\varphi)` and :math:`1/R` make them per metre: order
+    ``accuracy`` on a smooth grid. A regular latitude-longitude grid given as 2-D
+    arrays is detected (as in :func:`gradient`) and gives
+    :func:`gridgrad.sphere.gradient`'s result to round-off, away from the poles and
+    with one-sided longitude edges (that function closes cyclic grids). The
+    geographic poles are singular points of (lon, lat): a grid point on a pole is
+    refused, and a grid that encloses a pole loses accuracy next to it (the
+    longitude changes fast there).
+
+    Examples
+    --------
+    A rotated-pole grid (pole tilted by 40 degrees, across the dateline) and
+    :math:`f = \sin\varphi`, whose gradient is :math:`(0, \cos\varphi / R)`:
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> rlat, rlon = np.meshgrid(np.radians(np.linspace(-10, 10, 41)),
+    ...                          np.radians(np.linspace(-15, 15, 61)), indexing="ij")
+    >>> px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
+    >>> b = np.radians(40)                       # rotate about the y axis
+    >>> x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
+    >>> lat = np.degrees(np.arcsin(z))
+    >>> lon = (np.degrees(np.arctan2(py, x)) + 360) % 360 - 180   # jumps at 180
+    >>> east, north = gc.sphere_gradient(np.sin(np.radians(lat)), lat, lon, accuracy=4)
+    >>> R = 6371008.8                            # the default radius, in metres
+    >>> float(np.abs(east).max() * R) < 1e-6
+    True
+    >>> float(np.abs(north - np.cos(np.radians(lat)) / R).max() * R) < 1e-6
+    True
+    """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [f], lat, lon, dim, radius, accuracy, edge_order, boundary
+    )
+    return d_lon[0] * sec, d_lat[0] * per_m
+
+
+def _sphere_partials(fields: list[Any], lat: Any, lon: Any, dim: Any, radius: Any, accuracy: Any, edge_order: Any, boundary: Any) -> tuple[list[Any], list[Any], Any, float]:  # fmt: skip
+    """Per field, the derivatives per degree of longitude and of latitude (chain rule,
+    longitude wrapped); then the factors per metre: 1 / (R cos(lat)) (per
+    degree of longitude, an array) and 1 / R (per degree of latitude)."""
+    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)):
+        msg = f"`radius` must be a real number; got {type(radius).__name__}."
+        raise TypeError(msg)
+    if not (math.isfinite(radius) and radius > 0):
+        msg = f"`radius` must be positive and finite; got {radius!r}."
+        raise ValueError(msg)
+    lat_host = (
+        None if is_array_api_obj(lat) and not isinstance(lat, np.ndarray) else np.asarray(lat)
+    )
+    if lat_host is not None and lat_host.size and bool((np.abs(lat_host) >= 90).any()):
+        where = tuple(int(i) for i in np.argwhere(np.abs(lat_host) >= 90)[0])
+        msg = f"`lat` reaches a pole (or beyond) at index {where}: the longitude is undefined there; use gridgrad.sphere for grids with pole rows."  # fmt: skip
+        raise ValueError(msg)
+    first, grid = _grid(fields[0], (lon, lat), dim, accuracy, edge_order, boundary, (360.0, None))
+    d_lon, d_lat = [], []
+    for f in [first] + [_as_array(g)[0] for g in fields[1:]]:
+        if tuple(f.shape) != tuple(first.shape):
+            msg = f"the wind components must have one shape; got {tuple(first.shape)} and {tuple(f.shape)}."  # fmt: skip
+            raise ValueError(msg)
+        a, b = _phys_grad(f, grid)
+        d_lon.append(a)
+        d_lat.append(b)
+    per_m = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
+    xq = array_namespace(d_lat[0])
+    phi = _like(lat, d_lat[0], xq) * (math.pi / 180.0)
+    return d_lon, d_lat, per_m / xq.cos(phi), per_m
+
+
+def _tan_lat(lat: Any, like: Any, radius: float) -> Any:
+    xq = array_namespace(like)
+    return xq.tan(_like(lat, like, xq) * (math.pi / 180.0)) / float(radius)
+
+
+def sphere_divergence(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+) -> Any:
+    r"""The horizontal divergence of a vector field (u eastward, v northward) on a
+    curvilinear latitude-longitude grid, per metre.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The geographic eastward and northward components (not grid-relative ones:
+        rotate a rotated-pole model's winds to geographic east and north first), one
+        shape.
+    lat, lon, dim, radius, accuracy, edge_order, boundary
+        As :func:`sphere_gradient`.
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial u}{\partial\lambda} +
+        rac{1}{R}\frac{\partial v}{\partial\varphi} - \frac{v	an\varphi}{R}`, in
+        units of ``u`` per metre (the form of :func:`gridgrad.sphere.divergence`).
 
     Raises
     ------
     TypeError, ValueError
-        ``obj`` not an xarray object, unknown or unusable coordinates (too few or
-        too many dims), and everything :func:`gradient` raises.
+        As :func:`sphere_gradient`, and ``u``, ``v`` of different shapes.
 
-    Notes
-    -----
-    :func:`gradient` on the variables' data, the coordinate variables transposed and
-    broadcast to it.
+    See Also
+    --------
+    sphere_vorticity, gridgrad.sphere.divergence
 
     Examples
     --------
-    >>> import numpy as np, xarray as xr
-    >>> import gridgrad.curvilinear as gc
-    >>> r, t = np.meshgrid(np.linspace(1, 2, 21), np.linspace(0, 1, 31), indexing="ij")
-    >>> T = xr.DataArray(
-    ...     3 * r * np.cos(t) + r * np.sin(t), dims=("r", "theta"), name="T",
-    ...     coords={"x": (("r", "theta"), r * np.cos(t), {"units": "m"}),
-    ...             "y": (("r", "theta"), r * np.sin(t), {"units": "m"})},
-    ...     attrs={"units": "K", "coordinates": "x y"})
-    >>> g = gc.xarray_gradient(T)
-    >>> sorted(g.data_vars), g["dT_dx"].attrs["units"]
-    (['dT_dx', 'dT_dy'], 'K / m')
-    >>> round(float(g["dT_dx"].mean()), 10), round(float(g["dT_dy"].mean()), 10)
-    (3.0, 1.0)
-    """
-    import xarray as xr
+    Solid-body rotation about any axis has no divergence:
 
-    if isinstance(obj, xr.DataArray):
-        variables = {obj.name if obj.name is not None else "f": obj}
-    elif isinstance(obj, xr.Dataset):
-        variables = dict(obj.data_vars)
-    else:
-        msg = f"`obj` must be an xarray DataArray or Dataset; got {type(obj).__name__}."
-        raise TypeError(msg)
-    if not variables:
-        msg = "`obj` has no data variables."
-        raise ValueError(msg)
-    names = _xr_coord_names(obj, next(iter(variables.values())), coords)
-    spanned = {d for c in names for d in obj.coords[c].dims}
-    if len(spanned) != len(names):
-        msg = f"`coords` {names!r} must span as many dims as there are coordinates; they span {sorted(map(str, spanned))}."  # fmt: skip
-        raise ValueError(msg)
-    wraps = dict(wrap or {})
-    for c in names:
-        a = obj.coords[c].attrs
-        if c not in wraps and (a.get("units") in _LONGITUDE_UNITS or a.get("standard_name") == "longitude"):  # fmt: skip
-            wraps[c] = 360.0
-    out = {}
-    for var, da in variables.items():
-        if not spanned <= set(da.dims):
-            continue
-        grid_dims = [d for d in da.dims if d in spanned]
-        bounds = boundary if isinstance(boundary, str) else tuple(boundary.get(d, "one-sided") for d in grid_dims)  # fmt: skip
-        arrays = []
-        for c in names:
-            cv = obj.coords[c]
-            cv = cv.transpose(*[d for d in da.dims if d in cv.dims])
-            arrays.append(cv.data.reshape(tuple(da.sizes[d] if d in cv.dims else 1 for d in da.dims)))  # fmt: skip
-        parts = gradient(
-            da.data,
-            arrays,
-            dim=tuple(da.get_axis_num(grid_dims)),
-            accuracy=accuracy,
-            edge_order=edge_order,
-            boundary=bounds,
-            wrap=tuple(wraps.get(c) for c in names),
-        )
-        for c, part in zip(names, parts):
-            name = f"d{var}_d{c}"
-            r = da.copy(data=part)
-            r.name, r.encoding = name, {}
-            keep = ("units", "long_name", "standard_name", "coordinates")
-            r.attrs = {k: v for k, v in da.attrs.items() if k not in keep}
-            vu, cu = da.attrs.get("units"), obj.coords[c].attrs.get("units")
-            if vu is not None and cu is not None:
-                r.attrs["units"] = f"{vu} / {cu}"
-            out[name] = r
-    return xr.Dataset(out)
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
+    >>> phi, lam = np.radians(lat), np.radians(lon)
+    >>> u = 10 * np.cos(phi)                              # about the polar axis
+    >>> bool(np.abs(gc.sphere_divergence(u, 0 * u, lat, lon)).max() < 1e-15)
+    True
+    """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
+    )
+    vv = _as_array(v)[0]
+    return d_lon[0] * sec + d_lat[1] * per_m - vv * _tan_lat(lat, d_lat[1], radius)
+
+
+def sphere_vorticity(
+    u: Any,
+    v: Any,
+    lat: Any,
+    lon: Any,
+    *,
+    dim: Any = None,
+    radius: float = EARTH_RADIUS,
+    accuracy: int = 2,
+    edge_order: int | None = None,
+    boundary: Any = "one-sided",
+) -> Any:
+    r"""The relative vorticity of a vector field (u eastward, v northward) on a
+    curvilinear latitude-longitude grid, per metre.
+
+    Parameters
+    ----------
+    u, v : array_like
+        The geographic eastward and northward components, as
+        :func:`sphere_divergence`.
+    lat, lon, dim, radius, accuracy, edge_order, boundary
+        As :func:`sphere_gradient`.
+
+    Returns
+    -------
+    array
+        :math:`\frac{1}{R\cos\varphi}\frac{\partial v}{\partial\lambda} -
+        rac{1}{R}\frac{\partial u}{\partial\varphi} + \frac{u	an\varphi}{R}`, in
+        units of ``u`` per metre (the form of :func:`gridgrad.sphere.vorticity`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`sphere_divergence`.
+
+    See Also
+    --------
+    sphere_divergence, gridgrad.sphere.vorticity
+
+    Examples
+    --------
+    Solid-body rotation :math:`u = U\cos\varphi` has vorticity :math:`2U\sin\varphi/R`:
+
+    >>> import numpy as np
+    >>> import gridgrad.curvilinear as gc
+    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
+    >>> u = 10 * np.cos(np.radians(lat))
+    >>> zeta = gc.sphere_vorticity(u, 0 * u, lat, lon, accuracy=4)
+    >>> R = 6371008.8
+    >>> bool(np.allclose(zeta * R, 20 * np.sin(np.radians(lat)), atol=1e-6))
+    True
+    """
+    d_lon, d_lat, sec, per_m = _sphere_partials(
+        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
+    )
+    uu = _as_array(u)[0]
+    return d_lon[1] * sec - d_lat[0] * per_m + uu * _tan_lat(lat, d_lat[0], radius)
+
+
+# --------------------------------------------------------------------------- xarray
+
+from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functions above)
+    xarray_curl,
+    xarray_divergence,
+    xarray_gradient,
+    xarray_laplacian,
+    xarray_sphere_gradient,
+)
