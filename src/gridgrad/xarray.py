@@ -13,7 +13,6 @@ register theirs): ``da.gridgrad.differentiate("x")``, ``.derivative``,
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from gridgrad._calculus import curl as _curl
 from gridgrad._calculus import derivative as _derivative
 from gridgrad._calculus import divergence as _divergence
 from gridgrad._calculus import laplacian as _laplacian
-from gridgrad._options import Boundary, Options
+from gridgrad._options import Boundary, Options, _positive_int
 from gridgrad._spacing import even_step
 
 __all__ = ["curl", "derivative", "differentiate", "divergence", "gradient", "laplacian"]
@@ -221,13 +220,7 @@ def _named(exc: Exception, da: Any, dims: Sequence[Hashable], axes: tuple[int, .
 
 def _order(n: Any) -> int:
     """A derivative order: a positive int (not a bool, float or string)."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
-        msg = f"`order` must be a positive integer; got {n!r}."
-        raise TypeError(msg)
-    if n < 1:
-        msg = f"`order` must be a positive integer; got {n!r}."
-        raise ValueError(msg)
-    return int(n)
+    return _positive_int(n, "order")
 
 
 def _component_name(var: Any, dim: Any, order: int) -> str:
