@@ -30,19 +30,10 @@ from typing import Any
 import numpy as np
 
 import gridgrad
+from gridgrad.bench import _best  # best of repeats after a warm-up, as the table
 
 SIZES = [8, 16, 32, 48, 64, 96, 128, 192, 256]
 QUICK = [8, 16, 32, 64]
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def _calls(f: np.ndarray, edge_order: int) -> dict[str, Callable[[], Any]]:

@@ -244,7 +244,9 @@ def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
     window = w.shape[1]
     reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
     chunks = list(arr.chunks)
-    merged = _widen(chunks[axis], window)
+    from gridgrad._engines.dask import widen_chunks
+
+    merged = widen_chunks(chunks[axis], window)
     if merged != chunks[axis]:
         chunks[axis] = merged
         arr = arr.rechunk(tuple(chunks))
@@ -261,19 +263,6 @@ def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
     return da.map_blocks(
         block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype)
     )
-
-
-def _widen(chunks: tuple[int, ...], minimum: int) -> tuple[int, ...]:
-    out: list[int] = []
-    for c in chunks:
-        if out and out[-1] < minimum:
-            out[-1] += c
-        else:
-            out.append(c)
-    if len(out) > 1 and out[-1] < minimum:
-        last = out.pop()
-        out[-1] += last
-    return tuple(out)
 
 
 def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]

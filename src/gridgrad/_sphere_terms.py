@@ -115,27 +115,13 @@ def dlat(f: Any, grid: SphereGrid, accuracy: int, order: int = 1) -> Any:
 
 def dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool = True) -> Any:
     """The ``order``-th derivative along the longitude: per (metre along the equator) or
-    per radian, to the ``order``. Cyclic longitudes are periodic.
-
-    A plain ndarray with evenly spaced cyclic longitudes runs the one-sided plan (the
-    Numba kernels' fast path; periodic plans run on the reference engine), then its
-    ``accuracy/2`` edge columns on each side are recomputed from a slab of the
-    ``accuracy`` last and first columns: the same centred stencils as
-    ``boundary="periodic"``."""
-    spacing = grid.lon_spacing(metres)
-    dim = grid.lon_dim
-    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": spacing}
+    per radian, to the ``order``. Cyclic longitudes are periodic (the Numba kernels
+    wrap them on large NumPy arrays)."""
+    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": grid.lon_spacing(metres)}
     if not grid.cyclic:
-        return derivative(f, dim, **kw)
-    reach, n, nd = accuracy // 2, grid.shape[dim], len(grid.shape)
-    if not (inplace(f) and grid.lon_step is not None and n >= 4 * reach):
-        return derivative(f, dim, boundary="periodic", period=grid.lon_period(metres), **kw)
-    out = derivative(f, dim, **kw)
-    cols = np.r_[n - 2 * reach : n, 0 : 2 * reach]
-    slab = derivative(np.take(f, cols, axis=dim), dim, **kw)
-    out[_index(nd, dim, slice(n - reach, n))] = slab[_index(nd, dim, slice(reach, 2 * reach))]
-    out[_index(nd, dim, slice(0, reach))] = slab[_index(nd, dim, slice(2 * reach, 3 * reach))]
-    return out
+        return derivative(f, grid.lon_dim, **kw)
+    period = grid.lon_period(metres)
+    return derivative(f, grid.lon_dim, boundary="periodic", period=period, **kw)
 
 
 def pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:

@@ -50,13 +50,9 @@ def console() -> None:
     turns the exit into an interrupt."""
     import signal
 
+    from gridgrad.cli import _publish
+
     code = main()
-    if threading_main():
+    if _publish.in_main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
-
-
-def threading_main() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()

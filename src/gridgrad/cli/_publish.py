@@ -137,9 +137,14 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def in_main_thread() -> bool:
+    """Signal handlers can be set from the main thread only."""
+    return threading.current_thread() is threading.main_thread()
+
+
 def install_interrupt_handler() -> None:
     """Make Ctrl-C wait for the end of a critical section (main thread only: the CLI)."""
-    if threading.current_thread() is threading.main_thread():
+    if in_main_thread():
         signal.signal(signal.SIGINT, _on_interrupt)
 
 
