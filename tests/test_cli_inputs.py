@@ -199,3 +199,30 @@ def test_memory_follows_the_batch_size_not_the_file_size(work: Path, ext: str) -
     kw = {"engine": "zarr", "consolidated": False} if ext == ".zarr" else {}
     with xr.open_dataset(work / f"s{ext}", **kw) as r:
         np.testing.assert_array_equal(r["dT_dx"].values, gridgrad.derivative(small, 0))
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--memory", "0"], "--memory must be a positive number of MB"),
+        (["--memory", "nan"], "--memory must be a positive number of MB"),
+        (["--progress-after", "-1"], "--progress-after must be a number of seconds >= 0"),
+    ],
+)
+def test_new_options_refuse_bad_values_before_any_work(work: Path, argv, words) -> None:
+    one_error(cli("good.npy", "-o", "o.npy", *argv, cwd=work), words)
+    assert not (work / "o.npy").exists()
+
+
+def test_radius_must_be_positive(work: Path) -> None:
+    lat, lon = np.linspace(-80.0, 80.0, 9), np.arange(0.0, 360.0, 30.0)
+    xr.Dataset(
+        {"t": (("lat", "lon"), np.ones((9, 12)))},
+        coords={
+            "lat": ("lat", lat, {"units": "degrees_north"}),
+            "lon": ("lon", lon, {"units": "degrees_east"}),
+        },
+    ).to_netcdf(work / "s.nc")
+    out = cli("s.nc", "-o", "o.nc", "--geometry", "sphere", "--radius", "-1", cwd=work)
+    assert out.returncode == 2 and "`radius` must be positive and finite" in out.stderr
+    assert "Traceback" not in out.stderr and not (work / "o.nc").exists()

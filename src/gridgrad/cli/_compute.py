@@ -14,6 +14,7 @@ from gridgrad.cli._formats import (
     compute_csv,
     compute_numpy,
     compute_xarray,
+    memory_budget,
 )
 from gridgrad.cli._publish import check_output, publish, staged
 
@@ -56,6 +57,10 @@ def compute(args: argparse.Namespace) -> int:
         msg = "--radius applies to --geometry sphere only"
         raise CliError(msg)
     check_extras(args, FAMILY[in_ext])
+    memory_budget(args)  # --memory, checked before any work
+    if not args.progress_after >= 0:
+        msg = f"--progress-after must be a number of seconds >= 0; got {args.progress_after}"
+        raise CliError(msg)
     target = check_output(dst, [src], overwrite=args.overwrite, store=out_ext == ".zarr")
     plot_target = None
     if args.plot:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import stat
 import sys
@@ -245,7 +246,7 @@ def memory_budget(args: argparse.Namespace) -> int:
     """Bytes of results computed at once: ``--memory`` MB, or an eighth of what is available
     (at least 64 MB, at most 1 GB)."""
     if args.memory is not None:
-        if not args.memory > 0:
+        if not (args.memory > 0 and math.isfinite(args.memory)):
             msg = f"--memory must be a positive number of MB; got {args.memory}"
             raise CliError(msg)
         return int(args.memory * 2**20)
