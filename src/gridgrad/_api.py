@@ -96,6 +96,15 @@ def run(plan: GradientPlan, f: Any, library: Library, out: Any = None) -> tuple[
     return results
 
 
+def _compiling(f: Any) -> bool:
+    """Whether ``f`` is a torch tensor that ``torch.compile`` is tracing."""
+    if not type(f).__module__.startswith("torch"):
+        return False
+    import torch
+
+    return bool(torch.compiler.is_compiling())
+
+
 def gradient(
     input: Any,
     *,
@@ -242,6 +251,10 @@ def gradient(
             raise TypeError(msg)
         dim = axis
     options = (accuracy, edge_order, boundary, period)  # Options, as a plain tuple: cheaper
+    if out is None and _compiling(input):
+        from gridgrad import _compile
+
+        return _compile.gradient(input, spacing, dim, options)
     plan = _cache.lookup(gradient_request, input, dim, spacing, options, 1)
     if plan is None:
         return run(*_build(gradient_request, input, dim, spacing, options, 1, out))

@@ -31,6 +31,7 @@ from gridgrad._engines import reference as _reference
 from gridgrad._engines import small as _small
 from gridgrad._engines.numba import ENGINE as _NUMBA
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
+from gridgrad._engines.numba import is_tensor as _is_tensor
 from gridgrad._engines.numba import loader as _numba_loader
 from gridgrad._plan import GradientPlan
 
@@ -168,7 +169,12 @@ def select(plan: GradientPlan, x: Any) -> Engine:
     name = _switch.name
     if name == "auto":
         if type(x) is not np.ndarray:
-            return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
+            if not _is_tensor(x):
+                return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
+            numba = _NUMBA.choice(plan, x)
+            if numba == "now":
+                return _NUMBA
+            return _ThenLoadNumba(_reference.ENGINE) if numba == "later" else _reference.ENGINE
         numba = _NUMBA.choice(plan, x) if x.size >= _MIN_NUMBA else "no"
         if numba == "now":
             return _NUMBA

@@ -1,0 +1,254 @@
+"""torch CPU tensors on the Numba kernels, with autograd (this module imports torch).
+
+A tensor's memory is handed to the kernels as a NumPy view (no copy), and each result
+is a tensor torch allocated, written by the kernels in place. The computation is the
+NumPy path's, so results are bitwise the NumPy path's and the reference engine's.
+
+Autograd. Along one axis the stencil is a linear map ``y = D f``; its backward is
+the transposed map ``D^T`` (:mod:`.adjoint`), run by the same kernels. Both are one
+operator registered with ``torch.library`` (``gridgrad::stencil``: apply a weight
+table along a dim; the transpose is the same operator given the transposed table),
+with a fake implementation (``torch.compile`` traces it without running it) and a
+vmap rule. :class:`Stencil`, a ``torch.autograd.Function`` in ``setup_context``
+style, calls it: ``backward`` applies ``D^T`` and ``jvp`` applies ``D`` (forward
+mode), both through :class:`Stencil` again, so double backward, forward-over-reverse
+and ``torch.func`` transforms work (``generate_vmap_rule``: under ``vmap`` the
+operator's vmap rule runs the batch at once).
+
+The guard serves CPU tensors of float32/float64/complex64/complex128 whose plan
+computes in the tensor's own dtype: weights that are Python numbers or arrays of the
+tensor's real dtype, coordinate tensors that do not require grad. The rest (CUDA and
+MPS tensors, bfloat16 and float16, coordinates that require grad, coordinates of
+another dtype than the input, which torch promotes, and coordinate tensors while
+torch.compile traces, whose values it hides) runs on the reference engine (torch's
+own operations), as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import torch
+
+from gridgrad._engines.numba.tables import Table, table
+from gridgrad._layout import complex_weights
+from gridgrad._plan import AxisPlan, GradientPlan, Run
+from gridgrad._spacing import readable
+
+__all__ = ["Operator", "Stencil", "TracedStencil", "guard", "run"]
+
+_DTYPES = {
+    torch.float32: np.dtype(np.float32),
+    torch.float64: np.dtype(np.float64),
+    torch.complex64: np.dtype(np.complex64),
+    torch.complex128: np.dtype(np.complex128),
+}
+_REAL = {torch.float32: torch.float32, torch.float64: torch.float64,
+         torch.complex64: torch.float32, torch.complex128: torch.float64}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- guard
+
+
+def _plain(c: Any, real: torch.dtype) -> bool:
+    """Whether the weight ``c`` keeps the arithmetic in the input's dtype: a Python
+    number, or an array/tensor of the input's real dtype (torch promotes a float32
+    input to float64 by a float64 coordinate tensor, even a 0-d one at the edges in
+    another order: those stay on the reference engine)."""
+    if type(c) in (int, float):
+        return True
+    if isinstance(c, torch.Tensor):  # values readable: not while torch.compile traces
+        return c.dtype == real and c.device.type == "cpu" and not c.requires_grad and readable(c)
+    if isinstance(c, (np.ndarray, np.generic)):
+        return c.dtype == _DTYPES[real]
+    return False
+
+
+def guard(plan: GradientPlan, x: torch.Tensor) -> bool:
+    """Whether the kernels compute ``plan`` on the tensor ``x`` exactly as the
+    reference engine does."""
+    if x.device.type != "cpu" or x.layout != torch.strided or x.dtype not in _DTYPES:
+        return False
+    if x.is_quantized or x.is_nested or type(x) is not torch.Tensor and not _traced(x):
+        return False
+    if plan.value_dtype not in (None, x.dtype) or plan.out_dtype not in (None, x.dtype):
+        return False
+    real = _REAL[x.dtype]
+    for ax in plan.axes:
+        if ax.dtype not in (None, x.dtype):
+            return False
+        for run in ax.runs:
+            if not _plain(run.scale, real) or not all(_plain(c, real) for c, _, _ in run.terms):
+                return False
+    return not (x.dtype.is_complex and any(complex_weights(ax.runs) for ax in plan.axes))
+
+
+def _traced(x: torch.Tensor) -> bool:
+    """Tensor subclasses torch's own transforms use (fake and functional tensors)."""
+    return type(x).__module__.startswith("torch.")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _numpy(c: Any) -> Any:
+    if isinstance(c, torch.Tensor):
+        return c.detach().numpy()
+    return c
+
+
+def _numpy_axis(ax: AxisPlan) -> AxisPlan:
+    """``ax`` with its tensor weights as NumPy arrays (the tables are NumPy)."""
+
+    def run_of(run: Run) -> Run:
+        terms = tuple((_numpy(c), p, m) for c, p, m in run.terms)
+        return Run(run.start, run.stop, terms, _numpy(run.scale), run.ops, run.halve)
+
+    if not any(isinstance(c, torch.Tensor) for r in ax.runs for c in (r.scale, *(t[0] for t in r.terms))):  # fmt: skip
+        return ax
+    return AxisPlan(ax.axis, ax.size, tuple(map(run_of, ax.runs)), ax.dtype, ax.halo)
+
+
+_TABLES: dict[int, Table] = {}  # the operator's table argument: an index into this
+_KEYS: dict[bytes, int] = {}  # a table's contents -> its index
+_LOCK = threading.Lock()
+
+
+def _register(t: Table) -> int:
+    """The index of the table ``t`` (the same contents, the same index), so that the
+    operator takes an int: a constant torch.compile keeps in its graph. One entry per
+    distinct stencil (grid, dtype, options) a process uses."""
+    parts = (t.runs, t.terms, t.coef, t.scale)
+    digest = b"|".join(a.dtype.str.encode() + a.tobytes() for a in parts)
+    with _LOCK:
+        key = _KEYS.get(digest)
+        if key is None:
+            key = _KEYS[digest] = len(_TABLES)
+            _TABLES[key] = t
+    return key
+
+
+class Operator:
+    """One axis' stencil ``D`` as the operator's table argument, and its transpose
+    (built on first use: a forward pass alone never needs it)."""
+
+    def __init__(self, ax: AxisPlan, dtype: np.dtype, key: int | None = None, transposed: Operator | None = None) -> None:  # fmt: skip
+        self.ax = ax
+        self.dtype = dtype
+        self._key = key
+        self._transposed = transposed
+
+    @property
+    def key(self) -> int:
+        """The table of ``D``, registered."""
+        if self._key is None:
+            self._key = _register(table(self.ax, self.dtype))
+        return self._key
+
+    @property
+    def T(self) -> Operator:
+        """The transposed operator (whose transpose is this one). Two threads may
+        both build it on first use (the same table, registered once)."""
+        if self._transposed is None:
+            from gridgrad._engines.numba.adjoint import transpose
+
+            coef = _TABLES[self.key].coef.dtype
+            self._transposed = Operator(self.ax, self.dtype, _register(transpose(self.ax, coef)), self)
+        return self._transposed
+
+
+# --------------------------------------------------------------------------- operator
+
+
+def _dense(x: torch.Tensor) -> bool:
+    """Whether no two elements of ``x`` share memory (an expanded tensor does)."""
+    return all(s != 0 for s, n in zip(x.stride(), x.shape) if n > 1)
+
+
+@torch.library.custom_op("gridgrad::stencil", mutates_args=())
+def _stencil(x: torch.Tensor, axis: int, table: int) -> torch.Tensor:
+    """Apply the registered weight table ``table`` along dim ``axis`` of ``x``."""
+    from gridgrad._engines.numba import loader
+
+    driver = loader.load(wait=True)
+    if driver is None:  # pragma: no cover - the guard checked numba first
+        msg = "the numba engine cannot run: numba cannot be imported."
+        raise RuntimeError(msg)
+    x = x.resolve_conj().resolve_neg()
+    if not _dense(x):
+        x = x.contiguous()
+    out = torch.empty_like(x)
+    xn, on = x.detach().numpy(), out.numpy()
+    order = driver._memory_order(on)
+    driver._run_axis(xn.transpose(order), on.transpose(order), order.index(axis), _TABLES[table])
+    return out
+
+
+@_stencil.register_fake
+def _(x: torch.Tensor, axis: int, table: int) -> torch.Tensor:
+    return torch.empty_like(x)
+
+
+@torch.library.register_vmap("gridgrad::stencil")
+def _(info: Any, in_dims: tuple[Any, ...], x: torch.Tensor, axis: int, table: int) -> tuple[torch.Tensor, Any]:  # fmt: skip
+    if in_dims[0] is None:
+        return _stencil(x, axis, table), None
+    return _stencil(x.movedim(in_dims[0], 0), axis + 1, table), 0
+
+
+class Stencil(torch.autograd.Function):
+    """``D x`` along one axis, differentiable in forward and reverse mode: the
+    backward is ``D^T`` and the tangent ``D t``, both :class:`Stencil` themselves."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x: torch.Tensor, axis: int, op: Operator) -> torch.Tensor:
+        return torch.ops.gridgrad.stencil(x, axis, op.key)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: torch.Tensor) -> None:
+        _, ctx.axis, ctx.op = inputs
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        return Stencil.apply(grad, ctx.axis, ctx.op.T), None, None
+
+    @staticmethod
+    def jvp(ctx: Any, tangent: torch.Tensor, *_: Any) -> torch.Tensor:
+        return Stencil.apply(tangent, ctx.axis, ctx.op)
+
+
+class TracedStencil(torch.autograd.Function):
+    """:class:`Stencil` without ``jvp``, for ``torch.compile`` (Dynamo does not trace
+    an autograd.Function that defines one; forward-mode AD of a compiled function is
+    not served by it either way)."""
+
+    @staticmethod
+    def forward(x: torch.Tensor, axis: int, op: Operator) -> torch.Tensor:
+        return torch.ops.gridgrad.stencil(x, axis, op.key)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: torch.Tensor) -> None:
+        _, ctx.axis, ctx.op = inputs
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        return TracedStencil.apply(grad, ctx.axis, ctx.op.T), None, None
+
+
+def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The results of ``plan`` on the CPU tensor ``x`` (one per axis), on the kernels."""
+    dtype = _DTYPES[x.dtype]
+    ops = [Operator(_numpy_axis(ax), dtype) for ax in plan.axes]
+    if not torch.compiler.is_compiling():
+        return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
+    # Dynamo traces the forward and backward as subgraphs that must only call
+    # operators: the tables (NumPy) are built here, before them
+    for op in ops:
+        op.key  # noqa: B018
+        if x.requires_grad:
+            op.T.key  # noqa: B018
+    return tuple(TracedStencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
