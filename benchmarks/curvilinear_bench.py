@@ -34,9 +34,9 @@ def main() -> None:
     ap.add_argument("--accuracy", type=int, default=2)
     args = ap.parse_args()
     n, p = args.n, args.accuracy
-    from gridgrad._api import load_kernels
+    from gridgrad._engines.numba import loader
 
-    load_kernels(wait=True)  # the rectilinear kernels, loaded before timing
+    loader.load(wait=True)  # the rectilinear kernels, loaded before timing
     s = np.linspace(0.0, 1.0, n)
     xs, ys = s + 0.02 * np.sin(3 * s), 1.5 * s + 0.01 * s**2  # non-uniform 1-D
     X, Y = np.meshgrid(xs, ys, indexing="ij")
