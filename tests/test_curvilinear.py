@@ -180,6 +180,50 @@ def test_rectilinear_nonuniform_2d_arrays_equal_1d_result(accuracy) -> None:
     assert np.abs(near - ref[1]).max() > 1e-9
 
 
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+def test_rectilinear_2d_arrays_laplacian_equals_1d_result(accuracy) -> None:
+    """laplacian on a rectilinear grid given as 2-D arrays: gridgrad.laplacian with the
+    1-D coordinates (second-derivative stencils), not div(grad), to round-off."""
+    rng = np.random.default_rng(11)
+    xs = np.cumsum(rng.uniform(0.05, 0.15, 21))
+    ys = -np.cumsum(rng.uniform(0.1, 0.3, 16))  # decreasing
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    f = F(X, Y)
+    ref = gridgrad.laplacian(f, spacing=(xs, ys), accuracy=accuracy)
+    got = gc.laplacian(f, (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-12)
+    got_t = gc.laplacian(f.T, (Y.T, X.T), accuracy=accuracy)  # (y, x) layout, y first
+    np.testing.assert_allclose(got_t, ref.T, rtol=1e-13, atol=1e-12)
+    ref_e = gridgrad.laplacian(f, spacing=(xs, ys), accuracy=accuracy, edge_order=2)
+    got_e = gc.laplacian(f, (xs[:, None], ys[None, :]), accuracy=accuracy, edge_order=2)
+    np.testing.assert_allclose(got_e, ref_e, rtol=1e-13, atol=1e-12)
+    # the chain rule twice differs from it by truncation error
+    Xp = X.copy()
+    Xp[0, 0] += 1e-9  # not rectilinear by one point
+    assert np.abs(gc.laplacian(f, (Xp, Y), accuracy=accuracy) - ref).max() > 1e-9
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_rectilinear_periodic_dim_with_wrap_equals_1d_result(accuracy) -> None:
+    """(r, theta) as 2-D arrays, theta periodic with its period given by ``wrap`` (and
+    its values wrapped into [-180, 180)): gridgrad's periodic result with ``period``."""
+    r = np.linspace(1.0, 2.0, 20)
+    th = np.arange(0.0, 360.0, 10.0) + 3.0
+    R, T = np.meshgrid(r, th, indexing="ij")
+    f = np.cos(np.radians(T)) * R**2 + np.sin(np.radians(2 * T))
+    kw = {"accuracy": accuracy, "boundary": ("one-sided", "periodic")}
+    got = gc.gradient(f, (R, (T + 180) % 360 - 180), wrap=(None, 360), **kw)
+    ref = gridgrad.gradient(f, spacing=(r, th), edge_order=accuracy, period=(None, 360), **kw)
+    for g, e in zip(got, ref):
+        np.testing.assert_allclose(g, e, rtol=1e-13, atol=1e-13)
+    lap = gc.laplacian(f, (R, T), wrap=(None, 360), **kw)
+    ref_lap = gridgrad.laplacian(f, spacing=(r, th), period=(None, 360), **kw)
+    np.testing.assert_allclose(lap, ref_lap, rtol=1e-13, atol=1e-13)
+    # the seam point gets the centred stencil: not the one-sided result
+    one = gc.gradient(f, (R, T), accuracy=accuracy, wrap=(None, 360))[1]
+    assert np.abs(one[:, 0] - got[1][:, 0]).max() > 1e-6
+
+
 @pytest.mark.parametrize("alpha", [0.3, 2.0, -1.1])
 def test_rotated_cartesian_grid(alpha) -> None:
     h = 0.05

@@ -29,6 +29,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
+from gridgrad._calculus import laplacian as _rectilinear_laplacian
 from gridgrad._sphere_grid import EARTH_RADIUS
 
 __all__ = [
@@ -193,8 +194,10 @@ def _constant_along(c: np.ndarray, d: int) -> bool:
 def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Options) -> tuple[tuple[int, np.ndarray], ...] | None:  # fmt: skip
     """A rectilinear grid given as N-D arrays: for each coordinate, the dim it varies
     along (one differentiated dim, each dim once) and its 1-D values (strictly
-    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise (and
-    for periodic dims)."""
+    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise. A
+    periodic dim qualifies when its coordinate has a ``wrap`` period longer than its
+    span and increases (the period closes the circle: :func:`gridgrad.derivative`
+    with ``period``); without one its values cannot be continuous across the seam."""
     if host is None:
         return None
     out = []
@@ -203,14 +206,15 @@ def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Opti
         if len(varying) != 1 or varying[0] not in dims:
             return None
         d = varying[0]
-        if opts.boundary[dims.index(d)] != "one-sided":
-            return None
         line = np.asarray(c[tuple(slice(None) if k == d else 0 for k in range(c.ndim))], dtype=float)  # fmt: skip
         if period is not None:
             line = np.unwrap(line, period=period)
         step = np.diff(line)
         if not (np.isfinite(line).all() and ((step > 0).all() or (step < 0).all())):
             return None  # the chain rule reports it
+        if opts.boundary[dims.index(d)] == "periodic":
+            if period is None or not (step > 0).all() or not line[-1] - line[0] < period:
+                return None
         out.append((d, line))
     if len({d for d, _ in out}) != len(out):
         return None
@@ -375,19 +379,24 @@ def _phys_grad(a: Any, grid: _Grid, which: Sequence[int] | None = None) -> list[
     ``which``: the coordinates wanted (default: all)."""
     ks = range(len(grid.dims)) if which is None else which
     if grid.sep is not None:
-        o = grid.opts
-        return [
-            derivative(
-                a,
-                grid.sep[k][0],
-                accuracy=o.accuracy,
-                edge_order=o.edge_order,
-                spacing=(grid.sep[k][1],),
-            )
-            for k in ks
-        ]
+        return [derivative(a, grid.sep[k][0], **_sep_options(grid, k)) for k in ks]
     g = _index_grad(a, grid)
     return [_physical(g, grid, k) for k in ks]
+
+
+def _sep_options(grid: _Grid, k: int) -> dict[str, Any]:
+    """The keywords of :func:`gridgrad.derivative` along the k-th coordinate of a
+    rectilinear grid: its 1-D values, and its period on a periodic dim."""
+    assert grid.sep is not None
+    o, (d, line) = grid.opts, grid.sep[k]
+    periodic = o.boundary[grid.dims.index(d)] == "periodic"
+    return {
+        "accuracy": o.accuracy,
+        "edge_order": o.edge_order,
+        "spacing": (line,),
+        "boundary": "periodic" if periodic else "one-sided",
+        "period": o.wrap[k] if periodic else None,
+    }
 
 
 def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
@@ -553,7 +562,10 @@ def gradient(
     a smooth grid. A rectilinear grid given as N-D arrays (NumPy coordinates, each
     varying along one differentiated dim only, strictly monotonic) is detected and
     differentiated on its 1-D coordinates: the result of :func:`gridgrad.gradient`
-    (with ``edge_order=accuracy``), uniform or not.
+    (with ``edge_order=accuracy``), uniform or not. On a periodic dim this needs the
+    coordinate's ``wrap`` period (longer than its span, values increasing once
+    unwrapped), which becomes :func:`gridgrad.gradient`'s ``period``; other periodic
+    grids (a polar grid's full circle) take the chain rule with periodic stencils.
 
     References
     ----------
@@ -763,7 +775,11 @@ def laplacian(
     Order ``accuracy`` at points whose stencils are centred; at the points of a
     one-sided edge the second application differentiates the first one's edge
     error, so there the order is ``accuracy - 1`` (``boundary="periodic"`` dims
-    keep ``accuracy`` everywhere). Exact (to round-off) for linear ``f``.
+    keep ``accuracy`` everywhere). Exact (to round-off) for linear ``f``. A
+    rectilinear grid given as N-D arrays (detected as in :func:`gradient`) gives
+    :func:`gridgrad.laplacian`'s result with the 1-D coordinates (second-derivative
+    stencils, ``edge_order`` as given; periodic dims with the ``wrap`` period), to
+    round-off.
 
     Examples
     --------
@@ -776,6 +792,17 @@ def laplacian(
     True
     """
     f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
+    if grid.sep is not None:  # second-derivative stencils: gridgrad.laplacian's result
+        kws = [_sep_options(grid, k) for k in range(len(grid.dims))]
+        return _rectilinear_laplacian(
+            f,
+            dim=tuple(d for d, _ in grid.sep),
+            spacing=tuple(kw["spacing"][0] for kw in kws),
+            accuracy=grid.opts.accuracy,
+            edge_order=grid.opts.edge_order,
+            boundary=tuple(kw["boundary"] for kw in kws),
+            period=tuple(kw["period"] for kw in kws),
+        )
     g = _phys_grad(f, grid)
     out = None
     for a in range(len(grid.dims)):
