@@ -513,7 +513,8 @@ def xarray_sphere_gradient(
     """
     import xarray as xr
 
-    from gridgrad.curvilinear import EARTH_RADIUS, sphere_gradient
+    from gridgrad._sphere_grid import EARTH_RADIUS
+    from gridgrad.curvilinear import sphere_gradient
     from gridgrad.xarray_sphere import _units as per_metre
 
     if not isinstance(da, xr.DataArray):

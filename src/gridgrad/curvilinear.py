@@ -30,7 +30,6 @@ from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, i
 
 from gridgrad._calculus import derivative
 from gridgrad._calculus import laplacian as _rectilinear_laplacian
-from gridgrad._sphere_grid import EARTH_RADIUS
 
 __all__ = [
     "curl",
@@ -39,6 +38,7 @@ __all__ = [
     "laplacian",
     "sphere_divergence",
     "sphere_gradient",
+    "sphere_laplacian",
     "sphere_vorticity",
     "xarray_curl",
     "xarray_divergence",
@@ -320,8 +320,8 @@ def _checked_grid(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Opti
     return _Grid(xp, dims, _inverse(det, adj), opts)
 
 
-def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str:
-    names = "xyz"[:n] if n > 1 else "x"
+def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int, names: str | None = None) -> str:  # fmt: skip
+    names = names or ", ".join("xyz"[:n] if n > 1 else "x")
     what = (
         "is not finite"
         if not math.isfinite(value)
@@ -330,22 +330,23 @@ def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str
         else "changes sign"
     )
     return (
-        f"`coords` do not form a valid grid: the Jacobian d({', '.join(names)})/d(index) {what} "
+        f"`coords` do not form a valid grid: the Jacobian d({names})/d(index) {what} "
         f"at index {idx} (J = {value:.6g}; J = {ref:.6g} at the first point). The grid folds "
         f"there, repeats a point, or has a non-finite coordinate."
     )
 
 
-def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
+def _checked(det: Any, xp: Any, dims: tuple[int, ...], names: str | None = None) -> Any:
     """``det`` after checking it is finite and of one sign (dask: when computed). The
-    index in the message leaves out the size-1 dims that are not differentiated."""
+    index in the message leaves out the size-1 dims that are not differentiated;
+    ``names``: what the message calls the coordinates (default x, y, z)."""
     n = len(dims)
     keep = tuple(k for k in range(det.ndim) if k in dims or det.shape[k] != 1)
     if is_dask_array(det):
         import dask.array as da
 
         ref = det[(0,) * det.ndim]
-        return da.map_blocks(_check_block, det, ref, n, keep, dtype=det.dtype)
+        return da.map_blocks(_check_block, det, ref, n, keep, names, dtype=det.dtype)
     if is_jax_array(det):
         import jax
 
@@ -357,18 +358,18 @@ def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
         where = xp.nonzero(bad)
         idx = tuple(int(w[0]) for w in where)
         shown = tuple(idx[k] for k in keep)
-        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n))
+        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n, names))
     return det
 
 
-def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any = None) -> np.ndarray:  # fmt: skip
+def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, names: str | None, block_info: Any = None) -> np.ndarray:  # fmt: skip
     ref = float(np.asarray(ref))
     bad = ~(block * np.sign(ref) > 0) | ~np.isfinite(block)
     if bad.any():
         local = np.unravel_index(int(np.argmax(bad)), block.shape)
         start = [s[0] for s in block_info[0]["array-location"]] if block_info else [0] * block.ndim
         idx = tuple(int(s + i) for s, i in zip(start, local))
-        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
+        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n, names))  # fmt: skip
     return block
 
 
@@ -815,257 +816,14 @@ for _fn in (gradient, divergence, curl, laplacian):
     _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
 
 
-# --------------------------------------------------------------------------- sphere
+# --------------------------------------------------------------------------- sphere, xarray
 
-
-def sphere_gradient(
-    f: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> tuple[Any, Any]:
-    r"""The gradient of a field on a curvilinear latitude-longitude grid (rotated-pole,
-    projected): (eastward, northward), per metre.
-
-    Parameters
-    ----------
-    f : array_like
-        Samples of the field (any library :func:`gradient` supports).
-    lat, lon : array_like
-        The latitude and longitude of every sample in degrees, ``lat(y, x)`` and
-        ``lon(y, x)``, of ``f``'s shape or broadcastable to it, as the coordinates of
-        :func:`gradient`. Longitudes may jump by 360 degrees anywhere (the dateline,
-        the 0/360 seam): they are differentiated with ``wrap=360``.
-    dim : sequence of 2 int, optional
-        The index dims the coordinates vary over (default: the last two).
-    radius : float, optional
-        Radius of the sphere in metres (default ``gridgrad.sphere.EARTH_RADIUS``,
-        6371008.8 m).
-    accuracy, edge_order, boundary
-        As :func:`gradient`.
-
-    Returns
-    -------
-    (eastward, northward) : tuple of arrays
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
-        :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}` along the local
-        geographic east and north, each of ``f``'s shape and library, in units of
-        ``f`` per metre (the conventions of :func:`gridgrad.sphere.gradient`).
-
-    Raises
-    ------
-    ValueError
-        As :func:`gradient` (a folded grid: the Jacobian of (lon, lat) with respect
-        to the index), a non-positive ``radius``, a latitude at or beyond a pole.
-    TypeError
-        As :func:`gradient`.
-
-    See Also
-    --------
-    gridgrad.sphere.gradient : regular latitude-longitude grids (1-D coordinates).
-
-    Notes
-    -----
-    :func:`gradient` with the coordinates ``(lon, lat)`` (the longitude wrapped
-    at 360 degrees) gives :math:`\partial f/\partial\lambda` and
-    :math:`\partial f/\partial\varphi` through the chain rule, then the sphere's metric
-    factors :math:`1/(R\cos\varphi)` and :math:`1/R` make them per metre: order
-    ``accuracy`` on a smooth grid. A regular latitude-longitude grid given as 2-D
-    arrays is detected (as in :func:`gradient`) and gives
-    :func:`gridgrad.sphere.gradient`'s result to round-off, away from the poles and
-    with one-sided longitude edges (that function closes cyclic grids). The
-    geographic poles are singular points of (lon, lat): a grid point on a pole is
-    refused, and a grid that encloses a pole loses accuracy next to it (the
-    longitude changes fast there).
-
-    Examples
-    --------
-    A rotated-pole grid (pole tilted by 40 degrees, across the dateline) and
-    :math:`f = \sin\varphi`, whose gradient is :math:`(0, \cos\varphi / R)`:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> rlat, rlon = np.meshgrid(np.radians(np.linspace(-10, 10, 41)),
-    ...                          np.radians(np.linspace(-15, 15, 61)), indexing="ij")
-    >>> px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
-    >>> b = np.radians(40)                       # rotate about the y axis
-    >>> x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
-    >>> lat = np.degrees(np.arcsin(z))
-    >>> lon = (np.degrees(np.arctan2(py, x)) + 360) % 360 - 180   # jumps at 180
-    >>> east, north = gc.sphere_gradient(np.sin(np.radians(lat)), lat, lon, accuracy=4)
-    >>> R = 6371008.8                            # the default radius, in metres
-    >>> float(np.abs(east).max() * R) < 1e-6
-    True
-    >>> float(np.abs(north - np.cos(np.radians(lat)) / R).max() * R) < 1e-6
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [f], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    return d_lon[0] * sec, d_lat[0] * per_m
-
-
-def _sphere_partials(fields: list[Any], lat: Any, lon: Any, dim: Any, radius: Any, accuracy: Any, edge_order: Any, boundary: Any) -> tuple[list[Any], list[Any], Any, float]:  # fmt: skip
-    """Per field, the derivatives per degree of longitude and of latitude (chain rule,
-    longitude wrapped); then the factors per metre: 1 / (R cos(lat)) (per
-    degree of longitude, an array) and 1 / R (per degree of latitude)."""
-    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)):
-        msg = f"`radius` must be a real number; got {type(radius).__name__}."
-        raise TypeError(msg)
-    if not (math.isfinite(radius) and radius > 0):
-        msg = f"`radius` must be positive and finite; got {radius!r}."
-        raise ValueError(msg)
-    lat_host = (
-        None if is_array_api_obj(lat) and not isinstance(lat, np.ndarray) else np.asarray(lat)
-    )
-    if lat_host is not None and lat_host.size and bool((np.abs(lat_host) >= 90).any()):
-        where = tuple(int(i) for i in np.argwhere(np.abs(lat_host) >= 90)[0])
-        msg = f"`lat` reaches a pole (or beyond) at index {where}: the longitude is undefined there; use gridgrad.sphere for grids with pole rows."  # fmt: skip
-        raise ValueError(msg)
-    first, grid = _grid(fields[0], (lon, lat), dim, accuracy, edge_order, boundary, (360.0, None))
-    d_lon, d_lat = [], []
-    for f in [first] + [_as_array(g)[0] for g in fields[1:]]:
-        if tuple(f.shape) != tuple(first.shape):
-            msg = f"the wind components must have one shape; got {tuple(first.shape)} and {tuple(f.shape)}."  # fmt: skip
-            raise ValueError(msg)
-        a, b = _phys_grad(f, grid)
-        d_lon.append(a)
-        d_lat.append(b)
-    per_m = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
-    xq = array_namespace(d_lat[0])
-    phi = _like(lat, d_lat[0], xq) * (math.pi / 180.0)
-    return d_lon, d_lat, per_m / xq.cos(phi), per_m
-
-
-def _tan_lat(lat: Any, like: Any, radius: float) -> Any:
-    xq = array_namespace(like)
-    return xq.tan(_like(lat, like, xq) * (math.pi / 180.0)) / float(radius)
-
-
-def sphere_divergence(
-    u: Any,
-    v: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> Any:
-    r"""The horizontal divergence of a vector field (u eastward, v northward) on a
-    curvilinear latitude-longitude grid, per metre.
-
-    Parameters
-    ----------
-    u, v : array_like
-        The geographic eastward and northward components (not grid-relative ones:
-        rotate a rotated-pole model's winds to geographic east and north first), one
-        shape.
-    lat, lon, dim, radius, accuracy, edge_order, boundary
-        As :func:`sphere_gradient`.
-
-    Returns
-    -------
-    array
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial u}{\partial\lambda} +
-        rac{1}{R}\frac{\partial v}{\partial\varphi} - \frac{v	an\varphi}{R}`, in
-        units of ``u`` per metre (the form of :func:`gridgrad.sphere.divergence`).
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`sphere_gradient`, and ``u``, ``v`` of different shapes.
-
-    See Also
-    --------
-    sphere_vorticity, gridgrad.sphere.divergence
-
-    Examples
-    --------
-    Solid-body rotation about any axis has no divergence:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
-    >>> phi, lam = np.radians(lat), np.radians(lon)
-    >>> u = 10 * np.cos(phi)                              # about the polar axis
-    >>> bool(np.abs(gc.sphere_divergence(u, 0 * u, lat, lon)).max() < 1e-15)
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    vv = _as_array(v)[0]
-    return d_lon[0] * sec + d_lat[1] * per_m - vv * _tan_lat(lat, d_lat[1], radius)
-
-
-def sphere_vorticity(
-    u: Any,
-    v: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> Any:
-    r"""The relative vorticity of a vector field (u eastward, v northward) on a
-    curvilinear latitude-longitude grid, per metre.
-
-    Parameters
-    ----------
-    u, v : array_like
-        The geographic eastward and northward components, as
-        :func:`sphere_divergence`.
-    lat, lon, dim, radius, accuracy, edge_order, boundary
-        As :func:`sphere_gradient`.
-
-    Returns
-    -------
-    array
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial v}{\partial\lambda} -
-        rac{1}{R}\frac{\partial u}{\partial\varphi} + \frac{u	an\varphi}{R}`, in
-        units of ``u`` per metre (the form of :func:`gridgrad.sphere.vorticity`).
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`sphere_divergence`.
-
-    See Also
-    --------
-    sphere_divergence, gridgrad.sphere.vorticity
-
-    Examples
-    --------
-    Solid-body rotation :math:`u = U\cos\varphi` has vorticity :math:`2U\sin\varphi/R`:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
-    >>> u = 10 * np.cos(np.radians(lat))
-    >>> zeta = gc.sphere_vorticity(u, 0 * u, lat, lon, accuracy=4)
-    >>> R = 6371008.8
-    >>> bool(np.allclose(zeta * R, 20 * np.sin(np.radians(lat)), atol=1e-6))
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    uu = _as_array(u)[0]
-    return d_lon[1] * sec - d_lat[0] * per_m + uu * _tan_lat(lat, d_lat[0], radius)
-
-
-# --------------------------------------------------------------------------- xarray
+from gridgrad._curvilinear_sphere import (  # noqa: E402  (they call the functions above)
+    sphere_divergence,
+    sphere_gradient,
+    sphere_laplacian,
+    sphere_vorticity,
+)
 
 from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functions above)
     xarray_curl,
