@@ -400,7 +400,10 @@ def test_public_surface_is_pinned() -> None:
         "xarray_divergence",
         "xarray_gradient",
         "xarray_laplacian",
+        "xarray_sphere_divergence",
         "xarray_sphere_gradient",
+        "xarray_sphere_laplacian",
+        "xarray_sphere_vorticity",
     ]
 
 

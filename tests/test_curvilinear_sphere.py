@@ -332,3 +332,75 @@ def test_sphere_laplacian_rotated_pole_and_backends(backend) -> None:
     ref_d = gc.sphere_divergence(u, v, lat, lon, accuracy=4)
     got_d = gc.sphere_divergence(backend.asarray(u), backend.asarray(v), backend.asarray(lat), backend.asarray(lon), accuracy=4)  # fmt: skip
     np.testing.assert_allclose(backend.to_numpy(got_d) * R_EARTH, ref_d * R_EARTH, rtol=1e-10, atol=1e-10)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- xarray
+
+
+def _wind_dataset(n: int = 21):
+    xr = pytest.importorskip("xarray")
+    lat, lon = rotated_pole(n)
+    u, v, _ = solid_body(lat, lon)
+    v = v + 3 * np.cos(np.radians(lat)) * np.sin(np.radians(2 * lon))  # some divergence
+    yx = ("rlat", "rlon")
+    coords = {
+        "nav_lat": (yx, lat, {"units": "degrees_north"}),
+        "nav_lon": (yx, lon, {"standard_name": "longitude"}),
+    }
+    wind = {"units": "m s-1"}
+    ds = xr.Dataset(
+        {
+            "u": (("time", *yx), np.stack([u, 2 * u]), wind),
+            "v": (("time", *yx), np.stack([v, 2 * v]), wind),
+            "z": (yx, harmonic(lat, lon)[0], {"units": "m", "standard_name": "geopotential_height"}),  # fmt: skip
+        },
+        coords=coords,
+    )
+    return ds, lat, lon, u, v
+
+
+def test_xarray_sphere_divergence_vorticity_laplacian_match_arrays() -> None:
+    """The xarray versions: the array functions' numbers (any dim order), names,
+    units per metre, CF standard names, the accessor, dask laziness, errors."""
+    xr = pytest.importorskip("xarray")
+    import gridgrad.xarray  # noqa: F401  (registers .gridgrad)
+
+    ds, lat, lon, u, v = _wind_dataset()
+    kw = {"accuracy": 4}
+    div = gc.xarray_sphere_divergence(ds["u"], ds["v"].transpose("rlon", "rlat", "time"), **kw)
+    assert div.name == "divergence" and div.dims == ds["u"].dims
+    assert div.attrs == {"units": "s-1", "long_name": "horizontal divergence", "standard_name": "divergence_of_wind"}  # fmt: skip
+    np.testing.assert_allclose(div[1].values, 2 * gc.sphere_divergence(u, v, lat, lon, **kw), rtol=1e-12, atol=1e-20)  # fmt: skip
+    vor = gc.xarray_sphere_vorticity(ds["u"], ds["v"], **kw)
+    assert vor.name == "vorticity" and vor.attrs["units"] == "s-1"
+    assert vor.attrs["standard_name"] == "atmosphere_relative_vorticity"
+    np.testing.assert_allclose(vor[0].values, gc.sphere_vorticity(u, v, lat, lon, **kw), rtol=1e-12, atol=1e-20)  # fmt: skip
+    lap = gc.xarray_sphere_laplacian(ds["z"], **kw)
+    assert lap.name == "laplacian_z" and lap.attrs == {"units": "m-1"}
+    np.testing.assert_allclose(lap.values, gc.sphere_laplacian(ds["z"].values, lat, lon, **kw), rtol=1e-12, atol=1e-24)  # fmt: skip
+    # the accessor
+    xr.testing.assert_identical(ds.gridgrad.curvilinear_sphere_divergence(**kw), div)
+    xr.testing.assert_identical(ds.gridgrad.curvilinear_sphere_vorticity("u", "v", **kw), vor)
+    xr.testing.assert_identical(ds["z"].gridgrad.curvilinear_sphere_laplacian(**kw), lap)
+    # another radius, named coordinates, a periodic dim named by a mapping
+    d1 = gc.xarray_sphere_divergence(ds["u"], ds["v"], lat="nav_lat", lon="nav_lon", radius=1.0)
+    np.testing.assert_allclose(d1[0].values, gc.sphere_divergence(u, v, lat, lon, radius=1.0), rtol=1e-12)  # fmt: skip
+    blat, blon = band(16)
+    yx = ("rlat", "rlon")
+    zb = xr.DataArray(harmonic(blat, blon)[0], dims=yx, coords={"lat": (yx, blat, {"units": "degrees_north"}), "lon": (yx, blon, {"units": "degrees_east"})})  # fmt: skip
+    per = gc.xarray_sphere_laplacian(zb, boundary={"rlon": "periodic"})
+    ref = gc.sphere_laplacian(zb.values, blat, blon, boundary=("one-sided", "periodic"))
+    assert per.name == "laplacian_f"
+    np.testing.assert_allclose(per.values, ref, rtol=1e-12, atol=1e-24)
+    # dask stays lazy
+    pytest.importorskip("dask.array")
+    lazy = gc.xarray_sphere_vorticity(ds["u"].chunk({"time": 1}), ds["v"].chunk({"time": 1}), **kw)
+    assert lazy.chunks is not None
+    np.testing.assert_allclose(lazy.values, vor.values, rtol=1e-12, atol=1e-20)
+    # errors
+    with pytest.raises(ValueError, match="`v` must have the dims of `u`"):
+        gc.xarray_sphere_divergence(ds["u"], ds["v"].isel(time=0))
+    with pytest.raises(TypeError, match="`v` must be an xarray DataArray"):
+        gc.xarray_sphere_vorticity(ds["u"], ds["v"].values)
+    with pytest.raises(ValueError, match="found 0 2-D latitude"):
+        gc.xarray_sphere_laplacian(ds["z"].drop_vars("nav_lat"))

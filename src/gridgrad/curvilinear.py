@@ -44,7 +44,10 @@ __all__ = [
     "xarray_divergence",
     "xarray_gradient",
     "xarray_laplacian",
+    "xarray_sphere_divergence",
     "xarray_sphere_gradient",
+    "xarray_sphere_laplacian",
+    "xarray_sphere_vorticity",
 ]
 
 
@@ -830,5 +833,10 @@ from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functio
     xarray_divergence,
     xarray_gradient,
     xarray_laplacian,
+)
+from gridgrad._curvilinear_xarray_sphere import (  # noqa: E402
+    xarray_sphere_divergence,
     xarray_sphere_gradient,
+    xarray_sphere_laplacian,
+    xarray_sphere_vorticity,
 )
