@@ -653,6 +653,42 @@ def test_fused_kernel_fold_error_matches_generic(rows) -> None:
     assert msgs[0] == msgs[1]
 
 
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_fused_kernel_periodic_matches_generic_path(accuracy, transpose) -> None:
+    """A closed annulus (512 x 1024, periodic along the circle) runs the fused kernel on
+    wrapped padding: the generic path's periodic numbers (a leading size-1 dim takes
+    it); the padding is numpy.pad's wrap."""
+    from gridgrad._curvilinear_fused import _wrapped
+
+    x, y = annulus(512)
+    f = F(x, y)
+    b = ("one-sided", "periodic")
+    if transpose:
+        x, y, f, b = x.T.copy(), y.T.copy(), f.T.copy(), b[::-1]
+    fast = gc.gradient(f, (x, y), accuracy=accuracy, boundary=b)
+    generic = gc.gradient(f[None], (x, y), accuracy=accuracy, boundary=b)
+    for a, g in zip(fast, generic):
+        assert a.shape == f.shape
+        np.testing.assert_allclose(a, g[0], rtol=1e-12, atol=1e-12)
+    a = np.arange(35.0).reshape(5, 7)
+    for pads in ((0, 2), (3, 0), (1, 3)):
+        np.testing.assert_array_equal(_wrapped(a, pads), np.pad(a, [(p, p) for p in pads], mode="wrap"))  # fmt: skip
+
+
+@pytest.mark.parametrize("boundary", [("one-sided", "periodic"), ("periodic", "one-sided"), ("periodic", "periodic")])  # fmt: skip
+def test_fused_kernel_periodic_fold_error_matches_generic(boundary) -> None:
+    """A grid that does not close, made periodic: it folds at the seam; the fused path
+    names the generic path's point and values."""
+    x, y = distorted(724, seed=5)
+    msgs = []
+    for f in (F(x, y), F(x, y)[None]):
+        with pytest.raises(ValueError, match="Jacobian") as exc:
+            gc.gradient(f, (x, y), boundary=boundary)
+        msgs.append(str(exc.value))
+    assert msgs[0] == msgs[1]
+
+
 def test_import_loads_no_optional_library() -> None:
     import subprocess
     import sys

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-__all__ = ["interior"]
+__all__ = ["interior", "jacobian_at"]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -70,7 +70,7 @@ def _rows(f, x, y, w, sign, i0, i1, out0, out1, bad):  # type: ignore[no-untyped
 
 
 @numba.njit(nogil=True, cache=True)
-def _jacobian_at(x, y, w, i, j):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def jacobian_at(x, y, w, i, j):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     xi = xj = yi = yj = 0.0
     for k in range(1, w.size + 1):
         c = w[k - 1]
@@ -111,4 +111,4 @@ def interior(
     if rows.size == 0:
         return None
     i, j = int(rows[0]), int(bad[rows[0]])
-    return (i, j), float(_jacobian_at(x, y, w, i, j))
+    return (i, j), float(jacobian_at(x, y, w, i, j))

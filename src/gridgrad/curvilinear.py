@@ -411,79 +411,6 @@ def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
     return out
 
 
-# --------------------------------------------------------------------------- fast path
-
-_FUSED_MIN_SIZE = 1 << 19  # as the rectilinear kernels: below, the generic path is as fast
-
-
-def _fused(f: Any, arrays: list[Any], opts: _Options) -> tuple[Any, Any] | None:
-    """The 2-D gradient by the fused Numba kernel, when its guard holds (a large 2-D
-    float NumPy array, full coordinate arrays of its dtype, one-sided edges, no
-    ``wrap``, numba importable); otherwise None and the generic path runs."""
-    if type(f) is not np.ndarray or f.ndim != 2 or f.size < _FUSED_MIN_SIZE or len(arrays) != 2:
-        return None
-    if f.dtype not in (np.float32, np.float64):
-        return None
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != f.dtype or a.shape != f.shape or 0 in a.strides:
-            return None
-    p = opts.accuracy
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 2 or p % 2:
-        return None  # the generic path reports it
-    if any(b != "one-sided" for b in opts.boundary) or any(w is not None for w in opts.wrap):
-        return None
-    width = 3 * int(p) + 2  # strips this wide give the edge points their own stencils
-    if min(f.shape) < 4 * width:
-        return None
-    try:
-        from gridgrad import _curvilinear_numba as kernels
-    except ImportError:
-        return None
-    r = int(p) // 2
-    n, m = f.shape
-    out = (np.empty_like(f), np.empty_like(f))
-    # the edges: the generic path on thin strips, only the points within reach kept
-    strips = [
-        ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
-        ((slice(n - width, n), slice(None)), (slice(width - r, width), slice(None)), n - width, 0),
-        ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
-        ((slice(None), slice(m - width, m)), (slice(None), slice(width - r, width)), 0, m - width),
-    ]
-
-    def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:
-        det, adj = _metric(np, [a[sub] for a in arrays], (0, 1), opts)
-        grid = _Grid(np, (0, 1), _inverse(det, adj), opts)
-        g = _index_grad(f[sub], grid)
-        for k in range(2):
-            out[k][sub][keep] = _physical(g, grid, k)[keep]
-        return det[keep], i0 + (keep[0].start or 0), j0 + (keep[1].start or 0)
-
-    # the first rows (the sign of the Jacobian at the first point), the interior (its
-    # threads touch the outputs' pages first), then the other edges
-    edges = [strip(*strips[0])]
-    ref = float(edges[0][0][0, 0])
-    sign = float(np.sign(ref))
-    found = kernels.interior(f, arrays[0], arrays[1], _centred(r), sign, out[0], out[1])
-    edges += [strip(*s) for s in strips[1:]]
-    firsts = [] if found is None else [found]
-    for d, i0, j0 in edges:
-        bad = np.argwhere(~(d * sign > 0) | ~np.isfinite(d))
-        if len(bad):
-            ii, jj = (int(v) for v in bad[0])
-            firsts.append(((ii + i0, jj + j0), float(d[ii, jj])))
-    if firsts:
-        idx, value = min(firsts)
-        raise ValueError(_fold_message(idx, value, ref, 2))
-    return out
-
-
-def _centred(r: int) -> np.ndarray:
-    """The weights of offsets 1..r of the centred first-derivative stencil."""
-    from gridgrad._calculus import fd_weights
-
-    return fd_weights(list(range(-r, r + 1)))[r + 1 :]
-
-
 # --------------------------------------------------------------------------- public
 
 _COMMON = """accuracy : int, optional
@@ -595,6 +522,8 @@ def gradient(
     sep = _separable(_host(coords, arrays), dims, opts)
     if sep is not None:
         return tuple(_phys_grad(f, _Grid(xp, dims, (), opts, sep)))
+    from gridgrad._curvilinear_fused import fused as _fused
+
     fused = _fused(f, arrays, opts)
     if fused is not None:
         return fused
