@@ -184,8 +184,6 @@ def test_sphere_gradient_errors() -> None:
         gc.sphere_gradient(f, folded, lon)
 
 
-
-
 # --------------------------------------------------------------------------- poles, bands
 
 
@@ -352,7 +350,7 @@ def _wind_dataset(n: int = 21):
         {
             "u": (("time", *yx), np.stack([u, 2 * u]), wind),
             "v": (("time", *yx), np.stack([v, 2 * v]), wind),
-            "z": (yx, harmonic(lat, lon)[0], {"units": "m", "standard_name": "geopotential_height"}),  # fmt: skip
+            "z": (yx, harmonic(lat, lon)[0], {"units": "m", "standard_name": "height"}),
         },
         coords=coords,
     )

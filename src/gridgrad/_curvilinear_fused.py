@@ -54,8 +54,8 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
         return None
     p = int(opts.accuracy)
     r = p // 2
-    periodic = tuple(b == "periodic" for b in opts.boundary)
-    pads = tuple(r if q else 0 for q in periodic)
+    periodic = (opts.boundary[0] == "periodic", opts.boundary[1] == "periodic")
+    pads = (r if periodic[0] else 0, r if periodic[1] else 0)
     if any(periodic):
         f, arrays = _wrapped(f, pads), [_wrapped(a, pads) for a in arrays]
     n, m = f.shape
@@ -70,12 +70,22 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
     if not periodic[0]:
         strips += [
             ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
-            ((slice(n - width, n), slice(None)), (slice(width - r, width), slice(None)), n - width, 0),  # fmt: skip
+            (
+                (slice(n - width, n), slice(None)),
+                (slice(width - r, width), slice(None)),
+                n - width,
+                0,
+            ),
         ]
     if not periodic[1]:
         strips += [
             ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
-            ((slice(None), slice(m - width, m)), (slice(None), slice(width - r, width)), 0, m - width),  # fmt: skip
+            (
+                (slice(None), slice(m - width, m)),
+                (slice(None), slice(width - r, width)),
+                0,
+                m - width,
+            ),
         ]
 
     def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:

@@ -756,7 +756,6 @@ from gridgrad._curvilinear_sphere import (  # noqa: E402  (they call the functio
     sphere_laplacian,
     sphere_vorticity,
 )
-
 from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functions above)
     xarray_curl,
     xarray_divergence,
