@@ -180,8 +180,15 @@ def test_sphere_gradient_errors() -> None:
         gc.sphere_gradient(f, lat, lon, radius="6371 km")
     folded = lat.copy()
     folded[3:7] = folded[3:7][::-1].copy()
-    with pytest.raises(ValueError, match=r"Jacobian d\(east, north\)/d\(index\) changes sign"):
+    with pytest.raises(
+        ValueError,
+        match=r"`lat` and `lon` do not form a valid grid: the Jacobian d\(east, north\)/d\(index\) changes sign",
+    ):
         gc.sphere_gradient(f, folded, lon)
+    da = pytest.importorskip("dask.array")
+    lazy = gc.sphere_vorticity(da.from_array(f, chunks=5), f, folded, lon)  # checked when computed
+    with pytest.raises(ValueError, match="`lat` and `lon` do not form a valid grid"):
+        lazy.compute()
 
 
 # --------------------------------------------------------------------------- poles, bands

@@ -96,7 +96,7 @@ def _metric(inputs: Any) -> _Sphere:
         m0.append(cl * dy - sl * dx)  # E . P_b, E = (-sin lon, cos lon, 0)
         m1.append(cp * dz - sp * (cl * dx + sl * dy))  # N . P_b
     det = m0[0] * m1[1] - m0[1] * m1[0]
-    det = _c._checked(det, xp, dims, "east, north")
+    det = _c._checked(det, xp, dims, "east, north", "`lat` and `lon`")
     adj = [[m1[1], -m0[1]], [-m1[0], m0[0]]]
     grid = _c._Grid(xp, dims, _c._inverse(det, adj), opts)
     return _Sphere(((m0[0], m0[1]), (m1[0], m1[1])), det, grid)

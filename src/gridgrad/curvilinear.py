@@ -323,7 +323,7 @@ def _checked_grid(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Opti
     return _Grid(xp, dims, _inverse(det, adj), opts)
 
 
-def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int, names: str | None = None) -> str:  # fmt: skip
+def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int, names: str | None = None, args: str = "`coords`") -> str:  # fmt: skip
     names = names or ", ".join("xyz"[:n] if n > 1 else "x")
     what = (
         "is not finite"
@@ -333,23 +333,24 @@ def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int, names:
         else "changes sign"
     )
     return (
-        f"`coords` do not form a valid grid: the Jacobian d({names})/d(index) {what} "
+        f"{args} do not form a valid grid: the Jacobian d({names})/d(index) {what} "
         f"at index {idx} (J = {value:.6g}; J = {ref:.6g} at the first point). The grid folds "
         f"there, repeats a point, or has a non-finite coordinate."
     )
 
 
-def _checked(det: Any, xp: Any, dims: tuple[int, ...], names: str | None = None) -> Any:
+def _checked(det: Any, xp: Any, dims: tuple[int, ...], names: str | None = None, args: str = "`coords`") -> Any:  # fmt: skip
     """``det`` after checking it is finite and of one sign (dask: when computed). The
     index in the message leaves out the size-1 dims that are not differentiated;
-    ``names``: what the message calls the coordinates (default x, y, z)."""
+    ``names``, ``args``: what the message calls the coordinates (default x, y, z) and
+    the arguments that give them."""
     n = len(dims)
     keep = tuple(k for k in range(det.ndim) if k in dims or det.shape[k] != 1)
     if is_dask_array(det):
         import dask.array as da
 
         ref = det[(0,) * det.ndim]
-        return da.map_blocks(_check_block, det, ref, n, keep, names, dtype=det.dtype)
+        return da.map_blocks(_check_block, det, ref, n, keep, names, args, dtype=det.dtype)
     if is_jax_array(det):
         import jax
 
@@ -361,18 +362,18 @@ def _checked(det: Any, xp: Any, dims: tuple[int, ...], names: str | None = None)
         where = xp.nonzero(bad)
         idx = tuple(int(w[0]) for w in where)
         shown = tuple(idx[k] for k in keep)
-        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n, names))
+        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n, names, args))
     return det
 
 
-def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, names: str | None, block_info: Any = None) -> np.ndarray:  # fmt: skip
+def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, names: str | None, args: str, block_info: Any = None) -> np.ndarray:  # fmt: skip
     ref = float(np.asarray(ref))
     bad = ~(block * np.sign(ref) > 0) | ~np.isfinite(block)
     if bad.any():
         local = np.unravel_index(int(np.argmax(bad)), block.shape)
         start = [s[0] for s in block_info[0]["array-location"]] if block_info else [0] * block.ndim
         idx = tuple(int(s + i) for s, i in zip(start, local))
-        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n, names))  # fmt: skip
+        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n, names, args))  # fmt: skip
     return block
 
 
