@@ -65,8 +65,9 @@ def _setup(first: Any, lat: Any, lon: Any, dim: Any, radius: Any, accuracy: Any,
     r = _radius(radius)
     _check_lat(lat)
     f, xp, arrays, dims = _c._inputs(first, (lat, lon), dim)
-    opts = _c._options(2, accuracy, edge_order, boundary, (None, 360.0))
-    sep = _c._separable(_c._host((lon, lat), arrays[::-1]), dims, _c._Options(opts.accuracy, opts.edge_order, opts.boundary, (360.0, None)))  # fmt: skip
+    opts = _c._options(2, accuracy, edge_order, boundary, None)  # no wrap: P is smooth
+    lon_wrapped = _c._Options(opts.accuracy, opts.edge_order, opts.boundary, (360.0, None))
+    sep = _c._separable(_c._host((lon, lat), arrays[::-1]), dims, lon_wrapped)
     regular = None
     if sep is not None and edge_order in (None, accuracy):
         (d_lon, lon1), (d_lat, lat1) = sep
