@@ -656,11 +656,9 @@ def test_fused_kernel_fold_error_matches_generic(rows) -> None:
 @pytest.mark.parametrize("accuracy", [2, 4, 6])
 @pytest.mark.parametrize("transpose", [False, True])
 def test_fused_kernel_periodic_matches_generic_path(accuracy, transpose) -> None:
-    """A closed annulus (512 x 1024, periodic along the circle) runs the fused kernel on
-    wrapped padding: the generic path's periodic numbers (a leading size-1 dim takes
-    it); the padding is numpy.pad's wrap."""
-    from gridgrad._curvilinear_fused import _wrapped
-
+    """A closed annulus (512 x 1024, periodic along the circle) runs the fused kernel,
+    which reads the periodic dim by index modulo its size: the generic path's periodic
+    numbers (a leading size-1 dim takes it)."""
     x, y = annulus(512)
     f = F(x, y)
     b = ("one-sided", "periodic")
@@ -671,9 +669,6 @@ def test_fused_kernel_periodic_matches_generic_path(accuracy, transpose) -> None
     for a, g in zip(fast, generic):
         assert a.shape == f.shape
         np.testing.assert_allclose(a, g[0], rtol=1e-12, atol=1e-12)
-    a = np.arange(35.0).reshape(5, 7)
-    for pads in ((0, 2), (3, 0), (1, 3)):
-        np.testing.assert_array_equal(_wrapped(a, pads), np.pad(a, [(p, p) for p in pads], mode="wrap"))  # fmt: skip
 
 
 @pytest.mark.parametrize("boundary", [("one-sided", "periodic"), ("periodic", "one-sided"), ("periodic", "periodic")])  # fmt: skip
@@ -687,6 +682,23 @@ def test_fused_kernel_periodic_fold_error_matches_generic(boundary) -> None:
             gc.gradient(f, (x, y), boundary=boundary)
         msgs.append(str(exc.value))
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("column", [0, 1, 1023])
+def test_fused_kernel_periodic_fold_in_wrapped_columns(column) -> None:
+    """A closed annulus folded near a wrapped column (the kernel's point-by-point
+    edge of a periodic dim): the generic path's first point and Jacobian."""
+    x, y = annulus(512)
+    x = x.copy()
+    x[300:304, column] = x[300:304, column][::-1].copy()
+    b = ("one-sided", "periodic")
+    msgs = []
+    for f in (F(x, y), F(x, y)[None]):
+        with pytest.raises(ValueError, match="Jacobian") as exc:
+            gc.gradient(f, (x, y), accuracy=4, boundary=b)
+        msgs.append(str(exc.value))
+    assert msgs[0] == msgs[1]
+    assert "at index (30" in msgs[0]
 
 
 def test_import_loads_no_optional_library() -> None:

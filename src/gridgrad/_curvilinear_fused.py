@@ -2,11 +2,10 @@
 through the fused Numba kernel (:mod:`gridgrad._curvilinear_numba`, imported only
 here, lazily).
 
-The kernel computes the points whose centred stencils fit; the points within reach
-of a one-sided edge go through the generic path on thin strips. A periodic dim is
-padded with ``accuracy / 2`` wrapped samples on each side first, so that its every
-point is interior (the strips along it are not needed) and the results are the
-generic path's periodic ones to round-off.
+The kernel computes the points whose centred stencils fit, and every point of a
+periodic dim (read by index modulo its size); the points within reach of a one-sided
+edge go through the generic path on thin strips. The results are the generic path's
+to round-off, and so is the first point named on a folded grid.
 """
 
 from __future__ import annotations
@@ -54,20 +53,15 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
         return None
     p = int(opts.accuracy)
     r = p // 2
-    periodic = (opts.boundary[0] == "periodic", opts.boundary[1] == "periodic")
-    pads = (r if periodic[0] else 0, r if periodic[1] else 0)
-    if any(periodic):
-        f, arrays = _wrapped(f, pads), [_wrapped(a, pads) for a in arrays]
+    wrap = (opts.boundary[0] == "periodic", opts.boundary[1] == "periodic")
     n, m = f.shape
-    valid = (slice(pads[0], n - pads[0]), slice(pads[1], m - pads[1]))  # the input's points
-    # the strips see the padding as data: one-sided stencils (kept only in the padding)
-    strip_opts = _c._Options(p, opts.edge_order, ("one-sided", "one-sided"), (None, None))
     width = 3 * p + 2  # strips this wide give the edge points their own stencils
     out = (np.empty_like(f), np.empty_like(f))
-    # the edges of the one-sided dims: the generic path on thin strips, only the points
-    # within reach kept; (strip, kept part, its offset)
+    # the edges of the one-sided dims: the generic path on thin strips spanning the
+    # other dim (so its periodic stencils are right), only the points within reach
+    # kept; (strip, kept part, its offset)
     strips = []
-    if not periodic[0]:
+    if not wrap[0]:
         strips += [
             ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
             (
@@ -77,7 +71,7 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
                 0,
             ),
         ]
-    if not periodic[1]:
+    if not wrap[1]:
         strips += [
             ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
             (
@@ -89,8 +83,8 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
         ]
 
     def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:
-        det, adj = _c._metric(np, [a[sub] for a in arrays], (0, 1), strip_opts)
-        grid = _c._Grid(np, (0, 1), _c._inverse(det, adj), strip_opts)
+        det, adj = _c._metric(np, [a[sub] for a in arrays], (0, 1), opts)
+        grid = _c._Grid(np, (0, 1), _c._inverse(det, adj), opts)
         g = _c._index_grad(f[sub], grid)
         for k in range(2):
             out[k][sub][keep] = _c._physical(g, grid, k)[keep]
@@ -101,40 +95,21 @@ def fused(f: Any, arrays: list[Any], opts: Any) -> tuple[Any, Any] | None:
     # threads touch the outputs' pages first), then the other strips
     edges = [strip(*strips[0])] if strips else []
     if edges:
-        d, i0, j0 = edges[0]
-        ref = float(d[pads[0] - i0, pads[1] - j0])
-    else:  # both dims periodic: the first point is interior
-        ref = kernels.jacobian_at(arrays[0], arrays[1], w, r, r)
+        ref = float(edges[0][0][0, 0])
+    else:  # both dims periodic: the first point is the kernel's
+        ref = float(kernels.jacobian_at(arrays[0], arrays[1], w, 0, 0, True, True))
     sign = float(np.sign(ref))
-    found = kernels.interior(f, arrays[0], arrays[1], w, sign, out[0], out[1])
+    found = kernels.interior(f, arrays[0], arrays[1], w, sign, out[0], out[1], wrap)
     edges += [strip(*s) for s in strips[1:]]
     firsts = [] if found is None else [found]
     for d, i0, j0 in edges:
-        for ii, jj in np.argwhere(~(d * sign > 0) | ~np.isfinite(d)):
-            i, j = int(ii) + i0, int(jj) + j0
-            if valid[0].start <= i < valid[0].stop and valid[1].start <= j < valid[1].stop:
-                firsts.append(((i, j), float(d[ii, jj])))
-                break
+        bad = np.argwhere(~(d * sign > 0) | ~np.isfinite(d))
+        if len(bad):
+            ii, jj = (int(v) for v in bad[0])
+            firsts.append(((ii + i0, jj + j0), float(d[ii, jj])))
     if firsts:
-        (i, j), value = min(firsts)
-        raise ValueError(_c._fold_message((i - pads[0], j - pads[1]), value, ref, 2))
-    if any(periodic):
-        return out[0][valid], out[1][valid]
-    return out
-
-
-def _wrapped(a: np.ndarray, pads: tuple[int, int]) -> np.ndarray:
-    """``a`` with ``pads[k]`` wrapped samples on each side of dim k (C order; as
-    ``numpy.pad(mode="wrap")``, one copy)."""
-    (p, q), (n, m) = pads, a.shape
-    out = np.empty((n + 2 * p, m + 2 * q), a.dtype)
-    out[p : p + n, q : q + m] = a
-    if q:
-        out[p : p + n, :q] = a[:, m - q :]
-        out[p : p + n, q + m :] = a[:, :q]
-    if p:
-        out[:p] = out[n : n + p]
-        out[p + n :] = out[p : 2 * p]
+        idx, value = min(firsts)
+        raise ValueError(_c._fold_message(idx, value, ref, 2))
     return out
 
 
