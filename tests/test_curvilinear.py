@@ -312,6 +312,11 @@ def test_3d_rectilinear_equals_1d() -> None:
     ref = gridgrad.gradient(f, spacing=(xs, ys, zs), edge_order=2)
     for g, r in zip(got, ref):
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+    # (y, x, z) layout, the coordinates given in (x, y, z) order
+    ft, Xt, Yt, Zt = (a.transpose(1, 0, 2) for a in (f, X, Y, Z))
+    lap = gc.laplacian(ft, (Xt, Yt, Zt), accuracy=4)
+    ref_lap = gridgrad.laplacian(ft, spacing=(ys, xs, zs), accuracy=4)
+    np.testing.assert_allclose(lap, ref_lap, rtol=1e-12, atol=1e-12)
 
 
 def test_extra_dims_broadcast_coordinates() -> None:
