@@ -100,14 +100,47 @@ def test_vector_operators_converge(grid, accuracy) -> None:
     assert slope(ns, errs["lap"]) >= accuracy - 1.5, errs
 
 
-def test_periodic_full_circle() -> None:
-    errs = []
-    ns = (16, 32, 64)
+def annulus(n: int, seed: int = 1):
+    """A full annulus (r in [1, 2] along dim 0, a full circle along dim 1, 2n points),
+    smoothly and randomly distorted, periodic along dim 1."""
+    rng = np.random.default_rng(seed)
+    r = np.linspace(1.0, 2.0, n)
+    t = np.linspace(0.0, 2 * np.pi, 2 * n, endpoint=False)
+    R, T = np.meshgrid(r, t, indexing="ij")
+    a, b = rng.uniform(-0.04, 0.04, 2)
+    R2 = R + 4 * a * np.sin(3 * T) * (R - 1) * (2 - R) + b * np.cos(2 * T) * (R - 1)
+    T2 = T + 0.05 * np.sin(T + 1) * R
+    return R2 * np.cos(T2), R2 * np.sin(T2)
+
+
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+@pytest.mark.parametrize("grid", ["polar", "annulus"])
+def test_periodic_full_circle(grid, accuracy) -> None:
+    """Grids that close along dim 1 (a full circle): periodic index-space stencils,
+    no edge along it, order accuracy everywhere (the Laplacian: accuracy - 1 at the
+    one-sided edges of dim 0 only)."""
+    ns = (24, 48, 96) if accuracy < 6 else (32, 64, 128)
+    make = (lambda n: polar(n, full=True)) if grid == "polar" else annulus
+    p = accuracy
+    errs: dict[str, list[float]] = {"grad": [], "div": [], "lap": [], "lap_inner": []}
     for n in ns:
-        x, y = polar(n, full=True)
-        dfdx, dfdy = gc.gradient(F(x, y), (x, y), accuracy=4, boundary=("one-sided", "periodic"))
-        errs.append(max(np.abs(dfdx - F_x(x, y)).max(), np.abs(dfdy - F_y(x, y)).max()))
-    assert slope(ns, errs) >= 3.5, errs
+        x, y = make(n)
+        kw = {"accuracy": p, "boundary": ("one-sided", "periodic")}
+        dfdx, dfdy = gc.gradient(F(x, y), (x, y), **kw)
+        errs["grad"].append(max(np.abs(dfdx - F_x(x, y)).max(), np.abs(dfdy - F_y(x, y)).max()))
+        div = gc.divergence((F_x(x, y), F_y(x, y)), (x, y), **kw)
+        errs["div"].append(np.abs(div - F_lap(x, y)).max())
+        lap = gc.laplacian(F(x, y), (x, y), **kw) - F_lap(x, y)
+        errs["lap"].append(np.abs(lap).max())
+        errs["lap_inner"].append(np.abs(lap[p + 1 : -p - 1]).max())  # all of dim 1
+    for k in ("grad", "div", "lap_inner"):
+        assert slope(ns, errs[k]) >= p - 0.5, (k, errs[k])
+    assert slope(ns, errs["lap"]) >= p - 1.5, errs["lap"]
+    # one-sided along the circle: the seam is an edge, not the same numbers
+    x, y = make(ns[0])
+    one = gc.gradient(F(x, y), (x, y), accuracy=p)[0]
+    per = gc.gradient(F(x, y), (x, y), accuracy=p, boundary=("one-sided", "periodic"))[0]
+    assert np.abs(one[:, [0, -1]] - per[:, [0, -1]]).max() > 1e-6
 
 
 def test_laplacian_is_div_grad() -> None:
@@ -180,6 +213,50 @@ def test_rectilinear_nonuniform_2d_arrays_equal_1d_result(accuracy) -> None:
     assert np.abs(near - ref[1]).max() > 1e-9
 
 
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+def test_rectilinear_2d_arrays_laplacian_equals_1d_result(accuracy) -> None:
+    """laplacian on a rectilinear grid given as 2-D arrays: gridgrad.laplacian with the
+    1-D coordinates (second-derivative stencils), not div(grad), to round-off."""
+    rng = np.random.default_rng(11)
+    xs = np.cumsum(rng.uniform(0.05, 0.15, 21))
+    ys = -np.cumsum(rng.uniform(0.1, 0.3, 16))  # decreasing
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    f = F(X, Y)
+    ref = gridgrad.laplacian(f, spacing=(xs, ys), accuracy=accuracy)
+    got = gc.laplacian(f, (X, Y), accuracy=accuracy)
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-12)
+    got_t = gc.laplacian(f.T, (Y.T, X.T), accuracy=accuracy)  # (y, x) layout, y first
+    np.testing.assert_allclose(got_t, ref.T, rtol=1e-13, atol=1e-12)
+    ref_e = gridgrad.laplacian(f, spacing=(xs, ys), accuracy=accuracy, edge_order=2)
+    got_e = gc.laplacian(f, (xs[:, None], ys[None, :]), accuracy=accuracy, edge_order=2)
+    np.testing.assert_allclose(got_e, ref_e, rtol=1e-13, atol=1e-12)
+    # the chain rule twice differs from it by truncation error
+    Xp = X.copy()
+    Xp[0, 0] += 1e-9  # not rectilinear by one point
+    assert np.abs(gc.laplacian(f, (Xp, Y), accuracy=accuracy) - ref).max() > 1e-9
+
+
+@pytest.mark.parametrize("accuracy", [2, 4])
+def test_rectilinear_periodic_dim_with_wrap_equals_1d_result(accuracy) -> None:
+    """(r, theta) as 2-D arrays, theta periodic with its period given by ``wrap`` (and
+    its values wrapped into [-180, 180)): gridgrad's periodic result with ``period``."""
+    r = np.linspace(1.0, 2.0, 20)
+    th = np.arange(0.0, 360.0, 10.0) + 3.0
+    R, T = np.meshgrid(r, th, indexing="ij")
+    f = np.cos(np.radians(T)) * R**2 + np.sin(np.radians(2 * T))
+    kw = {"accuracy": accuracy, "boundary": ("one-sided", "periodic")}
+    got = gc.gradient(f, (R, (T + 180) % 360 - 180), wrap=(None, 360), **kw)
+    ref = gridgrad.gradient(f, spacing=(r, th), edge_order=accuracy, period=(None, 360), **kw)
+    for g, e in zip(got, ref):
+        np.testing.assert_allclose(g, e, rtol=1e-13, atol=1e-13)
+    lap = gc.laplacian(f, (R, T), wrap=(None, 360), **kw)
+    ref_lap = gridgrad.laplacian(f, spacing=(r, th), period=(None, 360), **kw)
+    np.testing.assert_allclose(lap, ref_lap, rtol=1e-13, atol=1e-13)
+    # the seam point gets the centred stencil: not the one-sided result
+    one = gc.gradient(f, (R, T), accuracy=accuracy, wrap=(None, 360))[1]
+    assert np.abs(one[:, 0] - got[1][:, 0]).max() > 1e-6
+
+
 @pytest.mark.parametrize("alpha", [0.3, 2.0, -1.1])
 def test_rotated_cartesian_grid(alpha) -> None:
     h = 0.05
@@ -235,6 +312,11 @@ def test_3d_rectilinear_equals_1d() -> None:
     ref = gridgrad.gradient(f, spacing=(xs, ys, zs), edge_order=2)
     for g, r in zip(got, ref):
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+    # (y, x, z) layout, the coordinates given in (x, y, z) order
+    ft, Xt, Yt, Zt = (a.transpose(1, 0, 2) for a in (f, X, Y, Z))
+    lap = gc.laplacian(ft, (Xt, Yt, Zt), accuracy=4)
+    ref_lap = gridgrad.laplacian(ft, spacing=(ys, xs, zs), accuracy=4)
+    np.testing.assert_allclose(lap, ref_lap, rtol=1e-12, atol=1e-12)
 
 
 def test_extra_dims_broadcast_coordinates() -> None:
@@ -350,12 +432,16 @@ def test_public_surface_is_pinned() -> None:
         "laplacian",
         "sphere_divergence",
         "sphere_gradient",
+        "sphere_laplacian",
         "sphere_vorticity",
         "xarray_curl",
         "xarray_divergence",
         "xarray_gradient",
         "xarray_laplacian",
+        "xarray_sphere_divergence",
         "xarray_sphere_gradient",
+        "xarray_sphere_laplacian",
+        "xarray_sphere_vorticity",
     ]
 
 
@@ -538,176 +624,6 @@ def test_xarray_dask_stays_lazy() -> None:
     np.testing.assert_allclose(div.values, gc.xarray_divergence(ds.compute()).values, rtol=1e-13)
 
 
-# --------------------------------------------------------------------------- sphere
-
-R_EARTH = 6371008.8
-
-
-def rotated_pole(n: int, beta: float = 50.0, shift: float = 180.0):
-    """lat(y, x), lon(y, x) of a regular grid in a frame rotated by ``beta`` degrees
-    about the y axis, its longitudes shifted by ``shift`` (across the dateline)."""
-    rlat1, rlon1 = np.radians(np.linspace(-12, 12, n)), np.radians(np.linspace(-18, 18, 3 * n // 2))
-    rlat, rlon = np.meshgrid(rlat1, rlon1, indexing="ij")
-    px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
-    b = np.radians(beta)
-    x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
-    lat = np.degrees(np.arcsin(z))
-    lon = (np.degrees(np.arctan2(py, x)) + shift + 180.0) % 360.0 - 180.0
-    return lat, lon
-
-
-def sphere_field(lat, lon):
-    """f(P) = P_x + P_y P_z + sin(3 P_x) on the unit sphere, and its (east, north)
-    gradient per metre: the ambient gradient projected on the local east and north."""
-    p, la = np.radians(lat), np.radians(lon)
-    P = np.array([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)])
-    f = P[0] + P[1] * P[2] + np.sin(3 * P[0])
-    g = np.array([1 + 3 * np.cos(3 * P[0]), P[2], P[1]])
-    east = np.array([-np.sin(la), np.cos(la), 0 * la])
-    north = np.array([-np.sin(p) * np.cos(la), -np.sin(p) * np.sin(la), np.cos(p)])
-    return f, (g * east).sum(0) / R_EARTH, (g * north).sum(0) / R_EARTH
-
-
-@pytest.mark.parametrize("accuracy", [2, 4])
-def test_sphere_gradient_regular_grid_equals_sphere_gradient(accuracy) -> None:
-    """A regular (non-uniform latitude) lat-lon grid as 2-D arrays, across the
-    dateline: gridgrad.sphere.gradient's result to round-off."""
-    import gridgrad.sphere as gs
-
-    lat = np.linspace(20, 60, 33) + 0.3 * np.sin(np.linspace(0, 3, 33))
-    lon = np.linspace(170, 215, 41)
-    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
-    f, _, _ = sphere_field(LAT, LON)
-    ref = gs.gradient(f, lat, lon, accuracy=accuracy)
-    got = gc.sphere_gradient(f, LAT, (LON + 180) % 360 - 180, accuracy=accuracy)
-    for g, r in zip(got, ref):
-        np.testing.assert_allclose(g * R_EARTH, r * R_EARTH, rtol=1e-12, atol=1e-12)
-    # (lon, lat) layout, 1-D-broadcastable coordinates, another radius
-    got_t = gc.sphere_gradient(f.T, lat[None, :], lon[:, None], radius=1.0, accuracy=accuracy)
-    np.testing.assert_allclose(got_t[0], ref[0].T * R_EARTH, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(got_t[1], ref[1].T * R_EARTH, rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("accuracy", [2, 4])
-def test_sphere_gradient_rotated_pole_converges(accuracy) -> None:
-    ns = (21, 41, 81)
-    errs = []
-    for n in ns:
-        lat, lon = rotated_pole(n)
-        f, east, north = sphere_field(lat, lon)
-        ge, gn = gc.sphere_gradient(f, lat, lon, accuracy=accuracy)
-        errs.append(max(np.abs(ge - east).max(), np.abs(gn - north).max()) * R_EARTH)
-    assert errs[-1] < (1e-3 if accuracy == 2 else 1e-6), errs
-    assert slope(ns, errs) >= accuracy - 0.5, errs
-
-
-def test_sphere_gradient_solid_body_and_backends() -> None:
-    """f = sin(lat) on a rotated grid (through 0/360): (0, cos(lat) / R); a (time, y, x)
-    Dask field stays lazy."""
-    lat, lon = rotated_pole(41, beta=30.0, shift=0.0)
-    lon = lon % 360.0  # jumps from 360 to 0
-    f = np.sin(np.radians(lat))
-    east, north = gc.sphere_gradient(f, lat, lon, accuracy=4)
-    assert np.abs(east).max() * R_EARTH < 1e-6
-    assert np.abs(north - np.cos(np.radians(lat)) / R_EARTH).max() * R_EARTH < 1e-6
-    da = pytest.importorskip("dask.array")
-    f3 = da.from_array(np.stack([f, 2 * f]), chunks=(1, 20, 31))
-    _, n3 = gc.sphere_gradient(f3, lat, lon, accuracy=4)
-    assert isinstance(n3, da.Array)
-    np.testing.assert_allclose(n3[1].compute(), 2 * north, rtol=1e-12, atol=1e-20)
-
-
-def solid_body(lat, lon, axis=(0.3, -0.5, 0.8), speed=10.0):
-    """Rotation about ``axis`` (unit sphere), V = speed (w x P): its (east, north)
-    components and its vorticity 2 speed (w . P) / R (no divergence)."""
-    p, la = np.radians(lat), np.radians(lon)
-    P = np.array([np.cos(p) * np.cos(la), np.cos(p) * np.sin(la), np.sin(p)])
-    w = np.asarray(axis)[:, None, None] / np.linalg.norm(axis)
-    V = speed * np.cross(w, P, axis=0)
-    east = np.array([-np.sin(la), np.cos(la), 0 * la])
-    north = np.array([-np.sin(p) * np.cos(la), -np.sin(p) * np.sin(la), np.cos(p)])
-    return (V * east).sum(0), (V * north).sum(0), 2 * speed * (w * P).sum(0) / R_EARTH
-
-
-@pytest.mark.parametrize("accuracy", [2, 4])
-def test_sphere_divergence_vorticity(accuracy) -> None:
-    import gridgrad.sphere as gs
-
-    # a regular grid as 2-D arrays: gridgrad.sphere's results to round-off
-    lat = np.linspace(-30, 60, 31)
-    lon = np.linspace(150, 230, 41)
-    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
-    u, v, _ = solid_body(LAT, LON)
-    v = v + np.sin(np.radians(2 * LON)) * np.cos(np.radians(LAT))  # some divergence too
-    args = (LAT, (LON + 180) % 360 - 180)
-    for ours, theirs in ((gc.sphere_divergence, gs.divergence), (gc.sphere_vorticity, gs.vorticity)):  # fmt: skip
-        got = ours(u, v, *args, accuracy=accuracy)
-        ref = theirs(u, v, lat, lon, accuracy=accuracy)
-        np.testing.assert_allclose(got * R_EARTH, ref * R_EARTH, rtol=1e-11, atol=1e-11)
-    # solid-body rotation about a tilted axis on a rotated-pole grid: converges
-    ns = (21, 41, 81)
-    errs = []
-    for n in ns:
-        la, lo = rotated_pole(n)
-        u, v, zeta = solid_body(la, lo)
-        div = gc.sphere_divergence(u, v, la, lo, accuracy=accuracy)
-        vor = gc.sphere_vorticity(u, v, la, lo, accuracy=accuracy)
-        errs.append(max(np.abs(div).max(), np.abs(vor - zeta).max()) * R_EARTH)
-    assert slope(ns, errs) >= accuracy - 0.5, errs
-    with pytest.raises(ValueError, match="one shape"):
-        gc.sphere_divergence(u, v[:, :-1], la, lo)
-
-
-def test_xarray_sphere_gradient_matches_arrays() -> None:
-    xr = pytest.importorskip("xarray")
-    import gridgrad.xarray  # noqa: F401  (registers .gridgrad)
-
-    lat, lon = rotated_pole(21)
-    f, _, _ = sphere_field(lat, lon)
-    yx = ("rlat", "rlon")
-    T = xr.DataArray(
-        np.stack([f, 2 * f]),
-        dims=("time", *yx),
-        name="T",
-        attrs={"units": "K", "standard_name": "air_temperature"},
-        coords={
-            "nav_lat": (yx, lat, {"standard_name": "latitude"}),
-            "nav_lon": (yx, lon, {"units": "degrees_east"}),
-        },
-    )
-    g = gc.xarray_sphere_gradient(T.transpose("rlon", "time", "rlat"), accuracy=4)
-    assert list(g.data_vars) == ["dT_dx", "dT_dy"]
-    assert g["dT_dx"].attrs["standard_name"] == "eastward_derivative_of_air_temperature"
-    east, north = gc.sphere_gradient(f, lat, lon, accuracy=4)
-    np.testing.assert_allclose(g["dT_dx"].transpose(*T.dims)[1].values, 2 * east, rtol=1e-12, atol=1e-20)  # fmt: skip
-    np.testing.assert_allclose(g["dT_dy"].transpose(*T.dims)[0].values, north, rtol=1e-12, atol=1e-20)  # fmt: skip
-    xr.testing.assert_identical(
-        T.gridgrad.curvilinear_sphere_gradient(lat="nav_lat", lon="nav_lon", radius=1.0),
-        gc.xarray_sphere_gradient(T, radius=1.0),
-    )
-    with pytest.raises(ValueError, match="found 0 2-D latitude"):
-        gc.xarray_sphere_gradient(T.drop_vars("nav_lat"))
-    with pytest.raises(ValueError, match="is not a coordinate"):
-        gc.xarray_sphere_gradient(T, lat="nope")
-    with pytest.raises(TypeError, match="must be an xarray DataArray"):
-        gc.xarray_sphere_gradient(T.to_dataset())
-
-
-def test_sphere_gradient_errors() -> None:
-    lat, lon = rotated_pole(11)
-    f = np.sin(np.radians(lat))
-    with pytest.raises(ValueError, match="pole"):
-        gc.sphere_gradient(f, np.where(lat == lat.max(), 90.0, lat), lon)
-    with pytest.raises(ValueError, match="`radius` must be positive"):
-        gc.sphere_gradient(f, lat, lon, radius=-1.0)
-    with pytest.raises(TypeError, match="`radius` must be a real number"):
-        gc.sphere_gradient(f, lat, lon, radius="6371 km")
-    folded = lat.copy()
-    folded[3:7] = folded[3:7][::-1].copy()
-    with pytest.raises(ValueError, match="Jacobian"):
-        gc.sphere_gradient(f, folded, lon)
-
-
 # --------------------------------------------------------------------------- fast path
 
 
@@ -740,6 +656,54 @@ def test_fused_kernel_fold_error_matches_generic(rows) -> None:
             gc.gradient(f, (x, y))
         msgs.append(str(exc.value))
     assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("accuracy", [2, 4, 6])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_fused_kernel_periodic_matches_generic_path(accuracy, transpose) -> None:
+    """A closed annulus (512 x 1024, periodic along the circle) runs the fused kernel,
+    which reads the periodic dim by index modulo its size: the generic path's periodic
+    numbers (a leading size-1 dim takes it)."""
+    x, y = annulus(512)
+    f = F(x, y)
+    b = ("one-sided", "periodic")
+    if transpose:
+        x, y, f, b = x.T.copy(), y.T.copy(), f.T.copy(), b[::-1]
+    fast = gc.gradient(f, (x, y), accuracy=accuracy, boundary=b)
+    generic = gc.gradient(f[None], (x, y), accuracy=accuracy, boundary=b)
+    for a, g in zip(fast, generic):
+        assert a.shape == f.shape
+        np.testing.assert_allclose(a, g[0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("boundary", [("one-sided", "periodic"), ("periodic", "one-sided"), ("periodic", "periodic")])  # fmt: skip
+def test_fused_kernel_periodic_fold_error_matches_generic(boundary) -> None:
+    """A grid that does not close, made periodic: it folds at the seam; the fused path
+    names the generic path's point and values."""
+    x, y = distorted(724, seed=5)
+    msgs = []
+    for f in (F(x, y), F(x, y)[None]):
+        with pytest.raises(ValueError, match="Jacobian") as exc:
+            gc.gradient(f, (x, y), boundary=boundary)
+        msgs.append(str(exc.value))
+    assert msgs[0] == msgs[1]
+
+
+@pytest.mark.parametrize("column", [0, 1, 1023])
+def test_fused_kernel_periodic_fold_in_wrapped_columns(column) -> None:
+    """A closed annulus folded near a wrapped column (the kernel's point-by-point
+    edge of a periodic dim): the generic path's first point and Jacobian."""
+    x, y = annulus(512)
+    x = x.copy()
+    x[300:304, column] = x[300:304, column][::-1].copy()
+    b = ("one-sided", "periodic")
+    msgs = []
+    for f in (F(x, y), F(x, y)[None]):
+        with pytest.raises(ValueError, match="Jacobian") as exc:
+            gc.gradient(f, (x, y), accuracy=4, boundary=b)
+        msgs.append(str(exc.value))
+    assert msgs[0] == msgs[1]
+    assert "at index (30" in msgs[0]
 
 
 def test_import_loads_no_optional_library() -> None:

@@ -3,7 +3,8 @@ registered when :mod:`gridgrad.xarray` is imported (as cf_xarray and pint-xarray
 
 The Cartesian functions of :mod:`gridgrad.xarray`, the geospatial ones of
 :mod:`gridgrad.xarray_sphere`, the noisy-data derivative of :mod:`gridgrad.smooth` and
-the curvilinear gradient, divergence, curl and Laplacian of :mod:`gridgrad.curvilinear`.
+the curvilinear gradient, divergence, curl and Laplacian of :mod:`gridgrad.curvilinear`
+(and its gradient, divergence, vorticity and Laplacian on 2-D latitudes and longitudes).
 """
 
 from __future__ import annotations
@@ -126,6 +127,27 @@ class GridgradAccessor:
         from gridgrad import curvilinear
 
         return curvilinear.xarray_sphere_gradient(self._obj, **kw)
+
+    def curvilinear_sphere_laplacian(self, **kw: Any) -> Any:
+        """:func:`gridgrad.curvilinear.xarray_sphere_laplacian` of this DataArray: per
+        square metre on a grid of 2-D latitudes and longitudes."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_sphere_laplacian(self._obj, **kw)
+
+    def curvilinear_sphere_divergence(self, u: Hashable = "u", v: Hashable = "v", **kw: Any) -> Any:  # fmt: skip
+        """:func:`gridgrad.curvilinear.xarray_sphere_divergence` of this Dataset's wind
+        ``u``, ``v`` on a grid of 2-D latitudes and longitudes."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_sphere_divergence(self._obj[u], self._obj[v], **kw)
+
+    def curvilinear_sphere_vorticity(self, u: Hashable = "u", v: Hashable = "v", **kw: Any) -> Any:  # fmt: skip
+        """:func:`gridgrad.curvilinear.xarray_sphere_vorticity` of this Dataset's wind
+        ``u``, ``v`` on a grid of 2-D latitudes and longitudes."""
+        from gridgrad import curvilinear
+
+        return curvilinear.xarray_sphere_vorticity(self._obj[u], self._obj[v], **kw)
 
 
 def _register() -> None:

@@ -29,7 +29,7 @@ import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj, is_dask_array, is_jax_array
 
 from gridgrad._calculus import derivative
-from gridgrad._sphere_grid import EARTH_RADIUS
+from gridgrad._calculus import laplacian as _rectilinear_laplacian
 
 __all__ = [
     "curl",
@@ -38,12 +38,16 @@ __all__ = [
     "laplacian",
     "sphere_divergence",
     "sphere_gradient",
+    "sphere_laplacian",
     "sphere_vorticity",
     "xarray_curl",
     "xarray_divergence",
     "xarray_gradient",
     "xarray_laplacian",
+    "xarray_sphere_divergence",
     "xarray_sphere_gradient",
+    "xarray_sphere_laplacian",
+    "xarray_sphere_vorticity",
 ]
 
 
@@ -193,8 +197,10 @@ def _constant_along(c: np.ndarray, d: int) -> bool:
 def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Options) -> tuple[tuple[int, np.ndarray], ...] | None:  # fmt: skip
     """A rectilinear grid given as N-D arrays: for each coordinate, the dim it varies
     along (one differentiated dim, each dim once) and its 1-D values (strictly
-    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise (and
-    for periodic dims)."""
+    monotonic once unwrapped by their ``wrap`` period, finite); None otherwise. A
+    periodic dim qualifies when its coordinate has a ``wrap`` period longer than its
+    span and increases (the period closes the circle: :func:`gridgrad.derivative`
+    with ``period``); without one its values cannot be continuous across the seam."""
     if host is None:
         return None
     out = []
@@ -203,14 +209,15 @@ def _separable(host: list[np.ndarray] | None, dims: tuple[int, ...], opts: _Opti
         if len(varying) != 1 or varying[0] not in dims:
             return None
         d = varying[0]
-        if opts.boundary[dims.index(d)] != "one-sided":
-            return None
         line = np.asarray(c[tuple(slice(None) if k == d else 0 for k in range(c.ndim))], dtype=float)  # fmt: skip
         if period is not None:
             line = np.unwrap(line, period=period)
         step = np.diff(line)
         if not (np.isfinite(line).all() and ((step > 0).all() or (step < 0).all())):
             return None  # the chain rule reports it
+        if opts.boundary[dims.index(d)] == "periodic":
+            if period is None or not (step > 0).all() or not line[-1] - line[0] < period:
+                return None
         out.append((d, line))
     if len({d for d, _ in out}) != len(out):
         return None
@@ -316,8 +323,8 @@ def _checked_grid(xp: Any, arrays: list[Any], dims: tuple[int, ...], opts: _Opti
     return _Grid(xp, dims, _inverse(det, adj), opts)
 
 
-def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str:
-    names = "xyz"[:n] if n > 1 else "x"
+def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int, names: str | None = None, args: str = "`coords`") -> str:  # fmt: skip
+    names = names or ", ".join("xyz"[:n] if n > 1 else "x")
     what = (
         "is not finite"
         if not math.isfinite(value)
@@ -326,22 +333,24 @@ def _fold_message(idx: tuple[int, ...], value: float, ref: float, n: int) -> str
         else "changes sign"
     )
     return (
-        f"`coords` do not form a valid grid: the Jacobian d({', '.join(names)})/d(index) {what} "
+        f"{args} do not form a valid grid: the Jacobian d({names})/d(index) {what} "
         f"at index {idx} (J = {value:.6g}; J = {ref:.6g} at the first point). The grid folds "
         f"there, repeats a point, or has a non-finite coordinate."
     )
 
 
-def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
+def _checked(det: Any, xp: Any, dims: tuple[int, ...], names: str | None = None, args: str = "`coords`") -> Any:  # fmt: skip
     """``det`` after checking it is finite and of one sign (dask: when computed). The
-    index in the message leaves out the size-1 dims that are not differentiated."""
+    index in the message leaves out the size-1 dims that are not differentiated;
+    ``names``, ``args``: what the message calls the coordinates (default x, y, z) and
+    the arguments that give them."""
     n = len(dims)
     keep = tuple(k for k in range(det.ndim) if k in dims or det.shape[k] != 1)
     if is_dask_array(det):
         import dask.array as da
 
         ref = det[(0,) * det.ndim]
-        return da.map_blocks(_check_block, det, ref, n, keep, dtype=det.dtype)
+        return da.map_blocks(_check_block, det, ref, n, keep, names, args, dtype=det.dtype)
     if is_jax_array(det):
         import jax
 
@@ -353,18 +362,18 @@ def _checked(det: Any, xp: Any, dims: tuple[int, ...]) -> Any:
         where = xp.nonzero(bad)
         idx = tuple(int(w[0]) for w in where)
         shown = tuple(idx[k] for k in keep)
-        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n))
+        raise ValueError(_fold_message(shown, float(det[idx]), float(ref), n, names, args))
     return det
 
 
-def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, block_info: Any = None) -> np.ndarray:  # fmt: skip
+def _check_block(block: np.ndarray, ref: Any, n: int, keep: Any, names: str | None, args: str, block_info: Any = None) -> np.ndarray:  # fmt: skip
     ref = float(np.asarray(ref))
     bad = ~(block * np.sign(ref) > 0) | ~np.isfinite(block)
     if bad.any():
         local = np.unravel_index(int(np.argmax(bad)), block.shape)
         start = [s[0] for s in block_info[0]["array-location"]] if block_info else [0] * block.ndim
         idx = tuple(int(s + i) for s, i in zip(start, local))
-        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n))
+        raise ValueError(_fold_message(tuple(idx[k] for k in keep), float(block[local]), ref, n, names, args))  # fmt: skip
     return block
 
 
@@ -375,19 +384,24 @@ def _phys_grad(a: Any, grid: _Grid, which: Sequence[int] | None = None) -> list[
     ``which``: the coordinates wanted (default: all)."""
     ks = range(len(grid.dims)) if which is None else which
     if grid.sep is not None:
-        o = grid.opts
-        return [
-            derivative(
-                a,
-                grid.sep[k][0],
-                accuracy=o.accuracy,
-                edge_order=o.edge_order,
-                spacing=(grid.sep[k][1],),
-            )
-            for k in ks
-        ]
+        return [derivative(a, grid.sep[k][0], **_sep_options(grid, k)) for k in ks]
     g = _index_grad(a, grid)
     return [_physical(g, grid, k) for k in ks]
+
+
+def _sep_options(grid: _Grid, k: int) -> dict[str, Any]:
+    """The keywords of :func:`gridgrad.derivative` along the k-th coordinate of a
+    rectilinear grid: its 1-D values, and its period on a periodic dim."""
+    assert grid.sep is not None
+    o, (d, line) = grid.opts, grid.sep[k]
+    periodic = o.boundary[grid.dims.index(d)] == "periodic"
+    return {
+        "accuracy": o.accuracy,
+        "edge_order": o.edge_order,
+        "spacing": (line,),
+        "boundary": "periodic" if periodic else "one-sided",
+        "period": o.wrap[k] if periodic else None,
+    }
 
 
 def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
@@ -396,79 +410,6 @@ def _physical(g: Sequence[Any], grid: _Grid, a: int) -> Any:
     for b in range(1, len(g)):
         out = out + g[b] * grid.inv[b][a]
     return out
-
-
-# --------------------------------------------------------------------------- fast path
-
-_FUSED_MIN_SIZE = 1 << 19  # as the rectilinear kernels: below, the generic path is as fast
-
-
-def _fused(f: Any, arrays: list[Any], opts: _Options) -> tuple[Any, Any] | None:
-    """The 2-D gradient by the fused Numba kernel, when its guard holds (a large 2-D
-    float NumPy array, full coordinate arrays of its dtype, one-sided edges, no
-    ``wrap``, numba importable); otherwise None and the generic path runs."""
-    if type(f) is not np.ndarray or f.ndim != 2 or f.size < _FUSED_MIN_SIZE or len(arrays) != 2:
-        return None
-    if f.dtype not in (np.float32, np.float64):
-        return None
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != f.dtype or a.shape != f.shape or 0 in a.strides:
-            return None
-    p = opts.accuracy
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 2 or p % 2:
-        return None  # the generic path reports it
-    if any(b != "one-sided" for b in opts.boundary) or any(w is not None for w in opts.wrap):
-        return None
-    width = 3 * int(p) + 2  # strips this wide give the edge points their own stencils
-    if min(f.shape) < 4 * width:
-        return None
-    try:
-        from gridgrad import _curvilinear_numba as kernels
-    except ImportError:
-        return None
-    r = int(p) // 2
-    n, m = f.shape
-    out = (np.empty_like(f), np.empty_like(f))
-    # the edges: the generic path on thin strips, only the points within reach kept
-    strips = [
-        ((slice(0, width), slice(None)), (slice(0, r), slice(None)), 0, 0),
-        ((slice(n - width, n), slice(None)), (slice(width - r, width), slice(None)), n - width, 0),
-        ((slice(None), slice(0, width)), (slice(None), slice(0, r)), 0, 0),
-        ((slice(None), slice(m - width, m)), (slice(None), slice(width - r, width)), 0, m - width),
-    ]
-
-    def strip(sub: Any, keep: Any, i0: int, j0: int) -> tuple[Any, int, int]:
-        det, adj = _metric(np, [a[sub] for a in arrays], (0, 1), opts)
-        grid = _Grid(np, (0, 1), _inverse(det, adj), opts)
-        g = _index_grad(f[sub], grid)
-        for k in range(2):
-            out[k][sub][keep] = _physical(g, grid, k)[keep]
-        return det[keep], i0 + (keep[0].start or 0), j0 + (keep[1].start or 0)
-
-    # the first rows (the sign of the Jacobian at the first point), the interior (its
-    # threads touch the outputs' pages first), then the other edges
-    edges = [strip(*strips[0])]
-    ref = float(edges[0][0][0, 0])
-    sign = float(np.sign(ref))
-    found = kernels.interior(f, arrays[0], arrays[1], _centred(r), sign, out[0], out[1])
-    edges += [strip(*s) for s in strips[1:]]
-    firsts = [] if found is None else [found]
-    for d, i0, j0 in edges:
-        bad = np.argwhere(~(d * sign > 0) | ~np.isfinite(d))
-        if len(bad):
-            ii, jj = (int(v) for v in bad[0])
-            firsts.append(((ii + i0, jj + j0), float(d[ii, jj])))
-    if firsts:
-        idx, value = min(firsts)
-        raise ValueError(_fold_message(idx, value, ref, 2))
-    return out
-
-
-def _centred(r: int) -> np.ndarray:
-    """The weights of offsets 1..r of the centred first-derivative stencil."""
-    from gridgrad._calculus import fd_weights
-
-    return fd_weights(list(range(-r, r + 1)))[r + 1 :]
 
 
 # --------------------------------------------------------------------------- public
@@ -553,7 +494,10 @@ def gradient(
     a smooth grid. A rectilinear grid given as N-D arrays (NumPy coordinates, each
     varying along one differentiated dim only, strictly monotonic) is detected and
     differentiated on its 1-D coordinates: the result of :func:`gridgrad.gradient`
-    (with ``edge_order=accuracy``), uniform or not.
+    (with ``edge_order=accuracy``), uniform or not. On a periodic dim this needs the
+    coordinate's ``wrap`` period (longer than its span, values increasing once
+    unwrapped), which becomes :func:`gridgrad.gradient`'s ``period``; other periodic
+    grids (a polar grid's full circle) take the chain rule with periodic stencils.
 
     References
     ----------
@@ -579,6 +523,8 @@ def gradient(
     sep = _separable(_host(coords, arrays), dims, opts)
     if sep is not None:
         return tuple(_phys_grad(f, _Grid(xp, dims, (), opts, sep)))
+    from gridgrad._curvilinear_fused import fused as _fused
+
     fused = _fused(f, arrays, opts)
     if fused is not None:
         return fused
@@ -763,7 +709,11 @@ def laplacian(
     Order ``accuracy`` at points whose stencils are centred; at the points of a
     one-sided edge the second application differentiates the first one's edge
     error, so there the order is ``accuracy - 1`` (``boundary="periodic"`` dims
-    keep ``accuracy`` everywhere). Exact (to round-off) for linear ``f``.
+    keep ``accuracy`` everywhere). Exact (to round-off) for linear ``f``. A
+    rectilinear grid given as N-D arrays (detected as in :func:`gradient`) gives
+    :func:`gridgrad.laplacian`'s result with the 1-D coordinates (second-derivative
+    stencils, ``edge_order`` as given; periodic dims with the ``wrap`` period), to
+    round-off.
 
     Examples
     --------
@@ -776,6 +726,17 @@ def laplacian(
     True
     """
     f, grid = _grid(f, coords, dim, accuracy, edge_order, boundary, wrap)
+    if grid.sep is not None:  # second-derivative stencils: gridgrad.laplacian's result
+        kws = [_sep_options(grid, k) for k in range(len(grid.dims))]
+        return _rectilinear_laplacian(
+            f,
+            dim=tuple(d for d, _ in grid.sep),
+            spacing=tuple(kw["spacing"][0] for kw in kws),
+            accuracy=grid.opts.accuracy,
+            edge_order=grid.opts.edge_order,
+            boundary=tuple(kw["boundary"] for kw in kws),
+            period=tuple(kw["period"] for kw in kws),
+        )
     g = _phys_grad(f, grid)
     out = None
     for a in range(len(grid.dims)):
@@ -788,262 +749,23 @@ for _fn in (gradient, divergence, curl, laplacian):
     _fn.__doc__ = (_fn.__doc__ or "").replace("ACCURACY", _COMMON)
 
 
-# --------------------------------------------------------------------------- sphere
+# --------------------------------------------------------------------------- sphere, xarray
 
-
-def sphere_gradient(
-    f: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> tuple[Any, Any]:
-    r"""The gradient of a field on a curvilinear latitude-longitude grid (rotated-pole,
-    projected): (eastward, northward), per metre.
-
-    Parameters
-    ----------
-    f : array_like
-        Samples of the field (any library :func:`gradient` supports).
-    lat, lon : array_like
-        The latitude and longitude of every sample in degrees, ``lat(y, x)`` and
-        ``lon(y, x)``, of ``f``'s shape or broadcastable to it, as the coordinates of
-        :func:`gradient`. Longitudes may jump by 360 degrees anywhere (the dateline,
-        the 0/360 seam): they are differentiated with ``wrap=360``.
-    dim : sequence of 2 int, optional
-        The index dims the coordinates vary over (default: the last two).
-    radius : float, optional
-        Radius of the sphere in metres (default ``gridgrad.sphere.EARTH_RADIUS``,
-        6371008.8 m).
-    accuracy, edge_order, boundary
-        As :func:`gradient`.
-
-    Returns
-    -------
-    (eastward, northward) : tuple of arrays
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
-        :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}` along the local
-        geographic east and north, each of ``f``'s shape and library, in units of
-        ``f`` per metre (the conventions of :func:`gridgrad.sphere.gradient`).
-
-    Raises
-    ------
-    ValueError
-        As :func:`gradient` (a folded grid: the Jacobian of (lon, lat) with respect
-        to the index), a non-positive ``radius``, a latitude at or beyond a pole.
-    TypeError
-        As :func:`gradient`.
-
-    See Also
-    --------
-    gridgrad.sphere.gradient : regular latitude-longitude grids (1-D coordinates).
-
-    Notes
-    -----
-    :func:`gradient` with the coordinates ``(lon, lat)`` (the longitude wrapped
-    at 360 degrees) gives :math:`\partial f/\partial\lambda` and
-    :math:`\partial f/\partial\varphi` through the chain rule, then the sphere's metric
-    factors :math:`1/(R\cos\varphi)` and :math:`1/R` make them per metre: order
-    ``accuracy`` on a smooth grid. A regular latitude-longitude grid given as 2-D
-    arrays is detected (as in :func:`gradient`) and gives
-    :func:`gridgrad.sphere.gradient`'s result to round-off, away from the poles and
-    with one-sided longitude edges (that function closes cyclic grids). The
-    geographic poles are singular points of (lon, lat): a grid point on a pole is
-    refused, and a grid that encloses a pole loses accuracy next to it (the
-    longitude changes fast there).
-
-    Examples
-    --------
-    A rotated-pole grid (pole tilted by 40 degrees, across the dateline) and
-    :math:`f = \sin\varphi`, whose gradient is :math:`(0, \cos\varphi / R)`:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> rlat, rlon = np.meshgrid(np.radians(np.linspace(-10, 10, 41)),
-    ...                          np.radians(np.linspace(-15, 15, 61)), indexing="ij")
-    >>> px, py, pz = np.cos(rlat) * np.cos(rlon), np.cos(rlat) * np.sin(rlon), np.sin(rlat)
-    >>> b = np.radians(40)                       # rotate about the y axis
-    >>> x, z = np.cos(b) * px - np.sin(b) * pz, np.sin(b) * px + np.cos(b) * pz
-    >>> lat = np.degrees(np.arcsin(z))
-    >>> lon = (np.degrees(np.arctan2(py, x)) + 360) % 360 - 180   # jumps at 180
-    >>> east, north = gc.sphere_gradient(np.sin(np.radians(lat)), lat, lon, accuracy=4)
-    >>> R = 6371008.8                            # the default radius, in metres
-    >>> float(np.abs(east).max() * R) < 1e-6
-    True
-    >>> float(np.abs(north - np.cos(np.radians(lat)) / R).max() * R) < 1e-6
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [f], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    return d_lon[0] * sec, d_lat[0] * per_m
-
-
-def _sphere_partials(fields: list[Any], lat: Any, lon: Any, dim: Any, radius: Any, accuracy: Any, edge_order: Any, boundary: Any) -> tuple[list[Any], list[Any], Any, float]:  # fmt: skip
-    """Per field, the derivatives per degree of longitude and of latitude (chain rule,
-    longitude wrapped); then the factors per metre: 1 / (R cos(lat)) (per
-    degree of longitude, an array) and 1 / R (per degree of latitude)."""
-    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)):
-        msg = f"`radius` must be a real number; got {type(radius).__name__}."
-        raise TypeError(msg)
-    if not (math.isfinite(radius) and radius > 0):
-        msg = f"`radius` must be positive and finite; got {radius!r}."
-        raise ValueError(msg)
-    lat_host = (
-        None if is_array_api_obj(lat) and not isinstance(lat, np.ndarray) else np.asarray(lat)
-    )
-    if lat_host is not None and lat_host.size and bool((np.abs(lat_host) >= 90).any()):
-        where = tuple(int(i) for i in np.argwhere(np.abs(lat_host) >= 90)[0])
-        msg = f"`lat` reaches a pole (or beyond) at index {where}: the longitude is undefined there; use gridgrad.sphere for grids with pole rows."  # fmt: skip
-        raise ValueError(msg)
-    first, grid = _grid(fields[0], (lon, lat), dim, accuracy, edge_order, boundary, (360.0, None))
-    d_lon, d_lat = [], []
-    for f in [first] + [_as_array(g)[0] for g in fields[1:]]:
-        if tuple(f.shape) != tuple(first.shape):
-            msg = f"the wind components must have one shape; got {tuple(first.shape)} and {tuple(f.shape)}."  # fmt: skip
-            raise ValueError(msg)
-        a, b = _phys_grad(f, grid)
-        d_lon.append(a)
-        d_lat.append(b)
-    per_m = 180.0 / math.pi / float(radius)  # (per degree) -> per metre
-    xq = array_namespace(d_lat[0])
-    phi = _like(lat, d_lat[0], xq) * (math.pi / 180.0)
-    return d_lon, d_lat, per_m / xq.cos(phi), per_m
-
-
-def _tan_lat(lat: Any, like: Any, radius: float) -> Any:
-    xq = array_namespace(like)
-    return xq.tan(_like(lat, like, xq) * (math.pi / 180.0)) / float(radius)
-
-
-def sphere_divergence(
-    u: Any,
-    v: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> Any:
-    r"""The horizontal divergence of a vector field (u eastward, v northward) on a
-    curvilinear latitude-longitude grid, per metre.
-
-    Parameters
-    ----------
-    u, v : array_like
-        The geographic eastward and northward components (not grid-relative ones:
-        rotate a rotated-pole model's winds to geographic east and north first), one
-        shape.
-    lat, lon, dim, radius, accuracy, edge_order, boundary
-        As :func:`sphere_gradient`.
-
-    Returns
-    -------
-    array
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial u}{\partial\lambda} +
-        rac{1}{R}\frac{\partial v}{\partial\varphi} - \frac{v	an\varphi}{R}`, in
-        units of ``u`` per metre (the form of :func:`gridgrad.sphere.divergence`).
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`sphere_gradient`, and ``u``, ``v`` of different shapes.
-
-    See Also
-    --------
-    sphere_vorticity, gridgrad.sphere.divergence
-
-    Examples
-    --------
-    Solid-body rotation about any axis has no divergence:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
-    >>> phi, lam = np.radians(lat), np.radians(lon)
-    >>> u = 10 * np.cos(phi)                              # about the polar axis
-    >>> bool(np.abs(gc.sphere_divergence(u, 0 * u, lat, lon)).max() < 1e-15)
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    vv = _as_array(v)[0]
-    return d_lon[0] * sec + d_lat[1] * per_m - vv * _tan_lat(lat, d_lat[1], radius)
-
-
-def sphere_vorticity(
-    u: Any,
-    v: Any,
-    lat: Any,
-    lon: Any,
-    *,
-    dim: Any = None,
-    radius: float = EARTH_RADIUS,
-    accuracy: int = 2,
-    edge_order: int | None = None,
-    boundary: Any = "one-sided",
-) -> Any:
-    r"""The relative vorticity of a vector field (u eastward, v northward) on a
-    curvilinear latitude-longitude grid, per metre.
-
-    Parameters
-    ----------
-    u, v : array_like
-        The geographic eastward and northward components, as
-        :func:`sphere_divergence`.
-    lat, lon, dim, radius, accuracy, edge_order, boundary
-        As :func:`sphere_gradient`.
-
-    Returns
-    -------
-    array
-        :math:`\frac{1}{R\cos\varphi}\frac{\partial v}{\partial\lambda} -
-        rac{1}{R}\frac{\partial u}{\partial\varphi} + \frac{u	an\varphi}{R}`, in
-        units of ``u`` per metre (the form of :func:`gridgrad.sphere.vorticity`).
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :func:`sphere_divergence`.
-
-    See Also
-    --------
-    sphere_divergence, gridgrad.sphere.vorticity
-
-    Examples
-    --------
-    Solid-body rotation :math:`u = U\cos\varphi` has vorticity :math:`2U\sin\varphi/R`:
-
-    >>> import numpy as np
-    >>> import gridgrad.curvilinear as gc
-    >>> lat, lon = np.meshgrid(np.linspace(10, 50, 41), np.linspace(-20, 30, 51), indexing="ij")
-    >>> u = 10 * np.cos(np.radians(lat))
-    >>> zeta = gc.sphere_vorticity(u, 0 * u, lat, lon, accuracy=4)
-    >>> R = 6371008.8
-    >>> bool(np.allclose(zeta * R, 20 * np.sin(np.radians(lat)), atol=1e-6))
-    True
-    """
-    d_lon, d_lat, sec, per_m = _sphere_partials(
-        [u, v], lat, lon, dim, radius, accuracy, edge_order, boundary
-    )
-    uu = _as_array(u)[0]
-    return d_lon[1] * sec - d_lat[0] * per_m + uu * _tan_lat(lat, d_lat[0], radius)
-
-
-# --------------------------------------------------------------------------- xarray
-
+from gridgrad._curvilinear_sphere import (  # noqa: E402  (they call the functions above)
+    sphere_divergence,
+    sphere_gradient,
+    sphere_laplacian,
+    sphere_vorticity,
+)
 from gridgrad._curvilinear_xarray import (  # noqa: E402  (they call the functions above)
     xarray_curl,
     xarray_divergence,
     xarray_gradient,
     xarray_laplacian,
+)
+from gridgrad._curvilinear_xarray_sphere import (  # noqa: E402
+    xarray_sphere_divergence,
     xarray_sphere_gradient,
+    xarray_sphere_laplacian,
+    xarray_sphere_vorticity,
 )
