@@ -233,6 +233,66 @@ def _accuracy_lines(f: np.ndarray, repeat: int) -> list[str]:
     return lines
 
 
+def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
+    """Issue 11's torch targets: a CPU tensor on the kernels against torch.gradient
+    and the NumPy path; forward + backward with dense upstream gradients; an image
+    batch with ``requires_grad`` against the copy floor and torch.gradient."""
+    try:
+        import torch
+    except ImportError:
+        return ["torch rows: torch not installed"]
+    lines = []
+    t = torch.from_numpy(f)
+    ours = _best(lambda: gridgrad.gradient(t), repeat)
+    peer = _best(lambda: torch.gradient(t), min(repeat, 3))
+    numpy_path = _best(lambda: gridgrad.gradient(f), repeat)
+    lines.append(
+        f"torch CPU tensor {tuple(f.shape)} float64, all dims: gridgrad {ours * 1e3:.1f} ms, "
+        f"torch.gradient {peer * 1e3:.1f} ms ({peer / ours:.2f}x), gridgrad on the NumPy array "
+        f"{numpy_path * 1e3:.1f} ms (tensor / array {ours / numpy_path:.2f}x)"
+    )
+    x = t.clone().requires_grad_(True)
+    ys = [torch.randn_like(t) for _ in range(f.ndim)]
+
+    def both(grad: Callable[[Any], Any], x: Any, loss: Callable[[Any], Any]) -> Callable[[], None]:
+        def step() -> None:
+            loss(grad(x)).backward()
+            x.grad = None
+
+        return step
+
+    def dense(g: Any) -> Any:
+        return sum((gi * yi).sum() for gi, yi in zip(g, ys))
+
+    ours = _best(both(gridgrad.gradient, x, dense), min(repeat, 3))
+    peer = _best(both(torch.gradient, x, dense), min(repeat, 3))
+    lines.append(
+        f"torch forward + backward, dense upstream (sum((g_i * y_i).sum())), {tuple(f.shape)} "
+        f"float64: gridgrad {ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms "
+        f"({peer / ours:.2f}x)"
+    )
+    del x, ys
+    img = torch.from_numpy(np.random.default_rng(2).standard_normal((32, 3, 256, 256), dtype=np.float32))  # fmt: skip
+    xi = img.clone().requires_grad_(True)
+    ours = _best(lambda: gridgrad.gradient(xi, dim=(2, 3)), repeat)
+    peer = _best(lambda: torch.gradient(xi, dim=(2, 3)), repeat)
+    floor = _best(functools.partial(_floor, img.numpy(), 2), repeat)
+
+    def smooth(g: Any) -> Any:
+        return sum(gi.square().mean() for gi in g)
+
+    ours_b = _best(both(lambda v: gridgrad.gradient(v, dim=(2, 3)), xi, smooth), repeat)
+    peer_b = _best(both(lambda v: torch.gradient(v, dim=(2, 3)), xi, smooth), repeat)
+    lines.append(
+        f"image batch (32, 3, 256, 256) float32, requires_grad, dims (2, 3): forward gridgrad "
+        f"{ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms ({peer / ours:.2f}x), copy "
+        f"floor {floor * 1e3:.1f} ms ({ours / floor:.2f}x the floor); forward + backward "
+        f"(loss sum(g_i.square().mean())) gridgrad {ours_b * 1e3:.1f} ms, torch.gradient "
+        f"{peer_b * 1e3:.1f} ms ({peer_b / ours_b:.2f}x)"
+    )
+    return lines
+
+
 def _subprocess_seconds(code: str) -> float:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
@@ -326,6 +386,9 @@ def main(argv: list[str] | None = None) -> None:
     f = np.random.default_rng(1).standard_normal(sizes[-1])
     print(_out_row(f, args.repeat))
     print(_periodic_line(f, args.repeat))
+    for line in _torch_lines(f, args.repeat):
+        print(line)
+        sys.stdout.flush()
     for line in _accuracy_lines(f, args.repeat):
         print(line)
     print(_latency_line(args.repeat))
