@@ -363,3 +363,23 @@ def test_threads_racing_on_first_use():
     for r, e in zip(results, expected):
         for a, b in zip(r, e):
             _same(a, b)
+
+
+def test_runs_on_torch_get_num_threads(monkeypatch):
+    seen = []
+    parallel = driver._parallel
+
+    def spy(kernel, ntask, arrays, *args):
+        seen.append(driver._THREADS.count)
+        return parallel(kernel, ntask, arrays, *args)
+
+    monkeypatch.setattr(driver, "_parallel", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with gridgrad.use_engine("numba"):
+            gridgrad.gradient(torch.randn(50, 60, dtype=torch.float64))
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 1]
+    assert driver._THREADS.count is None  # restored after the call

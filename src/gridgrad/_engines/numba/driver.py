@@ -145,12 +145,31 @@ def _entry(kernel: Any, arrays: tuple[np.ndarray, ...], args: tuple[Any, ...]) -
     return entry
 
 
+class _Threads(threading.local):
+    #: the number of threads of this thread's calls (None: numba's)
+    count: int | None = None
+
+
+_THREADS = _Threads()
+
+
+def set_threads(count: int | None) -> int | None:
+    """Run this thread's next calls on ``count`` threads (None: ``numba.get_num_threads()``,
+    the default); returns the previous setting. The torch path passes
+    ``torch.get_num_threads()``."""
+    before = _THREADS.count
+    _THREADS.count = count
+    return before
+
+
 def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: Any) -> None:
     """Run tasks ``0:ntask`` of ``kernel`` split into equal contiguous ranges, one per
-    thread (``numba.get_num_threads()`` of them), the last in the calling thread."""
+    thread (``numba.get_num_threads()`` of them, or :func:`set_threads`'), the last in
+    the calling thread."""
     global _POOL
     run = _entry(kernel, arrays, args)
-    nthreads = max(1, min(numba.get_num_threads(), ntask))
+    count = _THREADS.count or numba.get_num_threads()
+    nthreads = max(1, min(count, ntask))
     bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
     if nthreads == 1:
         run(*arrays, 0, ntask, *args)

@@ -1,7 +1,8 @@
 """torch CPU tensors on the Numba kernels, with autograd (this module imports torch).
 
 A tensor's memory is handed to the kernels as a NumPy view (no copy), and each result
-is a tensor torch allocated, written by the kernels in place. The computation is the
+is a tensor torch allocated, written by the kernels in place, on
+``torch.get_num_threads()`` threads. The computation is the
 NumPy path's, so results are bitwise the NumPy path's and the reference engine's.
 
 Autograd. Along one axis the stencil is a linear map ``y = D f``; its backward is
@@ -219,7 +220,11 @@ def _stencil(x: torch.Tensor, axis: int, table: int) -> torch.Tensor:
     out = _fresh(x)
     xn, on = x.detach().numpy(), out.numpy()
     order = driver._memory_order(on)
-    driver._run_axis(xn.transpose(order), on.transpose(order), order.index(axis), _TABLES[table])
+    before = driver.set_threads(torch.get_num_threads())
+    try:
+        driver._run_axis(xn.transpose(order), on.transpose(order), order.index(axis), _TABLES[table])  # fmt: skip
+    finally:
+        driver.set_threads(before)
     return out
 
 
