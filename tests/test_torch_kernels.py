@@ -383,3 +383,28 @@ def test_runs_on_torch_get_num_threads(monkeypatch):
         torch.set_num_threads(before)
     assert seen == [1, 1]
     assert driver._THREADS.count is None  # restored after the call
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda f: gridgrad.laplacian(f, spacing=0.3, accuracy=4),
+        lambda f: gridgrad.laplacian(f, boundary="periodic"),
+        lambda f: gridgrad.derivative(f, (0, 1), order=(2, 1), accuracy=4, spacing=0.2),
+        lambda f: gridgrad.divergence([f, 2 * f], spacing=(0.5, 0.25)),
+        lambda f: gridgrad.curl([f, f.flip(0)], boundary="periodic", accuracy=6),
+        lambda f: gridgrad.hessian(f, edge_order=1)[0][1],
+    ],
+    ids=["laplacian", "laplacian-periodic", "mixed-derivative", "divergence", "curl", "hessian"],
+)
+def test_calculus_on_the_kernels(op):
+    """The vector-calculus functions on tensors: bitwise the reference engine's, and
+    their autograd the transposes' (gradcheck through the kernels)."""
+    f = torch.randn(12, 13, dtype=torch.float64)
+    with gridgrad.use_engine("reference"):
+        ref = op(f)
+    with gridgrad.use_engine("numba"):
+        got = op(f)
+        x = torch.randn(8, 9, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(op, (x,))
+    _same(got, ref)
