@@ -162,8 +162,12 @@ def gradient(
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw)
     p = int(accuracy)
-    east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
-    north = t.dlat(f, grid, p)
+    fused = t.fused_gradient(f, grid, p)
+    if fused is not None:
+        east, north = fused
+    else:
+        east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
+        north = t.dlat(f, grid, p)
     if grid.poles:
         values = {
             row: t.dlon(t.take_row(north, grid, row), grid, p, metres=False) * -s
