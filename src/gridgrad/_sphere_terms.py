@@ -169,13 +169,15 @@ def fused_gradient(f: Any, grid: SphereGrid, accuracy: int) -> tuple[Any, Any] |
     edges = np.stack([d[:r], d[width - r :]])
     kernels.gradient(f3, w, 1.0 / grid.lat_step, edges, east_scale, grid.cyclic, n3, e3)
     if not grid.cyclic:
-        lon_kw = {"accuracy": accuracy, "spacing": grid.lon_spacing(True)}
+        spacing = grid.lon_spacing(True)
         sec = grid.sec[:, None].astype(f.dtype)
         for cols, keep in (
             (slice(0, width), slice(0, r)),
             (slice(nx - width, nx), slice(-r, None)),
         ):
-            e3[..., keep] = derivative(f3[..., cols], 2, **lon_kw)[..., keep] * sec
+            e3[..., keep] = (
+                derivative(f3[..., cols], 2, accuracy=accuracy, spacing=spacing)[..., keep] * sec
+            )
     return east, north
 
 
