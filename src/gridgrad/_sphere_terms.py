@@ -21,6 +21,7 @@ from gridgrad._sphere_grid import SphereGrid, sphere_grid
 
 __all__ = [
     "array",
+    "close_columns",
     "dlat",
     "dlon",
     "factor",
@@ -33,23 +34,53 @@ __all__ = [
     "scale",
     "set_rows",
     "take_row",
+    "unique_columns",
     "zonal_mean",
 ]
 
 
 def array(f: Any, name: str) -> Any:
-    """Arrays of any library as they are; nested sequences become NumPy arrays."""
-    if is_array_api_obj(f):
-        return f
-    try:
-        arr = np.asarray(f)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
-        raise TypeError(msg) from None
-    if arr.dtype.kind not in "iufc" or arr.dtype.kind == "b":
-        msg = f"`{name}` must hold real or complex numbers; got dtype {arr.dtype}."
-        raise TypeError(msg)
-    return arr
+    """Arrays of any library as they are, but 16-bit floats (float16, bfloat16) as
+    float32; nested sequences become NumPy arrays.
+
+    Per-metre derivatives are about 1/R = 1.6e-7 times the field: below float16's
+    smallest normal number (6.1e-5) for any field of order 1, and the metric factor
+    tan(phi)/R is subnormal there too, so 16-bit floats are computed, and returned,
+    in float32."""
+    if not is_array_api_obj(f):
+        try:
+            f = np.asarray(f)
+        except (TypeError, ValueError) as exc:
+            msg = f"`{name}` must be an array or a nested sequence of numbers; got {type(f).__name__} ({exc})."
+            raise TypeError(msg) from None
+        if f.dtype.kind not in "iufc" or f.dtype.kind == "b":
+            msg = f"`{name}` must hold real or complex numbers; got dtype {f.dtype}."
+            raise TypeError(msg)
+    if isinstance(f, np.ndarray):
+        return f.astype(np.float32) if f.dtype.kind == "f" and f.dtype.itemsize < 4 else f
+    xp = array_namespace(f)
+    if xp.isdtype(f.dtype, "real floating") and xp.finfo(f.dtype).bits < 32:
+        return xp.astype(f, xp.float32)
+    return f
+
+
+def unique_columns(x: Any, grid: SphereGrid) -> Any:
+    """``x`` without its closing column (longitudes ``0, ..., 360``), else ``x``."""
+    if not grid.closing:
+        return x
+    return x[_index(x.ndim, grid.lon_dim, slice(0, grid.shape[grid.lon_dim]))]
+
+
+def close_columns(x: Any, grid: SphereGrid) -> Any:
+    """``x`` with the closing column appended again: a copy of its first (the same
+    meridian), else ``x``."""
+    if not grid.closing:
+        return x
+    first = x[_index(x.ndim, grid.lon_dim, slice(0, 1))]
+    if inplace(x):
+        return np.concatenate([x, first], axis=grid.lon_dim)
+    xp = array_namespace(x)
+    return xp.concat([x, first], axis=grid.lon_dim)
 
 
 def pair(u: Any, v: Any) -> tuple[Any, Any]:

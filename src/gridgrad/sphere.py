@@ -161,6 +161,7 @@ def gradient(
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw)
+    f = t.unique_columns(f, grid)
     p = int(accuracy)
     fused = t.fused_gradient(f, grid, p)
     if fused is not None:
@@ -174,7 +175,7 @@ def gradient(
             for row, s in grid.poles
         }
         east = t.set_rows(east, grid, values)
-    return east, north
+    return t.close_columns(east, grid), t.close_columns(north, grid)
 
 
 @_doc
@@ -249,6 +250,7 @@ def divergence(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
     dv = t.dlat(v, grid, p)
@@ -262,7 +264,8 @@ def divergence(
         out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
     else:
         out = out + dv - v * t.factor(grid.tan_r, dv, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)
 
 
 @_doc
@@ -336,6 +339,7 @@ def vorticity(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
     du = t.dlat(u, grid, p)
@@ -349,7 +353,8 @@ def vorticity(
         out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
     else:
         out = out - du + u * t.factor(grid.tan_r, du, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)
 
 
 @_doc
@@ -423,6 +428,7 @@ def laplacian(
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw, order=2)
+    f = t.unique_columns(f, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
     d2 = t.dlat(f, grid, p, order=2)
@@ -437,4 +443,5 @@ def laplacian(
         out -= t.scale(d1, grid.tan_r, grid)
     else:
         out = out + d2 - t.scale(d1, grid.tan_r, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)
