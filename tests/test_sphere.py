@@ -113,6 +113,29 @@ def test_solid_body_rotation_vorticity_2U_sin_lat_over_R() -> None:
     assert np.abs(div).max() < 1e-12
 
 
+@pytest.mark.parametrize("alpha", [0.0, 45.0, 90.0])
+def test_tilted_solid_body_rotation_at_the_pole_rows(alpha) -> None:
+    """Williamson et al. (1992) test 1: solid-body rotation about an axis tilted by
+    alpha, whose wind crosses the poles (alpha > 0). Vorticity
+    2 U (sin(lat) cos(alpha) - cos(lon) cos(lat) sin(alpha)) / R, no divergence: on
+    the pole rows too, one value per row (the circulation around the polar cap)."""
+    lat, lon = global_grid(36)
+    phi, lam = np.deg2rad(lat)[:, None], np.deg2rad(lon)[None, :]
+    a, U, R = np.deg2rad(alpha), 20.0, gs.EARTH_RADIUS
+    u = U * (np.cos(phi) * np.cos(a) + np.sin(phi) * np.cos(lam) * np.sin(a))
+    v = -U * np.sin(lam) * np.sin(a) + 0 * phi
+    exact = 2 * U / R * (np.sin(phi) * np.cos(a) - np.cos(lam) * np.cos(phi) * np.sin(a))
+    zeta = gs.vorticity(u, v, lat, lon, accuracy=4)
+    div = gs.divergence(u, v, lat, lon, accuracy=4)
+    scale = 2 * U / R
+    np.testing.assert_allclose(zeta, exact, atol=2e-5 * scale)
+    assert np.abs(div).max() < 3e-5 * scale  # next to the poles: one order lower
+    assert np.abs(div[[0, -1]]).max() < 1e-12 * scale
+    for row, sign in ((0, -1), (-1, 1)):
+        assert np.isfinite(zeta[row]).all() and np.ptp(zeta[row]) == 0.0
+        assert zeta[row, 0] == pytest.approx(sign * scale * np.cos(a), abs=2e-5 * scale)
+
+
 @pytest.mark.parametrize("make_grid", [global_grid, gaussian_grid, regional_grid])
 def test_rossby_haurwitz_all_operators(make_grid) -> None:
     lat, lon = make_grid(48)
