@@ -16,7 +16,15 @@ Conventions shared by every function:
   centred stencil) when the grid closes: the step from the last longitude back to
   the first, 360 degrees on, is one of the grid's steps. ``cyclic=True``/``False``
   overrides the detection. Otherwise the longitude edges get one-sided stencils of the
-  requested accuracy, as the latitude edges always do.
+  requested accuracy, as the latitude edges always do. A grid whose last longitude
+  repeats the first 360 degrees on (``0, ..., 360``, ``-180, ..., 180``) has a closing
+  column, the first meridian again: it is differentiated as cyclic on the columns
+  before it, and the closing column gets the first column's results (its own values
+  are not read). ``cyclic=False`` treats such a grid as a limited-area one instead.
+- **dtypes.** Results have the input's dtype (integers become floats), except 16-bit
+  floats (float16, bfloat16), which are computed and returned in float32: a
+  derivative per metre is about :math:`1/R = 1.6\times 10^{-7}` times the field,
+  below float16's smallest normal number for any field of order 1.
 - **Poles.** Only rows at exactly :math:`|\varphi| = 90` degrees are pole rows (a
   latitude of 89.9999 is an ordinary row). At the pole the local east and north
   depend on the meridian one arrives along, so each point of a pole row gets the
@@ -64,7 +72,8 @@ _GRID_PARAMS = """
     cyclic : bool, optional
         Whether the longitude wraps around; None (default) detects it: the grid
         closes when the step from the last longitude back to the first is one of
-        its steps.
+        its steps, or when the last longitude repeats the first 360 degrees on (a
+        closing column, whose results are then the first column's).
 """
 
 
@@ -101,7 +110,8 @@ def gradient(
     (eastward, northward) : tuple of arrays
         :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
         :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}`, each of ``f``'s shape,
-        library and dtype (integers become floats), in units of ``f`` per metre.
+        library and dtype (integers become floats, 16-bit floats float32), in units
+        of ``f`` per metre.
 
     Raises
     ------
@@ -110,7 +120,7 @@ def gradient(
         non-real ``radius``.
     ValueError
         Coordinates of the wrong length, not 1-D, not finite, not monotonic,
-        latitudes beyond 90 degrees, longitudes spanning 360 degrees or more, too
+        latitudes beyond 90 degrees, longitudes spanning more than 360 degrees, too
         few points for the accuracy, equal ``lat_dim`` and ``lon_dim``, a radius
         that is not positive.
     numpy.exceptions.AxisError
@@ -130,6 +140,13 @@ def gradient(
     derivative along each meridian, and the eastward one its limit along the
     meridian,
     :math:`-\frac{1}{R\sin\varphi}\frac{\partial^2 f}{\partial\lambda\,\partial\varphi}`.
+
+    Large float32/float64 NumPy arrays laid out ``(..., lat, lon)`` on evenly spaced
+    coordinates take a fused kernel: one pass over the data writes both components,
+    the factor :math:`1/(R\cos\varphi)` applied in the same pass, as fast as the
+    Cartesian :func:`gridgrad.gradient` of the same array. Other inputs take the
+    generic path (:func:`gridgrad.derivative` and elementwise factors), with the same
+    stencils.
 
     The stencils are Fornberg's [1]_; the metric factors are those of the sphere
     (e.g. [2]_).
@@ -157,6 +174,17 @@ def gradient(
     True
     >>> bool(np.allclose(north, -np.sin(phi) * np.cos(lam) / R, atol=1e-12))
     True
+
+    Longitudes ``0, ..., 360`` repeat the first meridian; the closing column gets
+    the first column's results. 16-bit floats come back as float32:
+
+    >>> lon360 = np.arange(0.0, 360.1, 2.5)
+    >>> f360 = np.cos(phi) * np.cos(np.deg2rad(lon360))[None, :]
+    >>> east360, _ = gs.gradient(f360, lat, lon360, accuracy=4)
+    >>> bool(np.array_equal(east360[:, :-1], east)), bool(np.array_equal(east360[:, -1], east[:, 0]))
+    (True, True)
+    >>> gs.gradient(f.astype(np.float16), lat, lon)[0].dtype
+    dtype('float32')
     """
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
