@@ -62,6 +62,7 @@ def side_by_side(fns: dict, repeat: int) -> dict[str, tuple[float, float, float]
 def run(shape: tuple[int, int, int], repeat: int, metpy_repeat: int) -> None:
     f, lat, lon = era5_like(shape)
     print(f"field {shape} float32, {f.nbytes / 1e6:.0f} MB, numpy {np.__version__}")
+    print(_machine())
     fns = {
         "gridgrad.sphere.gradient": lambda: gs.gradient(f, lat, lon),
         "gridgrad.gradient (Cartesian)": lambda: gridgrad.gradient(f, dim=(1, 2)),
@@ -137,6 +138,24 @@ def run_dask(days: int, shape: tuple[int, int, int]) -> None:
         )
         peak = client.run(_peak_rss_mb)
         print("peak resident memory per worker: " + ", ".join(f"{v:.0f} MB" for v in peak.values()))
+        most = max(peak.values())
+        verdict = "never loaded into one worker" if most < f.nbytes / 1e6 else "LOADED WHOLE"
+        print(f"largest worker peak {most:.0f} MB vs field {f.nbytes / 1e6:.0f} MB: {verdict}")
+
+
+def _machine() -> str:
+    """CPUs, threads and the load average: the ratios to MetPy (one thread) depend on
+    how many of gridgrad's threads find a free core on a shared machine."""
+    import os
+
+    try:
+        import numba
+
+        threads = f"{numba.get_num_threads()} kernel threads"
+    except ImportError:
+        threads = "no numba"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, {threads}, load average {load}"
 
 
 def _peak_rss_mb() -> float:
