@@ -482,6 +482,46 @@ def test_dask_stays_lazy_and_chunked() -> None:
     np.testing.assert_allclose(east.compute(), gs.gradient(psi, lat, lon, radius=1.0)[0])
 
 
+def test_dask_blocks_holding_the_whole_grid_run_block_by_block() -> None:
+    """Chunks along the time only (ERA5's): each block is differentiated by the NumPy
+    path, lazily, one task per block; the same numbers as NumPy's, for every
+    operator, the fused kernel's blocks included."""
+    dask = require("dask")
+    da = require("dask.array")
+    from gridgrad import _sphere_terms as terms
+
+    lat, lon = global_grid(90)
+    _psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    reps = 2 * -(-terms.FUSED_MIN_SIZE // u.size)  # blocks large enough for the kernel
+    u3 = np.stack([u * (1 + k) for k in range(reps)]).astype(np.float32)
+    v3 = np.stack([v * (1 - k) for k in range(reps)]).astype(np.float32)
+    U, V = (da.from_array(a, chunks=(reps // 2, -1, -1)) for a in (u3, v3))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed at call time")
+
+    kw = {"radius": 1.0, "accuracy": 4}
+    with dask.config.set(scheduler=refuse):
+        lazy = [
+            *gs.gradient(U, lat, lon, **kw),
+            gs.vorticity(U, V, lat, lon, **kw),
+            gs.divergence(U, V, lat, lon, **kw),
+            gs.laplacian(U, lat, lon, **kw),
+        ]
+    eager = [
+        *gs.gradient(u3, lat, lon, **kw),
+        gs.vorticity(u3, v3, lat, lon, **kw),
+        gs.divergence(u3, v3, lat, lon, **kw),
+        gs.laplacian(u3, lat, lon, **kw),
+    ]
+    for z, want in zip(lazy, eager):
+        assert isinstance(z, da.Array) and z.chunks == U.chunks and z.dtype == np.float32
+        np.testing.assert_array_equal(z.compute(), want)
+    # one task per block for the differentiation
+    graph = dict(lazy[2].__dask_graph__())
+    assert len(graph) == 3 * U.numblocks[0]  # u and v blocks, one task each
+
+
 # -------------------------------------------------------------------------- MetPy
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace, device, is_array_api_obj
+from array_api_compat import array_namespace, device, is_array_api_obj, is_dask_array
 
 from gridgrad._calculus import derivative
 from gridgrad._sphere_grid import SphereGrid, sphere_grid
@@ -29,12 +29,14 @@ __all__ = [
     "inplace",
     "make_grid",
     "pair",
+    "per_block",
     "pole_dlat",
     "pole_scalar",
     "scale",
     "set_rows",
     "take_row",
     "unique_columns",
+    "whole_grid_blocks",
     "zonal_mean",
 ]
 
@@ -210,6 +212,40 @@ def fused_gradient(f: Any, grid: SphereGrid, accuracy: int) -> tuple[Any, Any] |
                 derivative(f3[..., cols], 2, accuracy=accuracy, spacing=spacing)[..., keep] * sec
             )
     return east, north
+
+
+def whole_grid_blocks(arrays: tuple[Any, ...], grid: SphereGrid) -> bool:
+    """Whether ``arrays`` are dask arrays of NumPy blocks, chunked alike, each block
+    holding the whole latitude-longitude grid (ERA5's chunks along the time): then
+    every block is differentiated on its own, by the NumPy path (the fused kernel on
+    large blocks), without overlaps."""
+    first = arrays[0]
+    if not is_dask_array(first) or type(getattr(first, "_meta", None)) is not np.ndarray:
+        return False
+    if any(not is_dask_array(a) or a.chunks != first.chunks for a in arrays[1:]):
+        return False
+    return len(first.chunks[grid.lat_dim]) == 1 and len(first.chunks[grid.lon_dim]) == 1
+
+
+def per_block(func: Any, arrays: tuple[Any, ...], outputs: int) -> Any:
+    """``func`` (a NumPy operator of ``outputs`` results) mapped over the blocks of the
+    dask ``arrays``, lazily: one task per block, whatever the number of outputs."""
+    import dask.array as da
+
+    first = arrays[0]
+    kind = first.dtype.kind
+    dtype = first.dtype if kind in "fc" else np.dtype(np.float64)
+    if outputs == 1:
+        meta = np.empty((0,) * first.ndim, dtype)
+        return da.map_blocks(func, *arrays, dtype=dtype, meta=meta)
+
+    def stacked(*blocks: np.ndarray) -> np.ndarray:
+        return np.stack(func(*blocks))
+
+    meta = np.empty((0,) * (first.ndim + 1), dtype)
+    chunks = ((outputs,), *first.chunks)
+    out = da.map_blocks(stacked, *arrays, new_axis=0, chunks=chunks, dtype=dtype, meta=meta)
+    return tuple(out[k] for k in range(outputs))
 
 
 def pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:

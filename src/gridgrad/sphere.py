@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from gridgrad import _sphere_terms as t
-from gridgrad._sphere_grid import EARTH_RADIUS
+from gridgrad._sphere_grid import EARTH_RADIUS, host_coordinates
 
 __all__ = ["divergence", "gradient", "laplacian", "vorticity"]
 
@@ -189,6 +189,9 @@ def gradient(
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw)
+    if t.whole_grid_blocks((f,), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda b: gradient(b, lat, lon, **kw), (f,), 2)  # type: ignore[no-any-return]
     f = t.unique_columns(f, grid)
     p = int(accuracy)
     fused = t.fused_gradient(f, grid, p)
@@ -278,6 +281,9 @@ def divergence(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    if t.whole_grid_blocks((u, v), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda a, b: divergence(a, b, lat, lon, **kw), (u, v), 1)
     u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
@@ -367,6 +373,9 @@ def vorticity(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    if t.whole_grid_blocks((u, v), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda a, b: vorticity(a, b, lat, lon, **kw), (u, v), 1)
     u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
@@ -456,6 +465,9 @@ def laplacian(
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw, order=2)
+    if t.whole_grid_blocks((f,), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda b: laplacian(b, lat, lon, **kw), (f,), 1)
     f = t.unique_columns(f, grid)
     p = int(accuracy)
     out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
