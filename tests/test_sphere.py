@@ -382,25 +382,36 @@ def test_float32_coordinates_evenly_spaced() -> None:
     "grid",
     [global_grid(90), regional_grid(90), (np.linspace(-88.0, 88.0, 89), np.arange(180) * 2.0)],
 )
-def test_fused_kernel_matches_generic_path(grid, dtype) -> None:
-    """Large C-contiguous (..., lat, lon) arrays take the fused kernel (one pass, the
-    metric factor applied in it); a Fortran-ordered copy of the same values takes the
+def test_fused_kernels_match_generic_path(grid, dtype) -> None:
+    """Large C-contiguous (..., lat, lon) arrays take the fused kernels (one pass, the
+    metric terms applied in it); a Fortran-ordered copy of the same values takes the
     generic path: the same stencils everywhere, edge rows and pole rows included."""
+    from gridgrad import _sphere_fused as fused
     from gridgrad import _sphere_terms as terms
 
     lat, lon = grid
-    psi, *_ = rossby_haurwitz(lat, lon)
-    reps = -(-terms.FUSED_MIN_SIZE // psi.size)
-    f = np.stack([280 + psi * (1 + k) for k in range(reps)]).astype(dtype)  # a large mean
-    tol = {"float32": 2e-5, "float64": 1e-12}[dtype]  # float32: the rounding of 280
+    psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    reps = -(-fused.FUSED_MIN_SIZE // psi.size)
+    k = np.arange(reps)[:, None, None]
+    f = (280 + psi * (1 + k)).astype(dtype)  # a large mean
+    u3, v3 = (10 + u * (1 + k)).astype(dtype), (v * (1 - k) - 5).astype(dtype)
+    tol = {"float32": 2e-5, "float64": 1e-12}[dtype]  # float32: the rounding of the mean
     for p in (2, 4, 6):
         kw = {"lat_dim": -2, "lon_dim": -1, "radius": 1.0, "accuracy": p, "cyclic": None}
-        assert terms.fused_gradient(f, terms.make_grid(f.shape, lat, lon, kw), p) is not None
-        fast = gs.gradient(f, lat, lon, radius=1.0, accuracy=p)
-        slow = gs.gradient(np.asfortranarray(f), lat, lon, radius=1.0, accuracy=p)
-        for a, b in zip(fast, slow):
-            assert a.dtype == np.dtype(dtype) and a.flags.c_contiguous
-            assert max_rel(a, b) < tol, (p, max_rel(a, b))
+        g = terms.make_grid(f.shape, lat, lon, kw)
+        assert fused.gradient(f, g, p) is not None
+        assert fused.scalar(u3, v3, g, p, 1.0) is not None
+        calls = [
+            lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[0],  # noqa: B023
+            lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[1],  # noqa: B023
+            lambda f, u, v: gs.divergence(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+            lambda f, u, v: gs.vorticity(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+        ]
+        for call in calls:
+            fast = call(f, u3, v3)
+            slow = call(*(np.asfortranarray(a) for a in (f, u3, v3)))
+            assert fast.dtype == np.dtype(dtype) and fast.flags.c_contiguous
+            assert max_rel(fast, slow) < tol, (p, max_rel(fast, slow))
 
 
 # ----------------------------------------------------------------------- backends
@@ -488,11 +499,11 @@ def test_dask_blocks_holding_the_whole_grid_run_block_by_block() -> None:
     operator, the fused kernel's blocks included."""
     dask = require("dask")
     da = require("dask.array")
-    from gridgrad import _sphere_terms as terms
+    from gridgrad import _sphere_fused as fused
 
     lat, lon = global_grid(90)
     _psi, u, v, _zeta = rossby_haurwitz(lat, lon)
-    reps = 2 * -(-terms.FUSED_MIN_SIZE // u.size)  # blocks large enough for the kernel
+    reps = 2 * -(-fused.FUSED_MIN_SIZE // u.size)  # blocks large enough for the kernel
     u3 = np.stack([u * (1 + k) for k in range(reps)]).astype(np.float32)
     v3 = np.stack([v * (1 - k) for k in range(reps)]).astype(np.float32)
     U, V = (da.from_array(a, chunks=(reps // 2, -1, -1)) for a in (u3, v3))

@@ -1,14 +1,17 @@
-"""The fused Numba kernel of :func:`gridgrad.sphere.gradient` (imported lazily, only for
-large NumPy arrays laid out ``(..., lat, lon)``).
+"""The fused Numba kernels of :mod:`gridgrad.sphere` (imported lazily, only for large
+NumPy arrays laid out ``(..., lat, lon)``): the gradient, and the divergence and
+vorticity.
 
 One pass over the data reads each row of ``f`` once (the rows above and below it are
 still in cache) and writes both components: the northward derivative and the eastward
 one with the metric factor :math:`1/(R\\cos\\varphi)` of its row already applied, so
-there is no second pass to scale it. Rows are split among threads (the kernel releases
-the GIL); each output row is written by one thread. The columns within reach of a
-longitude edge of a grid that does not close get no eastward value here: the caller computes
-them on thin strips with the generic path. The latitude edge rows take the one-sided
-stencils the caller gives (those of the generic path).
+there is no second pass to scale it. The divergence and vorticity kernel reads the two
+components and writes the one result, every metric term in the same pass. Rows are
+split among threads (the kernels release the GIL); each output row is written by one
+thread. The columns within reach of a longitude edge of a grid that does not close get
+no eastward term here: the caller computes it on thin strips with the generic path.
+The latitude edge rows take the one-sided stencils the caller gives (those of the
+generic path).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba
 import numpy as np
 
-__all__ = ["gradient"]
+__all__ = ["gradient", "scalar"]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -89,6 +93,56 @@ def _rows(f, w, north_scale, edges, east_scale, cyclic, t0, t1, north, east):  #
                     first = False
 
 
+@numba.njit(nogil=True, cache=True)
+def _add_scaled(out, a, c):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``out += c * a`` on 1-D arrays of one length."""
+    for j in range(out.size):
+        out[j] += c * a[j]
+
+
+@numba.njit(nogil=True, cache=True)
+def _scalar_rows(a, b, w, lat_scale, edges, lon_scale, b_scale, cyclic, t0, t1, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Rows ``t0:t1`` of ``out = lon_scale[i] * da/dlambda + lat_scale * db/dphi +
+    b_scale[i] * b`` (``lat_scale`` 1 / (the latitude step in metres) with a sign,
+    ``edges`` the latitude edge rows' stencils with that sign, per metre). Columns
+    within reach of a longitude edge of a grid that does not close get no eastward
+    term here."""
+    ny, nx = a.shape[1], a.shape[2]
+    r = w.size
+    q = nx - 2 * r
+    width = edges.shape[2]
+    for t in range(t0, t1):
+        o = t // ny
+        i = t - o * ny
+        n = out[o, i]
+        here = b[o, i]
+        if r <= i < ny - r:
+            for k in range(1, r + 1):
+                _term(n, b[o, i + k], b[o, i - k], w[k - 1] * lat_scale, k == 1)
+        else:
+            top = i < r
+            k0 = 0 if top else ny - width
+            stencil = edges[0, i] if top else edges[1, i - (ny - r)]
+            first = True
+            for m in range(width):  # in difference form (the weights sum to 0)
+                if stencil[m] != 0 and k0 + m != i:
+                    _term(n, b[o, k0 + m], here, stencil[m], first)
+                    first = False
+        if b_scale[i] != 0:
+            _add_scaled(n, here, b_scale[i])
+        c = lon_scale[i]
+        row = a[o, i]
+        inner = n[r : r + q]
+        for k in range(1, r + 1):
+            _term(inner, row[r + k : r + k + q], row[r - k : r - k + q], w[k - 1] * c, False)
+        if cyclic:
+            for j in range(nx - r, nx + r):  # the columns next to the date line, wrapped
+                acc = w[0] * (row[(j + 1) % nx] - row[(j - 1) % nx])
+                for k in range(2, r + 1):
+                    acc += w[k - 1] * (row[(j + k) % nx] - row[(j - k) % nx])
+                n[j % nx] += acc * c
+
+
 _POOL: ThreadPoolExecutor | None = None
 _LOCK = threading.Lock()
 
@@ -101,6 +155,30 @@ def _forget_pool() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _run(kernel: Any, ntask: int, ins: tuple[Any, ...], outs: tuple[Any, ...]) -> None:
+    """``kernel(*ins, t0, t1, *outs)`` over tasks ``0:ntask`` split into equal
+    contiguous ranges, one per thread (``numba.get_num_threads()``), the last in the
+    calling thread."""
+    global _POOL
+    threads = max(1, min(numba.get_num_threads(), os.cpu_count() or 1, ntask))
+    bounds = [ntask * k // threads for k in range(threads + 1)]
+    if threads == 1:
+        kernel(*ins, 0, ntask, *outs)
+        return
+    with _LOCK:
+        if _POOL is None or _POOL._max_workers < threads - 1:
+            _POOL = ThreadPoolExecutor(threads - 1, "gridgrad-sphere")
+        pool = _POOL
+
+    def task(k: int) -> None:
+        kernel(*ins, bounds[k], bounds[k + 1], *outs)
+
+    jobs = [pool.submit(task, k) for k in range(threads - 1)]
+    task(threads - 1)
+    for job in jobs:
+        job.result()
 
 
 def gradient(
@@ -117,29 +195,41 @@ def gradient(
     one float dtype) from ``f``: every row's eastward values (all of them when
     ``cyclic``, else those at least ``w.size`` columns from the edges) and every
     northward value (``edges``: shape (2, w.size, width), see :func:`_rows`)."""
-    global _POOL
     dtype = f.dtype.type
-    args = (
+    ins = (
+        f,
         w.astype(f.dtype),
         dtype(north_scale),
         edges.astype(f.dtype),
         east_scale.astype(f.dtype),
         bool(cyclic),
     )
-    ntask = f.shape[0] * f.shape[1]
-    threads = max(1, min(numba.get_num_threads(), os.cpu_count() or 1, ntask))
-    bounds = [ntask * k // threads for k in range(threads + 1)]
-    if threads == 1:
-        _rows(f, *args, 0, ntask, north, east)
-        return
-    with _LOCK:
-        if _POOL is None or _POOL._max_workers < threads - 1:
-            _POOL = ThreadPoolExecutor(threads - 1, "gridgrad-sphere")
-        pool = _POOL
-    jobs = [
-        pool.submit(_rows, f, *args, bounds[k], bounds[k + 1], north, east)
-        for k in range(threads - 1)
-    ]
-    _rows(f, *args, bounds[-2], bounds[-1], north, east)
-    for job in jobs:
-        job.result()
+    _run(_rows, f.shape[0] * f.shape[1], ins, (north, east))
+
+
+def scalar(
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+    lat_scale: float,
+    edges: np.ndarray,
+    lon_scale: np.ndarray,
+    b_scale: np.ndarray,
+    cyclic: bool,
+    out: np.ndarray,
+) -> None:
+    """Fill ``out`` with ``lon_scale * da/dlambda + lat_scale * db/dphi + b_scale * b``
+    (all of shape ``(outer, lat, lon)``, C-contiguous, one float dtype; see
+    :func:`_scalar_rows`)."""
+    dtype = a.dtype.type
+    ins = (
+        a,
+        b,
+        w.astype(a.dtype),
+        dtype(lat_scale),
+        edges.astype(a.dtype),
+        lon_scale.astype(a.dtype),
+        b_scale.astype(a.dtype),
+        bool(cyclic),
+    )
+    _run(_scalar_rows, a.shape[0] * a.shape[1], ins, (out,))

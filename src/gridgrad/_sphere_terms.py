@@ -25,7 +25,6 @@ __all__ = [
     "dlat",
     "dlon",
     "factor",
-    "fused_gradient",
     "inplace",
     "make_grid",
     "pair",
@@ -156,62 +155,6 @@ def dlon(f: Any, grid: SphereGrid, accuracy: int, order: int = 1, metres: bool =
         return derivative(f, grid.lon_dim, **kw)
     period = grid.lon_period(metres)
     return derivative(f, grid.lon_dim, boundary="periodic", period=period, **kw)
-
-
-#: the fused kernel runs on plain ndarrays of at least this many elements (as the
-#: rectilinear kernels: below, the generic path is as fast)
-FUSED_MIN_SIZE = 1 << 19
-
-
-def fused_gradient(f: Any, grid: SphereGrid, accuracy: int) -> tuple[Any, Any] | None:
-    """(eastward, northward) by the fused Numba kernel when its guard holds: a large
-    C-contiguous float32/float64 ndarray laid out ``(..., lat, lon)``, evenly spaced
-    latitudes and longitudes, numba importable. Otherwise None (the generic path runs).
-
-    Every point gets the stencil it has on the generic path: the latitude edge rows
-    that of the generic path's derivative on a strip ``3 * accuracy + 2`` rows wide,
-    the longitude edge columns of a grid that does not close the generic path itself
-    on such strips. Pole rows are left to the caller."""
-    nd = len(grid.shape)
-    if type(f) is not np.ndarray or f.dtype not in (np.float32, np.float64):
-        return None
-    if not f.dtype.isnative or not f.flags.c_contiguous or f.size < FUSED_MIN_SIZE:
-        return None
-    if (grid.lat_dim, grid.lon_dim) != (nd - 2, nd - 1):
-        return None
-    if grid.lat_step is None or grid.lon_step is None:
-        return None
-    ny, nx = grid.shape[-2], grid.shape[-1]
-    r, width = accuracy // 2, 3 * accuracy + 2
-    if ny < 2 * width or nx < 2 * width:
-        return None
-    try:
-        from gridgrad import _sphere_numba as kernels
-    except ImportError:
-        return None
-    from gridgrad._calculus import fd_weights
-
-    f3 = f.reshape(-1, ny, nx)
-    east, north = np.empty_like(f), np.empty_like(f)
-    e3, n3 = east.reshape(f3.shape), north.reshape(f3.shape)
-    w = fd_weights(list(range(-r, r + 1)))[r + 1 :]
-    east_scale = grid.sec / (grid.radius * grid.lon_step)
-    # the one-sided stencils of the latitude edge rows, those of the generic path: its
-    # derivative of the identity on a strip as wide as the kernel reads
-    d = derivative(np.eye(width), 0, accuracy=accuracy, spacing=grid.lat_spacing())
-    edges = np.stack([d[:r], d[width - r :]])
-    kernels.gradient(f3, w, 1.0 / grid.lat_step, edges, east_scale, grid.cyclic, n3, e3)
-    if not grid.cyclic:
-        spacing = grid.lon_spacing(True)
-        sec = grid.sec[:, None].astype(f.dtype)
-        for cols, keep in (
-            (slice(0, width), slice(0, r)),
-            (slice(nx - width, nx), slice(-r, None)),
-        ):
-            e3[..., keep] = (
-                derivative(f3[..., cols], 2, accuracy=accuracy, spacing=spacing)[..., keep] * sec
-            )
-    return east, north
 
 
 def whole_grid_blocks(arrays: tuple[Any, ...], grid: SphereGrid) -> bool:

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad import _sphere_fused as fused
 from gridgrad import _sphere_terms as t
 from gridgrad._sphere_grid import EARTH_RADIUS, host_coordinates
 
@@ -194,9 +195,9 @@ def gradient(
         return t.per_block(lambda b: gradient(b, lat, lon, **kw), (f,), 2)  # type: ignore[no-any-return]
     f = t.unique_columns(f, grid)
     p = int(accuracy)
-    fused = t.fused_gradient(f, grid, p)
-    if fused is not None:
-        east, north = fused
+    both = fused.gradient(f, grid, p)
+    if both is not None:
+        east, north = both
     else:
         east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
         north = t.dlat(f, grid, p)
@@ -286,18 +287,20 @@ def divergence(
         return t.per_block(lambda a, b: divergence(a, b, lat, lon, **kw), (u, v), 1)
     u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
-    dv = t.dlat(v, grid, p)
     values = {
         row: t.dlon(t.pole_dlat(u, grid, p, row), grid, p, metres=False) * -s
-        + 2.0 * t.take_row(dv, grid, row)
+        + 2.0 * t.pole_dlat(v, grid, p, row)
         for row, s in grid.poles
     }
-    if t.inplace(out) and t.inplace(dv):
-        out += dv
-        out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
-    else:
-        out = out + dv - v * t.factor(grid.tan_r, dv, grid)
+    out = fused.scalar(u, v, grid, p, sign=1.0)
+    if out is None:
+        out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
+        dv = t.dlat(v, grid, p)
+        if t.inplace(out) and t.inplace(dv):
+            out += dv
+            out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
+        else:
+            out = out + dv - v * t.factor(grid.tan_r, dv, grid)
     out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
     return t.close_columns(out, grid)
 
@@ -378,18 +381,20 @@ def vorticity(
         return t.per_block(lambda a, b: vorticity(a, b, lat, lon, **kw), (u, v), 1)
     u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
-    du = t.dlat(u, grid, p)
     values = {
         row: t.dlon(t.pole_dlat(v, grid, p, row), grid, p, metres=False) * -s
-        - 2.0 * t.take_row(du, grid, row)
+        - 2.0 * t.pole_dlat(u, grid, p, row)
         for row, s in grid.poles
     }
-    if t.inplace(out) and t.inplace(du):
-        out -= du
-        out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
-    else:
-        out = out - du + u * t.factor(grid.tan_r, du, grid)
+    out = fused.scalar(v, u, grid, p, sign=-1.0)
+    if out is None:
+        out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
+        du = t.dlat(u, grid, p)
+        if t.inplace(out) and t.inplace(du):
+            out -= du
+            out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
+        else:
+            out = out - du + u * t.factor(grid.tan_r, du, grid)
     out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
     return t.close_columns(out, grid)
 
