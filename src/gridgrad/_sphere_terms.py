@@ -10,6 +10,7 @@ follow.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -120,6 +121,27 @@ def factor(values: np.ndarray, like: Any, grid: SphereGrid) -> Any:
 #: releases the GIL in ufunc loops): the metric factor's pass costs a quarter of a
 #: derivative's on one thread
 _THREADED_SIZE = 1 << 21
+_POOL: ThreadPoolExecutor | None = None
+_LOCK = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist here."""
+    global _POOL, _LOCK
+    _POOL = None
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """One pool for every call (starting threads per call cost more than the pass)."""
+    global _POOL
+    with _LOCK:
+        if _POOL is None or _POOL._max_workers < threads - 1:
+            _POOL = ThreadPoolExecutor(threads - 1, "gridgrad-sphere-scale")
+        return _POOL
 
 
 def scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
@@ -136,8 +158,11 @@ def scale(x: Any, values: np.ndarray, grid: SphereGrid) -> Any:
         sl = slice(bounds[k], bounds[k + 1])
         np.multiply(x[sl], fac[sl] if fac.shape[0] > 1 else fac, out=x[sl])
 
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(part, range(threads)))
+    pool = _pool(threads)
+    jobs = [pool.submit(part, k) for k in range(threads - 1)]
+    part(threads - 1)
+    for job in jobs:
+        job.result()
     return x
 
 
