@@ -414,6 +414,21 @@ def test_fused_kernels_match_generic_path(grid, dtype) -> None:
             assert max_rel(fast, slow) < tol, (p, max_rel(fast, slow))
 
 
+def test_fused_kernels_on_a_2d_field() -> None:
+    """A single 0.25-degree field (721 x 1440, ERA5's grid, no other dim)."""
+    lat, lon = np.linspace(90.0, -90.0, 721), np.arange(1440) * 0.25
+    psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    for fast, slow in [
+        (gs.gradient(psi, lat, lon)[0], gs.gradient(np.asfortranarray(psi), lat, lon)[0]),
+        (gs.gradient(psi, lat, lon)[1], gs.gradient(np.asfortranarray(psi), lat, lon)[1]),
+        (
+            gs.vorticity(u, v, lat, lon, accuracy=4),
+            gs.vorticity(np.asfortranarray(u), np.asfortranarray(v), lat, lon, accuracy=4),
+        ),
+    ]:
+        assert max_rel(fast, slow) < 1e-12
+
+
 def test_large_arrays_off_the_fused_path_match_their_slices() -> None:
     """Gaussian latitudes (not evenly spaced): the generic path, whose metric factor
     is one threaded in-place pass on large arrays; each time step as computed alone."""
