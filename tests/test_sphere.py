@@ -388,7 +388,9 @@ def test_fused_kernels_match_generic_path(grid, dtype) -> None:
     generic path: the same stencils everywhere, edge rows and pole rows included."""
     from gridgrad import _sphere_fused as fused
     from gridgrad import _sphere_terms as terms
+    from gridgrad._engines.numba import loader
 
+    assert loader.load(wait=True) is not None  # small calls do not wait for the kernels
     lat, lon = grid
     psi, u, v, _zeta = rossby_haurwitz(lat, lon)
     reps = -(-fused.FUSED_MIN_SIZE // psi.size)
@@ -416,8 +418,15 @@ def test_fused_kernels_match_generic_path(grid, dtype) -> None:
 
 def test_fused_kernels_on_a_2d_field() -> None:
     """A single 0.25-degree field (721 x 1440, ERA5's grid, no other dim)."""
+    from gridgrad import _sphere_fused as fused
+    from gridgrad import _sphere_terms as terms
+    from gridgrad._engines.numba import loader
+
+    assert loader.load(wait=True) is not None
     lat, lon = np.linspace(90.0, -90.0, 721), np.arange(1440) * 0.25
     psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    kw = {"lat_dim": -2, "lon_dim": -1, "radius": 1.0, "accuracy": 2, "cyclic": None}
+    assert fused.gradient(psi, terms.make_grid(psi.shape, lat, lon, kw), 2) is not None
     for fast, slow in [
         (gs.gradient(psi, lat, lon)[0], gs.gradient(np.asfortranarray(psi), lat, lon)[0]),
         (gs.gradient(psi, lat, lon)[1], gs.gradient(np.asfortranarray(psi), lat, lon)[1]),
@@ -530,7 +539,9 @@ def test_dask_blocks_holding_the_whole_grid_run_block_by_block() -> None:
     dask = require("dask")
     da = require("dask.array")
     from gridgrad import _sphere_fused as fused
+    from gridgrad._engines.numba import loader
 
+    assert loader.load(wait=True) is not None  # the kernels in the blocks and eagerly alike
     lat, lon = global_grid(90)
     _psi, u, v, _zeta = rossby_haurwitz(lat, lon)
     reps = 2 * -(-fused.FUSED_MIN_SIZE // u.size)  # blocks large enough for the kernel

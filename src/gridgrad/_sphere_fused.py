@@ -25,10 +25,13 @@ __all__ = ["FUSED_MIN_SIZE", "gradient", "scalar"]
 FUSED_MIN_SIZE = 1 << 19
 
 
-def _kernels(arrays: tuple[Any, ...], grid: SphereGrid, accuracy: int) -> ModuleType | None:
+def _kernels(
+    arrays: tuple[Any, ...], grid: SphereGrid, accuracy: int, outputs: int
+) -> ModuleType | None:
     """The kernels' module when the guard holds: large C-contiguous native float32 or
     float64 ndarrays of one dtype laid out ``(..., lat, lon)``, evenly spaced latitudes
-    and longitudes, numba importable; else None."""
+    and longitudes, numba loaded (or worth waiting for, for ``outputs`` results); else
+    None."""
     nd = len(grid.shape)
     first = arrays[0]
     for a in arrays:
@@ -43,11 +46,27 @@ def _kernels(arrays: tuple[Any, ...], grid: SphereGrid, accuracy: int) -> Module
     width = 3 * accuracy + 2
     if grid.shape[-2] < 2 * width or grid.shape[-1] < 2 * width:
         return None
-    try:
-        from gridgrad import _sphere_numba as kernels
-    except ImportError:
+    # numba loads as for the rectilinear kernels (one policy): in the background while
+    # calls of fewer than WAIT_SIZE outputs take the generic path, which is about as
+    # fast as the loading on such inputs; larger calls wait for it
+    from gridgrad._engines.numba import loader, waits
+
+    if not loader.loaded() and not waits(first.dtype, first.size * outputs):
+        loader.start()
         return None
+    if loader.load(wait=True) is None:
+        return None  # numba cannot be imported
+    from gridgrad import _sphere_numba as kernels
+
     return kernels
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view: the kernels are compiled for read-only inputs only, so that
+    writeable and read-only arrays share one compiled kernel (and its disk cache)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 def _stencils(grid: SphereGrid, accuracy: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,11 +97,11 @@ def _lon_edges(out3: np.ndarray, a3: np.ndarray, grid: SphereGrid, accuracy: int
 
 def gradient(f: Any, grid: SphereGrid, accuracy: int) -> tuple[Any, Any] | None:
     """(eastward, northward) by the fused kernel when its guard holds, else None."""
-    kernels = _kernels((f,), grid, accuracy)
+    kernels = _kernels((f,), grid, accuracy, 2)
     if kernels is None:
         return None
     ny, nx = grid.shape[-2], grid.shape[-1]
-    f3 = f.reshape(-1, ny, nx)
+    f3 = _read_only(f.reshape(-1, ny, nx))
     east, north = np.empty_like(f), np.empty_like(f)
     e3, n3 = east.reshape(f3.shape), north.reshape(f3.shape)
     w, edges = _stencils(grid, accuracy)
@@ -97,11 +116,11 @@ def scalar(a: Any, b: Any, grid: SphereGrid, accuracy: int, sign: float) -> Any 
     """``sec/R * da/dlambda + sign * (1/R db/dphi - b tan(phi)/R)`` by the fused kernel
     when its guard holds, else None: the divergence (``a, b = u, v``, sign +1) and the
     vorticity (``a, b = v, u``, sign -1)."""
-    kernels = _kernels((a, b), grid, accuracy)
+    kernels = _kernels((a, b), grid, accuracy, 1)
     if kernels is None:
         return None
     ny, nx = grid.shape[-2], grid.shape[-1]
-    a3, b3 = a.reshape(-1, ny, nx), b.reshape(-1, ny, nx)
+    a3, b3 = _read_only(a.reshape(-1, ny, nx)), _read_only(b.reshape(-1, ny, nx))
     out = np.empty_like(a)
     o3 = out.reshape(a3.shape)
     w, edges = _stencils(grid, accuracy)
