@@ -403,17 +403,19 @@ def test_fused_kernels_match_generic_path(grid, dtype) -> None:
         g = terms.make_grid(f.shape, lat, lon, kw)
         assert fused.gradient(f, g, p) is not None
         assert fused.scalar(u3, v3, g, p, 1.0) is not None
+        assert fused.laplacian(f, g, p) is not None
         calls = [
             lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[0],  # noqa: B023
             lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[1],  # noqa: B023
             lambda f, u, v: gs.divergence(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
             lambda f, u, v: gs.vorticity(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+            lambda f, u, v: gs.laplacian(f, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
         ]
-        for call in calls:
+        for n, call in enumerate(calls):
             fast = call(f, u3, v3)
             slow = call(*(np.asfortranarray(a) for a in (f, u3, v3)))
             assert fast.dtype == np.dtype(dtype) and fast.flags.c_contiguous
-            assert max_rel(fast, slow) < tol, (p, max_rel(fast, slow))
+            assert max_rel(fast, slow) < tol, (p, n, max_rel(fast, slow))
 
 
 def test_fused_kernels_on_a_2d_field() -> None:

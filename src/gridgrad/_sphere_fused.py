@@ -18,7 +18,7 @@ import numpy as np
 from gridgrad._calculus import derivative, fd_weights
 from gridgrad._sphere_grid import SphereGrid
 
-__all__ = ["FUSED_MIN_SIZE", "gradient", "scalar"]
+__all__ = ["FUSED_MIN_SIZE", "gradient", "laplacian", "scalar"]
 
 #: the fused kernels run on plain ndarrays of at least this many elements (as the
 #: rectilinear kernels: below, the generic path is as fast)
@@ -79,16 +79,17 @@ def _stencils(grid: SphereGrid, accuracy: int) -> tuple[np.ndarray, np.ndarray]:
     return w, np.stack([d[:r], d[width - r :]])
 
 
-def _lon_edges(out3: np.ndarray, a3: np.ndarray, grid: SphereGrid, accuracy: int, add: bool) -> None:  # fmt: skip
-    """The eastward term of the longitude edge columns of a grid that does not close
-    (the kernel leaves them), by the generic path on strips: written, or added."""
+def _lon_edges(out3: np.ndarray, a3: np.ndarray, grid: SphereGrid, accuracy: int, add: bool, order: int = 1) -> None:  # fmt: skip
+    """The eastward term (``sec**order`` times the ``order``-th longitude derivative) of
+    the longitude edge columns of a grid that does not close (the kernel leaves them),
+    by the generic path on strips: written, or added."""
     if grid.cyclic:
         return
     r, width, nx = accuracy // 2, 3 * accuracy + 2, grid.shape[-1]
-    spacing = grid.lon_spacing(True)
-    sec = grid.sec[:, None].astype(a3.dtype)
+    kw = {"order": order, "accuracy": accuracy, "spacing": grid.lon_spacing(True)}
+    sec = (grid.sec[:, None] ** order).astype(a3.dtype)
     for cols, keep in ((slice(0, width), slice(0, r)), (slice(nx - width, nx), slice(-r, None))):
-        term = derivative(a3[..., cols], 2, accuracy=accuracy, spacing=spacing)[..., keep] * sec
+        term = derivative(a3[..., cols], 2, **kw)[..., keep] * sec  # type: ignore[arg-type]
         if add:
             out3[..., keep] += term
         else:
@@ -129,4 +130,32 @@ def scalar(a: Any, b: Any, grid: SphereGrid, accuracy: int, sign: float) -> Any 
     args = (w, sign / grid.lat_step, sign * edges, lon_scale, -sign * grid.tan_r, grid.cyclic)
     kernels.scalar(a3, b3, *args, o3)
     _lon_edges(o3, a3, grid, accuracy, add=True)
+    return out
+
+
+def laplacian(f: Any, grid: SphereGrid, accuracy: int) -> Any | None:
+    """``sec**2/R**2 f_lambda_lambda + f_phi_phi/R**2 - tan(phi)/R**2 f_phi`` by the fused
+    kernel when its guard holds, else None."""
+    kernels = _kernels((f,), grid, accuracy, 1)
+    if kernels is None:
+        return None
+    ny, nx = grid.shape[-2], grid.shape[-1]
+    r, width = accuracy // 2, 3 * accuracy + 2
+    f3 = _read_only(f.reshape(-1, ny, nx))
+    out = np.empty_like(f)
+    o3 = out.reshape(f3.shape)
+    w1 = fd_weights(list(range(-r, r + 1)))[r + 1 :]
+    w2 = fd_weights(list(range(-r, r + 1)), 2)[r + 1 :]
+    assert grid.lat_step is not None and grid.lon_step is not None
+    lon_scale = (grid.sec / (grid.radius * grid.lon_step)) ** 2
+    args = (w1, w2, 1.0 / grid.lat_step, lon_scale, grid.tan_r, grid.cyclic)
+    kernels.laplacian(f3, *args, o3)
+    # the latitude edge rows' own terms, by the generic path on strips
+    tan = grid.tan_r[:, None].astype(f.dtype)
+    for rows, keep in ((slice(0, width), slice(0, r)), (slice(ny - width, ny), slice(-r, None))):
+        strip, kw = f3[:, rows], {"accuracy": accuracy, "spacing": grid.lat_spacing()}
+        d2 = derivative(strip, 1, order=2, **kw)[:, keep]  # type: ignore[arg-type]
+        d1 = derivative(strip, 1, **kw)[:, keep]  # type: ignore[arg-type]
+        o3[:, keep] += d2 - tan[rows][keep] * d1
+    _lon_edges(o3, f3, grid, accuracy, add=True, order=2)
     return out

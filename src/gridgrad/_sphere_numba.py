@@ -1,6 +1,6 @@
 """The fused Numba kernels of :mod:`gridgrad.sphere` (imported lazily, only for large
-NumPy arrays laid out ``(..., lat, lon)``): the gradient, and the divergence and
-vorticity.
+NumPy arrays laid out ``(..., lat, lon)``): the gradient, the divergence and
+vorticity, and the Laplacian.
 
 One pass over the data reads each row of ``f`` once (the rows above and below it are
 still in cache) and writes both components: the northward derivative and the eastward
@@ -24,7 +24,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["gradient", "scalar"]
+__all__ = ["gradient", "laplacian", "scalar"]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -143,6 +143,49 @@ def _scalar_rows(a, b, w, lat_scale, edges, lon_scale, b_scale, cyclic, t0, t1, 
                 n[j % nx] += acc * c
 
 
+@numba.njit(nogil=True, cache=True)
+def _laplacian_rows(f, w1, w2, lat1, lat2, lon_scale, tan_r, cyclic, t0, t1, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Rows ``t0:t1`` of ``out = lon_scale[i] * f_lambda_lambda + lat2 * f_phi_phi -
+    tan_r[i] * lat1 * f_phi`` (``w1``, ``w2``: the centred first- and second-derivative
+    weights of offsets 1..r; ``lat1``, ``lat2``: 1 / the latitude step in metres, and
+    its square), in difference form: each offset's sample minus the row's own. The
+    latitude edge rows get the longitude term only (the caller adds theirs: one-sided
+    second differences lose less to rounding in the generic path's form)."""
+    ny, nx = f.shape[1], f.shape[2]
+    r = w1.size
+    q = nx - 2 * r
+    for t in range(t0, t1):
+        o = t // ny
+        i = t - o * ny
+        n = out[o, i]
+        row = f[o, i]
+        if r <= i < ny - r:
+            tr = tan_r[i] * lat1
+            for k in range(1, r + 1):
+                c2 = w2[k - 1] * lat2
+                _term(n, f[o, i + k], row, c2 - tr * w1[k - 1], k == 1)
+                _term(n, f[o, i - k], row, c2 + tr * w1[k - 1], False)
+        else:
+            for j in range(nx):
+                n[j] = 0
+        c = lon_scale[i]
+        inner = n[r : r + q]
+        middle = row[r : r + q]
+        for k in range(1, r + 1):
+            ck = w2[k - 1] * c
+            _term(inner, row[r + k : r + k + q], middle, ck, False)
+            _term(inner, row[r - k : r - k + q], middle, ck, False)
+        if cyclic:
+            for j in range(nx - r, nx + r):  # the columns next to the date line, wrapped
+                jj = j % nx
+                acc = w2[0] * ((row[(j + 1) % nx] - row[jj]) + (row[(j - 1) % nx] - row[jj]))
+                for k in range(2, r + 1):
+                    acc += w2[k - 1] * (
+                        (row[(j + k) % nx] - row[jj]) + (row[(j - k) % nx] - row[jj])
+                    )
+                n[jj] += acc * c
+
+
 _POOL: ThreadPoolExecutor | None = None
 _LOCK = threading.Lock()
 
@@ -233,3 +276,29 @@ def scalar(
         bool(cyclic),
     )
     _run(_scalar_rows, a.shape[0] * a.shape[1], ins, (out,))
+
+
+def laplacian(
+    f: np.ndarray,
+    w1: np.ndarray,
+    w2: np.ndarray,
+    lat1: float,
+    lon_scale: np.ndarray,
+    tan_r: np.ndarray,
+    cyclic: bool,
+    out: np.ndarray,
+) -> None:
+    """Fill ``out`` with the Laplacian's terms (see :func:`_laplacian_rows`; all of shape
+    ``(outer, lat, lon)``, C-contiguous, one float dtype)."""
+    dtype = f.dtype.type
+    ins = (
+        f,
+        w1.astype(f.dtype),
+        w2.astype(f.dtype),
+        dtype(lat1),
+        dtype(lat1 * lat1),
+        lon_scale.astype(f.dtype),
+        tan_r.astype(f.dtype),
+        bool(cyclic),
+    )
+    _run(_laplacian_rows, f.shape[0] * f.shape[1], ins, (out,))

@@ -216,15 +216,16 @@ def per_block(func: Any, arrays: tuple[Any, ...], outputs: int) -> Any:
     return tuple(out[k] for k in range(outputs))
 
 
-def pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int) -> Any:
-    """The per-metre latitude derivative on the pole row ``row`` alone (the row kept as
-    a dim of size 1), from a slab of rows next to it: the same one-sided stencil as on
-    the whole array."""
+def pole_dlat(f: Any, grid: SphereGrid, accuracy: int, row: int, order: int = 1) -> Any:
+    """The ``order``-th latitude derivative (per metre**order) on the pole row ``row``
+    alone (the row kept as a dim of size 1), from a slab of rows next to it: the same
+    one-sided stencil as on the whole array."""
     n = grid.shape[grid.lat_dim]
-    k = min(n, 2 * accuracy + 1)
+    k = min(n, 2 * accuracy + 2)
     rows = slice(0, k) if row == 0 else slice(n - k, n)
     slab = f[_index(len(grid.shape), grid.lat_dim, rows)]
-    d = derivative(slab, grid.lat_dim, accuracy=accuracy, spacing=grid.lat_spacing(rows))
+    spacing = grid.lat_spacing(rows)
+    d = derivative(slab, grid.lat_dim, order=order, accuracy=accuracy, spacing=spacing)
     at = slice(0, 1) if row == 0 else slice(k - 1, k)
     return d[_index(len(grid.shape), grid.lat_dim, at)]
 

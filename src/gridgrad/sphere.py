@@ -146,7 +146,7 @@ def gradient(
     coordinates take a fused kernel: one pass over the data writes both components,
     the factor :math:`1/(R\cos\varphi)` applied in the same pass, as fast as the
     Cartesian :func:`gridgrad.gradient` of the same array (divergence and vorticity
-    have theirs too). Dask arrays whose blocks hold the whole latitude-longitude grid
+    and the Laplacian have theirs too). Dask arrays whose blocks hold the whole latitude-longitude grid
     are differentiated block by block on that path. Other inputs take the generic path
     (:func:`gridgrad.derivative` and elementwise factors), with the same stencils.
 
@@ -476,18 +476,20 @@ def laplacian(
         return t.per_block(lambda b: laplacian(b, lat, lon, **kw), (f,), 1)
     f = t.unique_columns(f, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
-    d2 = t.dlat(f, grid, p, order=2)
-    d1 = t.dlat(f, grid, p)
+    pole_d2 = {row: t.pole_dlat(f, grid, p, row, order=2) for row, _ in grid.poles}
     values = {
-        row: 2.0 * t.take_row(d2, grid, row)
-        + 0.5 * t.dlon(t.take_row(d2, grid, row), grid, p, order=2, metres=False)
-        for row, _ in grid.poles
+        row: 2.0 * d2 + 0.5 * t.dlon(d2, grid, p, order=2, metres=False)
+        for row, d2 in pole_d2.items()
     }
-    if t.inplace(out) and t.inplace(d2) and t.inplace(d1):
-        out += d2
-        out -= t.scale(d1, grid.tan_r, grid)
-    else:
-        out = out + d2 - t.scale(d1, grid.tan_r, grid)
+    out = fused.laplacian(f, grid, p)
+    if out is None:
+        out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
+        d2 = t.dlat(f, grid, p, order=2)
+        d1 = t.dlat(f, grid, p)
+        if t.inplace(out) and t.inplace(d2) and t.inplace(d1):
+            out += d2
+            out -= t.scale(d1, grid.tan_r, grid)
+        else:
+            out = out + d2 - t.scale(d1, grid.tan_r, grid)
     out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
     return t.close_columns(out, grid)
