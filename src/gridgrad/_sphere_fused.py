@@ -2,14 +2,15 @@
 stencils the fused kernels of :mod:`gridgrad._sphere_numba` take (imported only when
 the guard holds), and the points they leave to the generic path.
 
-Every point gets the stencil it has on the generic path: the latitude edge rows the
-one-sided stencils of the generic path's derivative on a strip ``3 * accuracy + 2``
-rows wide (given to the kernel), the longitude edge columns of a grid that does not
-close the generic path itself on such strips. Pole rows are left to the caller.
+Every point gets the stencil it has on the generic path: the kernels compute the
+interior, the generic path itself the latitude rows within the stencil's reach of an
+edge and the longitude columns within its reach of an edge of a grid that does not
+close, on thin strips. Pole rows are left to the caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -69,14 +70,24 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return view
 
 
-def _stencils(grid: SphereGrid, accuracy: int) -> tuple[np.ndarray, np.ndarray]:
-    """The centred weights of offsets 1..r (per grid step) and the one-sided stencils
-    of the first and last r latitude rows (per metre): those of the generic path, its
-    derivative of the identity on a strip as wide as the kernel reads."""
-    r, width = accuracy // 2, 3 * accuracy + 2
-    w = fd_weights(list(range(-r, r + 1)))[r + 1 :]
-    d = derivative(np.eye(width), 0, accuracy=accuracy, spacing=grid.lat_spacing())
-    return w, np.stack([d[:r], d[width - r :]])
+def _weights(accuracy: int, order: int = 1) -> np.ndarray:
+    """The centred weights of offsets 1..r of the ``order``-th derivative (per step)."""
+    r = accuracy // 2
+    return fd_weights(list(range(-r, r + 1)), order)[r + 1 :]
+
+
+def _lat_edges(f3: np.ndarray, grid: SphereGrid, accuracy: int, order: int = 1) -> Iterator[tuple[slice, Any]]:  # fmt: skip
+    """Per latitude edge (first and last r rows): those rows, and the ``order``-th
+    latitude derivative there by the generic path on a strip ``accuracy + 2`` rows wide
+    (wide enough for every one-sided stencil, so each row gets its own)."""
+    r, ny = accuracy // 2, grid.shape[-2]
+    width = accuracy + 2
+    kw: dict[str, Any] = {"order": order, "accuracy": accuracy, "spacing": grid.lat_spacing()}
+    for strip, keep, rows in (
+        (slice(0, width), slice(0, r), slice(0, r)),
+        (slice(ny - width, ny), slice(width - r, width), slice(ny - r, ny)),
+    ):
+        yield rows, derivative(f3[:, strip], 1, **kw)[:, keep]
 
 
 def _lon_edges(out3: np.ndarray, a3: np.ndarray, grid: SphereGrid, accuracy: int, add: bool, order: int = 1) -> None:  # fmt: skip
@@ -105,10 +116,11 @@ def gradient(f: Any, grid: SphereGrid, accuracy: int) -> tuple[Any, Any] | None:
     f3 = _read_only(f.reshape(-1, ny, nx))
     east, north = np.empty_like(f), np.empty_like(f)
     e3, n3 = east.reshape(f3.shape), north.reshape(f3.shape)
-    w, edges = _stencils(grid, accuracy)
     assert grid.lat_step is not None and grid.lon_step is not None
     east_scale = grid.sec / (grid.radius * grid.lon_step)
-    kernels.gradient(f3, w, 1.0 / grid.lat_step, edges, east_scale, grid.cyclic, n3, e3)
+    kernels.gradient(f3, _weights(accuracy), 1.0 / grid.lat_step, east_scale, grid.cyclic, n3, e3)
+    for rows, d in _lat_edges(f3, grid, accuracy):
+        n3[:, rows] = d
     _lon_edges(e3, f3, grid, accuracy, add=False)
     return east, north
 
@@ -124,11 +136,14 @@ def scalar(a: Any, b: Any, grid: SphereGrid, accuracy: int, sign: float) -> Any 
     a3, b3 = _read_only(a.reshape(-1, ny, nx)), _read_only(b.reshape(-1, ny, nx))
     out = np.empty_like(a)
     o3 = out.reshape(a3.shape)
-    w, edges = _stencils(grid, accuracy)
     assert grid.lat_step is not None and grid.lon_step is not None
     lon_scale = grid.sec / (grid.radius * grid.lon_step)
-    args = (w, sign / grid.lat_step, sign * edges, lon_scale, -sign * grid.tan_r, grid.cyclic)
+    b_scale = -sign * grid.tan_r
+    args = (_weights(accuracy), sign / grid.lat_step, lon_scale, b_scale, grid.cyclic)
     kernels.scalar(a3, b3, *args, o3)
+    fac = b_scale[:, None].astype(a3.dtype)
+    for rows, d in _lat_edges(b3, grid, accuracy):
+        o3[:, rows] += d * a3.dtype.type(sign) + fac[rows] * b3[:, rows]
     _lon_edges(o3, a3, grid, accuracy, add=True)
     return out
 
@@ -140,22 +155,15 @@ def laplacian(f: Any, grid: SphereGrid, accuracy: int) -> Any | None:
     if kernels is None:
         return None
     ny, nx = grid.shape[-2], grid.shape[-1]
-    r, width = accuracy // 2, 3 * accuracy + 2
     f3 = _read_only(f.reshape(-1, ny, nx))
     out = np.empty_like(f)
     o3 = out.reshape(f3.shape)
-    w1 = fd_weights(list(range(-r, r + 1)))[r + 1 :]
-    w2 = fd_weights(list(range(-r, r + 1)), 2)[r + 1 :]
     assert grid.lat_step is not None and grid.lon_step is not None
     lon_scale = (grid.sec / (grid.radius * grid.lon_step)) ** 2
-    args = (w1, w2, 1.0 / grid.lat_step, lon_scale, grid.tan_r, grid.cyclic)
-    kernels.laplacian(f3, *args, o3)
-    # the latitude edge rows' own terms, by the generic path on strips
+    args = (_weights(accuracy), _weights(accuracy, 2), 1.0 / grid.lat_step, lon_scale)
+    kernels.laplacian(f3, *args, grid.tan_r, grid.cyclic, o3)
     tan = grid.tan_r[:, None].astype(f.dtype)
-    for rows, keep in ((slice(0, width), slice(0, r)), (slice(ny - width, ny), slice(-r, None))):
-        strip, kw = f3[:, rows], {"accuracy": accuracy, "spacing": grid.lat_spacing()}
-        d2 = derivative(strip, 1, order=2, **kw)[:, keep]  # type: ignore[arg-type]
-        d1 = derivative(strip, 1, **kw)[:, keep]  # type: ignore[arg-type]
-        o3[:, keep] += d2 - tan[rows][keep] * d1
+    for (rows, d2), (_, d1) in zip(_lat_edges(f3, grid, accuracy, 2), _lat_edges(f3, grid, accuracy)):  # fmt: skip
+        o3[:, rows] += d2 - tan[rows] * d1
     _lon_edges(o3, f3, grid, accuracy, add=True, order=2)
     return out

@@ -10,8 +10,8 @@ components and writes the one result, every metric term in the same pass. Rows a
 split among threads (the kernels release the GIL); each output row is written by one
 thread. The columns within reach of a longitude edge of a grid that does not close get
 no eastward term here: the caller computes it on thin strips with the generic path.
-The latitude edge rows take the one-sided stencils the caller gives (those of the
-generic path).
+So do the latitude rows within reach of an edge (their one-sided stencils round
+less in the generic path's form, integer numerators and one division).
 """
 
 from __future__ import annotations
@@ -40,22 +40,32 @@ def _term(out, a, b, c, first):  # type: ignore[no-untyped-def]  # pragma: no co
 
 
 @numba.njit(nogil=True, cache=True)
+def _term2(out, a, b, m, c, first):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``out (+)= c * ((a - m) + (b - m))``: a symmetric second difference, summed before
+    it is scaled (the first-derivative parts cancel exactly first)."""
+    if first:
+        for j in range(out.size):
+            out[j] = c * ((a[j] - m[j]) + (b[j] - m[j]))
+    else:
+        for j in range(out.size):
+            out[j] += c * ((a[j] - m[j]) + (b[j] - m[j]))
+
+
+@numba.njit(nogil=True, cache=True)
 def _times(out, c):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     for j in range(out.size):
         out[j] *= c
 
 
 @numba.njit(nogil=True, cache=True)
-def _rows(f, w, north_scale, edges, east_scale, cyclic, t0, t1, north, east):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def _rows(f, w, north_scale, east_scale, cyclic, t0, t1, north, east):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Rows ``t0:t1`` of ``f`` viewed as (outer * lat, lon) rows.
 
     ``w`` holds the centred first-derivative weights of offsets 1..r (antisymmetric);
-    ``north_scale`` is 1 / (the latitude step in metres); ``edges[0]`` (``edges[1]``)
-    holds, per row of the first (last) r, the weights of the first (last) ``width``
-    rows, the one-sided stencils per metre (applied in difference form, as the
-    generic path does, which keeps float32 fields of a large mean accurate); ``east_scale[i]`` is the factor of latitude
-    row ``i``, 1 / (R cos(phi_i) dlambda). Loops run along the longitude
-    with the stencil offset outside, on slices, so that the compiler vectorizes them."""
+    ``north_scale`` is 1 / (the latitude step in metres), ``east_scale[i]`` the factor
+    of latitude row ``i``, 1 / (R cos(phi_i) dlambda). The latitude edge rows get no
+    northward value here. Loops run along the longitude with the stencil offset
+    outside, on slices, so that the compiler vectorizes them."""
     ny, nx = f.shape[1], f.shape[2]
     r = w.size
     q = nx - 2 * r
@@ -80,17 +90,6 @@ def _rows(f, w, north_scale, edges, east_scale, cyclic, t0, t1, north, east):  #
             for k in range(1, r + 1):
                 _term(n, f[o, i + k], f[o, i - k], w[k - 1], k == 1)
             _times(n, north_scale)
-        else:
-            width = edges.shape[2]
-            top = i < r
-            k0 = 0 if top else ny - width
-            stencil = edges[0, i] if top else edges[1, i - (ny - r)]
-            n = north[o, i]
-            first = True
-            for m in range(width):  # in difference form (the weights sum to 0)
-                if stencil[m] != 0 and k0 + m != i:
-                    _term(n, f[o, k0 + m], row, stencil[m], first)
-                    first = False
 
 
 @numba.njit(nogil=True, cache=True)
@@ -101,16 +100,14 @@ def _add_scaled(out, a, c):  # type: ignore[no-untyped-def]  # pragma: no cover 
 
 
 @numba.njit(nogil=True, cache=True)
-def _scalar_rows(a, b, w, lat_scale, edges, lon_scale, b_scale, cyclic, t0, t1, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def _scalar_rows(a, b, w, lat_scale, lon_scale, b_scale, cyclic, t0, t1, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Rows ``t0:t1`` of ``out = lon_scale[i] * da/dlambda + lat_scale * db/dphi +
-    b_scale[i] * b`` (``lat_scale`` 1 / (the latitude step in metres) with a sign,
-    ``edges`` the latitude edge rows' stencils with that sign, per metre). Columns
-    within reach of a longitude edge of a grid that does not close get no eastward
-    term here."""
+    b_scale[i] * b`` (``lat_scale`` 1 / (the latitude step in metres) with a sign).
+    The latitude edge rows get the eastward term only, and so do the columns within
+    reach of a longitude edge of a grid that does not close none."""
     ny, nx = a.shape[1], a.shape[2]
     r = w.size
     q = nx - 2 * r
-    width = edges.shape[2]
     for t in range(t0, t1):
         o = t // ny
         i = t - o * ny
@@ -119,17 +116,11 @@ def _scalar_rows(a, b, w, lat_scale, edges, lon_scale, b_scale, cyclic, t0, t1, 
         if r <= i < ny - r:
             for k in range(1, r + 1):
                 _term(n, b[o, i + k], b[o, i - k], w[k - 1] * lat_scale, k == 1)
+            if b_scale[i] != 0:
+                _add_scaled(n, here, b_scale[i])
         else:
-            top = i < r
-            k0 = 0 if top else ny - width
-            stencil = edges[0, i] if top else edges[1, i - (ny - r)]
-            first = True
-            for m in range(width):  # in difference form (the weights sum to 0)
-                if stencil[m] != 0 and k0 + m != i:
-                    _term(n, b[o, k0 + m], here, stencil[m], first)
-                    first = False
-        if b_scale[i] != 0:
-            _add_scaled(n, here, b_scale[i])
+            for j in range(nx):
+                n[j] = 0
         c = lon_scale[i]
         row = a[o, i]
         inner = n[r : r + q]
@@ -160,11 +151,12 @@ def _laplacian_rows(f, w1, w2, lat1, lat2, lon_scale, tan_r, cyclic, t0, t1, out
         n = out[o, i]
         row = f[o, i]
         if r <= i < ny - r:
-            tr = tan_r[i] * lat1
             for k in range(1, r + 1):
-                c2 = w2[k - 1] * lat2
-                _term(n, f[o, i + k], row, c2 - tr * w1[k - 1], k == 1)
-                _term(n, f[o, i - k], row, c2 + tr * w1[k - 1], False)
+                _term2(n, f[o, i + k], f[o, i - k], row, w2[k - 1] * lat2, k == 1)
+            tr = tan_r[i] * lat1
+            if tr != 0:
+                for k in range(1, r + 1):
+                    _term(n, f[o, i + k], f[o, i - k], -tr * w1[k - 1], False)
         else:
             for j in range(nx):
                 n[j] = 0
@@ -172,9 +164,9 @@ def _laplacian_rows(f, w1, w2, lat1, lat2, lon_scale, tan_r, cyclic, t0, t1, out
         inner = n[r : r + q]
         middle = row[r : r + q]
         for k in range(1, r + 1):
-            ck = w2[k - 1] * c
-            _term(inner, row[r + k : r + k + q], middle, ck, False)
-            _term(inner, row[r - k : r - k + q], middle, ck, False)
+            _term2(
+                inner, row[r + k : r + k + q], row[r - k : r - k + q], middle, w2[k - 1] * c, False
+            )
         if cyclic:
             for j in range(nx - r, nx + r):  # the columns next to the date line, wrapped
                 jj = j % nx
@@ -228,7 +220,6 @@ def gradient(
     f: np.ndarray,
     w: np.ndarray,
     north_scale: float,
-    edges: np.ndarray,
     east_scale: np.ndarray,
     cyclic: bool,
     north: np.ndarray,
@@ -236,14 +227,13 @@ def gradient(
 ) -> None:
     """Fill ``north`` and ``east`` (all of f's shape ``(outer, lat, lon)``, C-contiguous,
     one float dtype) from ``f``: every row's eastward values (all of them when
-    ``cyclic``, else those at least ``w.size`` columns from the edges) and every
-    northward value (``edges``: shape (2, w.size, width), see :func:`_rows`)."""
+    ``cyclic``, else those at least ``w.size`` columns from the edges) and the
+    northward values of the rows at least ``w.size`` rows from the edges."""
     dtype = f.dtype.type
     ins = (
         f,
         w.astype(f.dtype),
         dtype(north_scale),
-        edges.astype(f.dtype),
         east_scale.astype(f.dtype),
         bool(cyclic),
     )
@@ -255,7 +245,6 @@ def scalar(
     b: np.ndarray,
     w: np.ndarray,
     lat_scale: float,
-    edges: np.ndarray,
     lon_scale: np.ndarray,
     b_scale: np.ndarray,
     cyclic: bool,
@@ -270,7 +259,6 @@ def scalar(
         b,
         w.astype(a.dtype),
         dtype(lat_scale),
-        edges.astype(a.dtype),
         lon_scale.astype(a.dtype),
         b_scale.astype(a.dtype),
         bool(cyclic),
