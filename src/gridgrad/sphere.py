@@ -145,8 +145,8 @@ def gradient(
     Large float32/float64 NumPy arrays laid out ``(..., lat, lon)`` on evenly spaced
     coordinates take a fused kernel: one pass over the data writes both components,
     the factor :math:`1/(R\cos\varphi)` applied in the same pass, as fast as the
-    Cartesian :func:`gridgrad.gradient` of the same array (divergence and vorticity
-    and the Laplacian have theirs too). Dask arrays whose blocks hold the whole latitude-longitude grid
+    Cartesian :func:`gridgrad.gradient` of the same array (divergence, vorticity and
+    the Laplacian have theirs too). Dask arrays whose blocks hold the whole latitude-longitude grid
     are differentiated block by block on that path. Other inputs take the generic path
     (:func:`gridgrad.derivative` and elementwise factors), with the same stencils.
 
