@@ -29,10 +29,15 @@ FUSED_MIN_SIZE = 1 << 19
 def _kernels(
     arrays: tuple[Any, ...], grid: SphereGrid, accuracy: int, outputs: int
 ) -> ModuleType | None:
-    """The kernels' module when the guard holds: large C-contiguous native float32 or
-    float64 ndarrays of one dtype laid out ``(..., lat, lon)``, evenly spaced latitudes
-    and longitudes, numba loaded (or worth waiting for, for ``outputs`` results); else
+    """The kernels' module when the guard holds: no other engine than numba forced
+    (:func:`gridgrad.use_engine`), large C-contiguous native float32 or float64
+    ndarrays of one dtype laid out ``(..., lat, lon)``, evenly spaced latitudes and
+    longitudes, numba loaded (or worth waiting for, for ``outputs`` results); else
     None."""
+    from gridgrad._engines import forced
+
+    if forced() not in ("auto", "numba"):
+        return None  # gridgrad.use_engine("reference") and the like: the generic path
     nd = len(grid.shape)
     first = arrays[0]
     for a in arrays:
