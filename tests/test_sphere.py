@@ -578,6 +578,31 @@ def test_dask_blocks_holding_the_whole_grid_run_block_by_block() -> None:
     assert len(graph) == 3 * U.numblocks[0]  # u and v blocks, one task each
 
 
+def test_a_large_dask_graph_waits_for_the_kernels_in_a_fresh_process() -> None:
+    """The graph of a field with 2**25 outputs or more counts as one call: its first
+    block waits for the Numba kernels (as such a NumPy call does) instead of running
+    the generic path while they load, so every block gets the fused kernel's numbers."""
+    import subprocess
+    import sys
+
+    require("dask")
+    code = (
+        "import numpy as np, dask, dask.array as da, gridgrad.sphere as gs\n"
+        "lat, lon = np.linspace(90, -90, 721), np.arange(1440) * 0.25\n"
+        "phi, lam = np.deg2rad(lat)[:, None], np.deg2rad(lon)[None, :]\n"
+        "f = (250 + 40 * np.cos(phi) ** 2 + 5 * np.cos(phi) * np.sin(3 * lam)).astype('f4')\n"
+        "f = np.stack([f + k for k in range(17)])  # 2 x 17 x 721 x 1440 > 2**25 outputs\n"
+        "F = da.from_array(f, chunks=(1, 721, 1440))\n"
+        "with dask.config.set(scheduler='synchronous'):\n"
+        "    lazy = gs.gradient(F, lat, lon)[1].blocks[0].compute()\n"
+        "from gridgrad._engines.numba import loader\n"
+        "assert loader.load(wait=True) is not None  # the eager call's kernels\n"
+        "print(np.array_equal(lazy, gs.gradient(f[:1], lat, lon)[1]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 # -------------------------------------------------------------------------- MetPy
 
 

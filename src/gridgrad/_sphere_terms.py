@@ -197,18 +197,31 @@ def whole_grid_blocks(arrays: tuple[Any, ...], grid: SphereGrid) -> bool:
 
 def per_block(func: Any, arrays: tuple[Any, ...], outputs: int) -> Any:
     """``func`` (a NumPy operator of ``outputs`` results) mapped over the blocks of the
-    dask ``arrays``, lazily: one task per block, whatever the number of outputs."""
+    dask ``arrays``, lazily: one task per block, whatever the number of outputs.
+
+    The whole graph counts as one call for the loading of the Numba kernels: when its
+    outputs would make one call wait for them, each block waits (once per process)
+    rather than run the generic path while they load."""
     import dask.array as da
+
+    from gridgrad._engines.numba import loader, waits
 
     first = arrays[0]
     kind = first.dtype.kind
     dtype = first.dtype if kind in "fc" else np.dtype(np.float64)
+    wait = waits(dtype, int(np.prod(first.shape)) * outputs)
+
+    def block(*blocks: np.ndarray) -> Any:
+        if wait and not loader.loaded():
+            loader.load(wait=True)
+        return func(*blocks)
+
     if outputs == 1:
         meta = np.empty((0,) * first.ndim, dtype)
-        return da.map_blocks(func, *arrays, dtype=dtype, meta=meta)
+        return da.map_blocks(block, *arrays, dtype=dtype, meta=meta)
 
     def stacked(*blocks: np.ndarray) -> np.ndarray:
-        return np.stack(func(*blocks))
+        return np.stack(block(*blocks))
 
     meta = np.empty((0,) * (first.ndim + 1), dtype)
     chunks = ((outputs,), *first.chunks)
