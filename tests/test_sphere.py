@@ -113,6 +113,29 @@ def test_solid_body_rotation_vorticity_2U_sin_lat_over_R() -> None:
     assert np.abs(div).max() < 1e-12
 
 
+@pytest.mark.parametrize("alpha", [0.0, 45.0, 90.0])
+def test_tilted_solid_body_rotation_at_the_pole_rows(alpha) -> None:
+    """Williamson et al. (1992) test 1: solid-body rotation about an axis tilted by
+    alpha, whose wind crosses the poles (alpha > 0). Vorticity
+    2 U (sin(lat) cos(alpha) - cos(lon) cos(lat) sin(alpha)) / R, no divergence: on
+    the pole rows too, one value per row (the circulation around the polar cap)."""
+    lat, lon = global_grid(36)
+    phi, lam = np.deg2rad(lat)[:, None], np.deg2rad(lon)[None, :]
+    a, U, R = np.deg2rad(alpha), 20.0, gs.EARTH_RADIUS
+    u = U * (np.cos(phi) * np.cos(a) + np.sin(phi) * np.cos(lam) * np.sin(a))
+    v = -U * np.sin(lam) * np.sin(a) + 0 * phi
+    exact = 2 * U / R * (np.sin(phi) * np.cos(a) - np.cos(lam) * np.cos(phi) * np.sin(a))
+    zeta = gs.vorticity(u, v, lat, lon, accuracy=4)
+    div = gs.divergence(u, v, lat, lon, accuracy=4)
+    scale = 2 * U / R
+    np.testing.assert_allclose(zeta, exact, atol=2e-5 * scale)
+    assert np.abs(div).max() < 3e-5 * scale  # next to the poles: one order lower
+    assert np.abs(div[[0, -1]]).max() < 1e-12 * scale
+    for row, sign in ((0, -1), (-1, 1)):
+        assert np.isfinite(zeta[row]).all() and np.ptp(zeta[row]) == 0.0
+        assert zeta[row, 0] == pytest.approx(sign * scale * np.cos(a), abs=2e-5 * scale)
+
+
 @pytest.mark.parametrize("make_grid", [global_grid, gaussian_grid, regional_grid])
 def test_rossby_haurwitz_all_operators(make_grid) -> None:
     lat, lon = make_grid(48)
@@ -269,6 +292,68 @@ def test_cyclic_detection_and_override() -> None:
     assert gs.vorticity(u, v, lat2, lon2, cyclic=False)[0, 0] != z[0, 0]
 
 
+def test_closing_column_at_360_is_the_first_meridian() -> None:
+    """Longitudes 0, ..., 360 (or -180, ..., 180): the last column repeats the first;
+    it is computed periodic on the distinct meridians, the closing column gets the
+    first column's results; cyclic=False keeps every column with one-sided edges."""
+    lat = np.linspace(-90.0, 90.0, 25)
+    kw = {"radius": 1.0, "accuracy": 4}
+    for lon in (np.arange(73) * 5.0, np.arange(73) * 5.0 - 180.0, np.arange(73)[::-1] * 5.0):
+        psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+        calls = [
+            lambda f, g, lo: gs.gradient(f, lat, lo, **kw)[0],
+            lambda f, g, lo: gs.gradient(f, lat, lo, **kw)[1],
+            lambda f, g, lo: gs.vorticity(f, g, lat, lo, **kw),
+            lambda f, g, lo: gs.divergence(f, g, lat, lo, **kw),
+            lambda f, g, lo: gs.laplacian(f, lat, lo, **kw),
+        ]
+        for call, (f, g) in zip(calls, [(psi, None), (psi, None), (u, v), (u, v), (psi, None)]):
+            got = call(f, g, lon)
+            want = call(f[:, :-1], None if g is None else g[:, :-1], lon[:-1])
+            assert got.shape == f.shape
+            np.testing.assert_array_equal(got[:, :-1], want)
+            np.testing.assert_array_equal(got[:, -1], want[:, 0])
+    # the 360-degree span as a limited-area grid, when asked: one-sided at both ends
+    lon = np.arange(73) * 5.0
+    psi = rossby_haurwitz(lat, lon)[0]
+    east = gs.gradient(psi, lat, lon, radius=1.0, cyclic=False)[0]
+    east_cyc = gs.gradient(psi, lat, lon, radius=1.0)[0]
+    np.testing.assert_array_equal(east[:, 2:-2], east_cyc[:, 2:-2])
+    assert not np.allclose(east[:, 0], east_cyc[:, 0])
+    # dims anywhere, and lazily through dask
+    east_t = gs.gradient(psi.T, lat, lon, lat_dim=1, lon_dim=0, radius=1.0)[0]
+    np.testing.assert_array_equal(east_t, east_cyc.T)
+    da = require("dask.array")
+    lazy = gs.gradient(da.from_array(psi, chunks=(13, 40)), lat, lon, radius=1.0)[0]
+    assert isinstance(lazy, da.Array) and lazy.shape == psi.shape
+    np.testing.assert_allclose(lazy.compute(), east_cyc, rtol=1e-12, atol=1e-12)
+
+
+def test_float16_is_computed_and_returned_in_float32() -> None:
+    """Per-metre derivatives of a field of order 1 are about 1.6e-7: below float16's
+    smallest normal number. 16-bit floats are computed in float32, returned as float32."""
+    lat, lon = global_grid(24)
+    psi, u, v, zeta = rossby_haurwitz(lat, lon)
+    u16, v16, p16 = (a.astype(np.float16) for a in (u, v, psi))
+    u32, v32, p32 = (a.astype(np.float32) for a in (u16, v16, p16))
+    pairs = [
+        (gs.vorticity(u16, v16, lat, lon), gs.vorticity(u32, v32, lat, lon)),
+        (gs.divergence(u16, v16, lat, lon), gs.divergence(u32, v32, lat, lon)),
+        (gs.laplacian(p16, lat, lon), gs.laplacian(p32, lat, lon)),
+        *zip(gs.gradient(p16, lat, lon), gs.gradient(p32, lat, lon)),
+    ]
+    for got, want in pairs:
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+    z = gs.vorticity(u16, v16, lat, lon, accuracy=4)  # the values are right, not zero
+    assert max_rel(z * gs.EARTH_RADIUS, zeta) < 5e-3
+    torch = require("torch")
+    for dtype in (torch.float16, torch.bfloat16):
+        t = gs.vorticity(torch.tensor(u).to(dtype), torch.tensor(v).to(dtype), lat, lon)
+        assert t.dtype == torch.float32
+        assert max_rel(t.numpy() * gs.EARTH_RADIUS, gs.vorticity(u, v, lat, lon, radius=1.0)) < 2e-2
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_dtype_kept(dtype) -> None:
     lat, lon = global_grid(24)
@@ -290,6 +375,86 @@ def test_float32_coordinates_evenly_spaced() -> None:
     f = np.ones((lat.size, 8), np.float32)
     east, north = gs.gradient(f[:, :8], lat, lon[:8], cyclic=False)
     assert (east == 0).all() and (north == 0).all()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "grid",
+    [global_grid(90), regional_grid(90), (np.linspace(-88.0, 88.0, 89), np.arange(180) * 2.0)],
+)
+def test_fused_kernels_match_generic_path(grid, dtype) -> None:
+    """Large C-contiguous (..., lat, lon) arrays take the fused kernels (one pass, the
+    metric terms applied in it); a Fortran-ordered copy of the same values takes the
+    generic path: the same stencils everywhere, edge rows and pole rows included."""
+    from gridgrad import _sphere_fused as fused
+    from gridgrad import _sphere_terms as terms
+    from gridgrad._engines.numba import loader
+
+    assert loader.load(wait=True) is not None  # small calls do not wait for the kernels
+    lat, lon = grid
+    psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    reps = -(-fused.FUSED_MIN_SIZE // psi.size)
+    k = np.arange(reps)[:, None, None]
+    f = (280 + psi * (1 + k)).astype(dtype)  # a large mean
+    u3, v3 = (10 + u * (1 + k)).astype(dtype), (v * (1 - k) - 5).astype(dtype)
+    tol = {"float32": 2e-6, "float64": 1e-12}[dtype]  # float32: the rounding of the mean
+    for p in (2, 4, 6):
+        kw = {"lat_dim": -2, "lon_dim": -1, "radius": 1.0, "accuracy": p, "cyclic": None}
+        g = terms.make_grid(f.shape, lat, lon, kw)
+        assert fused.gradient(f, g, p) is not None
+        assert fused.scalar(u3, v3, g, p, 1.0) is not None
+        assert fused.laplacian(f, g, p) is not None
+        calls = [
+            lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[0],  # noqa: B023
+            lambda f, u, v: gs.gradient(f, lat, lon, radius=1.0, accuracy=p)[1],  # noqa: B023
+            lambda f, u, v: gs.divergence(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+            lambda f, u, v: gs.vorticity(u, v, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+            lambda f, u, v: gs.laplacian(f, lat, lon, radius=1.0, accuracy=p),  # noqa: B023
+        ]
+        for n, call in enumerate(calls):
+            fast = call(f, u3, v3)
+            slow = call(*(np.asfortranarray(a) for a in (f, u3, v3)))
+            with gridgrad.use_engine("reference"):  # the switch keeps the generic path
+                np.testing.assert_array_equal(call(f, u3, v3), slow)
+            assert fast.dtype == np.dtype(dtype) and fast.flags.c_contiguous
+            assert max_rel(fast, slow) < tol, (p, n, max_rel(fast, slow))
+
+
+def test_fused_kernels_on_a_2d_field() -> None:
+    """A single 0.25-degree field (721 x 1440, ERA5's grid, no other dim)."""
+    from gridgrad import _sphere_fused as fused
+    from gridgrad import _sphere_terms as terms
+    from gridgrad._engines.numba import loader
+
+    assert loader.load(wait=True) is not None
+    lat, lon = np.linspace(90.0, -90.0, 721), np.arange(1440) * 0.25
+    psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    kw = {"lat_dim": -2, "lon_dim": -1, "radius": 1.0, "accuracy": 2, "cyclic": None}
+    assert fused.gradient(psi, terms.make_grid(psi.shape, lat, lon, kw), 2) is not None
+    for fast, slow in [
+        (gs.gradient(psi, lat, lon)[0], gs.gradient(np.asfortranarray(psi), lat, lon)[0]),
+        (gs.gradient(psi, lat, lon)[1], gs.gradient(np.asfortranarray(psi), lat, lon)[1]),
+        (
+            gs.vorticity(u, v, lat, lon, accuracy=4),
+            gs.vorticity(np.asfortranarray(u), np.asfortranarray(v), lat, lon, accuracy=4),
+        ),
+    ]:
+        assert max_rel(fast, slow) < 1e-12
+
+
+def test_large_arrays_off_the_fused_path_match_their_slices() -> None:
+    """Gaussian latitudes (not evenly spaced): the generic path, whose metric factor
+    is one threaded in-place pass on large arrays; each time step as computed alone."""
+    lat, lon = gaussian_grid(96)
+    psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    k = np.arange(-(-(1 << 21) // psi.size) + 1)[:, None, None]
+    f, u3, v3 = psi * (1 + k), u * (1 + k), v * (1 - k)
+    east, north = gs.gradient(f, lat, lon)
+    zeta = gs.vorticity(u3, v3, lat, lon)
+    for j in (0, k.size - 1):
+        np.testing.assert_array_equal(east[j], gs.gradient(f[j], lat, lon)[0])
+        np.testing.assert_array_equal(north[j], gs.gradient(f[j], lat, lon)[1])
+        np.testing.assert_array_equal(zeta[j], gs.vorticity(u3[j], v3[j], lat, lon))
 
 
 # ----------------------------------------------------------------------- backends
@@ -371,6 +536,73 @@ def test_dask_stays_lazy_and_chunked() -> None:
     np.testing.assert_allclose(east.compute(), gs.gradient(psi, lat, lon, radius=1.0)[0])
 
 
+def test_dask_blocks_holding_the_whole_grid_run_block_by_block() -> None:
+    """Chunks along the time only (ERA5's): each block is differentiated by the NumPy
+    path, lazily, one task per block; the same numbers as NumPy's, for every
+    operator, the fused kernel's blocks included."""
+    dask = require("dask")
+    da = require("dask.array")
+    from gridgrad import _sphere_fused as fused
+    from gridgrad._engines.numba import loader
+
+    assert loader.load(wait=True) is not None  # the kernels in the blocks and eagerly alike
+    lat, lon = global_grid(90)
+    _psi, u, v, _zeta = rossby_haurwitz(lat, lon)
+    reps = 2 * -(-fused.FUSED_MIN_SIZE // u.size)  # blocks large enough for the kernel
+    u3 = np.stack([u * (1 + k) for k in range(reps)]).astype(np.float32)
+    v3 = np.stack([v * (1 - k) for k in range(reps)]).astype(np.float32)
+    U, V = (da.from_array(a, chunks=(reps // 2, -1, -1)) for a in (u3, v3))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed at call time")
+
+    kw = {"radius": 1.0, "accuracy": 4}
+    with dask.config.set(scheduler=refuse):
+        lazy = [
+            *gs.gradient(U, lat, lon, **kw),
+            gs.vorticity(U, V, lat, lon, **kw),
+            gs.divergence(U, V, lat, lon, **kw),
+            gs.laplacian(U, lat, lon, **kw),
+        ]
+    eager = [
+        *gs.gradient(u3, lat, lon, **kw),
+        gs.vorticity(u3, v3, lat, lon, **kw),
+        gs.divergence(u3, v3, lat, lon, **kw),
+        gs.laplacian(u3, lat, lon, **kw),
+    ]
+    for z, want in zip(lazy, eager):
+        assert isinstance(z, da.Array) and z.chunks == U.chunks and z.dtype == np.float32
+        np.testing.assert_array_equal(z.compute(), want)
+    # one task per block for the differentiation
+    graph = dict(lazy[2].__dask_graph__())
+    assert len(graph) == 3 * U.numblocks[0]  # u and v blocks, one task each
+
+
+def test_a_large_dask_graph_waits_for_the_kernels_in_a_fresh_process() -> None:
+    """The graph of a field with 2**25 outputs or more counts as one call: its first
+    block waits for the Numba kernels (as such a NumPy call does) instead of running
+    the generic path while they load, so every block gets the fused kernel's numbers."""
+    import subprocess
+    import sys
+
+    require("dask")
+    code = (
+        "import numpy as np, dask, dask.array as da, gridgrad.sphere as gs\n"
+        "lat, lon = np.linspace(90, -90, 721), np.arange(1440) * 0.25\n"
+        "phi, lam = np.deg2rad(lat)[:, None], np.deg2rad(lon)[None, :]\n"
+        "f = (250 + 40 * np.cos(phi) ** 2 + 5 * np.cos(phi) * np.sin(3 * lam)).astype('f4')\n"
+        "f = np.stack([f + k for k in range(17)])  # 2 x 17 x 721 x 1440 > 2**25 outputs\n"
+        "F = da.from_array(f, chunks=(1, 721, 1440))\n"
+        "with dask.config.set(scheduler='synchronous'):\n"
+        "    lazy = gs.gradient(F, lat, lon)[1].blocks[0].compute()\n"
+        "from gridgrad._engines.numba import loader\n"
+        "assert loader.load(wait=True) is not None  # the eager call's kernels\n"
+        "print(np.array_equal(lazy, gs.gradient(f[:1], lat, lon)[1]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 # -------------------------------------------------------------------------- MetPy
 
 
@@ -424,11 +656,11 @@ F = np.zeros((LAT.size, LON.size))
         (lambda: gs.gradient(F, LAT, LON[:-1]), ValueError, "`lon` must have one value"),
         (lambda: gs.gradient(F, LAT * 1.1, LON), ValueError, r"`lat` must be within \[-90, 90\]"),
         (lambda: gs.gradient(F, np.roll(LAT, 1), LON), ValueError, "`lat` must be strictly"),
-        (lambda: gs.gradient(F, LAT, LON * 1.5), ValueError, "`lon` must span less than 360"),
+        (lambda: gs.gradient(F, LAT, LON * 1.5), ValueError, "`lon` must span at most 360"),
         (
-            lambda: gs.gradient(F[:, :13], LAT, np.linspace(0, 360, 13)),
+            lambda: gs.gradient(F[:, :5], LAT, np.linspace(0, 360, 5), accuracy=4),
             ValueError,
-            "drop the last column",
+            "the closing one at 360 degrees aside",
         ),
         (lambda: gs.gradient(F, LAT, LON.astype(str)), TypeError, "`lon` must hold real"),
         (lambda: gs.gradient(F, LAT[:, None], LON), ValueError, "`lat` must be 1-D"),

@@ -87,6 +87,40 @@ def test_wind_operators_give_per_second(detection, units) -> None:
         np.testing.assert_array_equal(out.values, ref)
 
 
+@pytest.mark.parametrize(
+    ("units", "per_metre", "per_square_metre"),
+    [
+        ("K", "K m-1", "K m-2"),
+        ("m s-1", "s-1", "m-1 s-1"),
+        ("m/s", "s-1", "m-1 s-1"),
+        ("m2 s-1", "m s-1", "s-1"),  # a stream function: its gradient is a wind
+        ("m", "1", "m-1"),  # a height: its gradient is a slope
+        ("kg m-2", "kg m-3", "kg m-4"),
+        ("degC", "K m-1", "K m-2"),  # a difference of degrees Celsius is kelvin
+        ("K s-1", "K m-1 s-1", "K m-2 s-1"),
+    ],
+)
+def test_units_are_pint_algebra(units, per_metre, per_square_metre) -> None:
+    """With cf_xarray, the units of results are pint's algebra in CF notation (not
+    the string with ' m-1' appended)."""
+    require("cf_xarray")
+    require("pint")
+    t = field(units=units)
+    assert gxs.gradient(t)["dt_dx"].attrs["units"] == per_metre
+    assert gxs.laplacian(t).attrs["units"] == per_square_metre
+    assert gxs.vorticity(t, t).attrs["units"] == per_metre
+
+
+def test_units_pint_cannot_read_are_kept_in_words() -> None:
+    """Units pint does not know (or no pint): the string, per metre, and no units in,
+    none out."""
+    t = field(units="widgets")
+    assert gxs.gradient(t)["dt_dx"].attrs["units"] == "widgets m-1"
+    assert gxs.laplacian(t).attrs["units"] == "widgets m-2"
+    del t.attrs["units"]
+    assert "units" not in gxs.gradient(t)["dt_dx"].attrs
+
+
 def test_dask_backed_stays_lazy() -> None:
     require("dask")
     t = field().chunk({"time": 1, "longitude": 12})

@@ -44,6 +44,10 @@ class SphereGrid:
     tan_r: np.ndarray
     #: (row index, sin(phi) = +1 or -1) of each pole row
     poles: tuple[tuple[int, float], ...]
+    #: the data's last column repeats the first (longitudes ``0, ..., 360``): the grid
+    #: (``shape`` included) is that of the columns before it, cyclic; the closing
+    #: column's results are the first column's
+    closing: bool = False
 
     def lat_spacing(self, rows: slice = slice(None)) -> tuple[Any]:
         """The ``spacing`` of the latitude dim (metres), for the rows ``rows``."""
@@ -156,28 +160,28 @@ def _accuracy(accuracy: Any) -> int:
     return int(accuracy)
 
 
+def _closes(lon: np.ndarray) -> bool:
+    """Whether the last longitude repeats the first, 360 degrees on (``0, ..., 360``):
+    the grid's closing column, the same meridian as its first."""
+    steps = np.abs(np.diff(lon))
+    return abs(360.0 - abs(float(lon[-1] - lon[0]))) <= 1e-6 * float(steps.min())
+
+
 def _cyclic(lon: np.ndarray, step: float | None, cyclic: Any) -> bool:
     """Whether the longitudes close the circle: the step from the last back to the
     first (360 degrees on) is one of the grid's steps (the uniform step, or between
     the smallest and the largest step)."""
-    if cyclic is not None and not isinstance(cyclic, (bool, np.bool_)):
-        msg = f"`cyclic` must be None (detect), True or False; got {cyclic!r}."
-        raise TypeError(msg)
     span = abs(float(lon[-1] - lon[0]))
     steps = np.abs(np.diff(lon))
     gap = 360.0 - span
     tol = 1e-6 * float(steps.min())
-    if abs(gap) <= tol:
-        msg = (
-            f"`lon` spans 360 degrees: its last value {lon[-1]!r} repeats the first "
-            f"{lon[0]!r}; drop the last column (e.g. `lon[:-1]` and the data's `[..., :-1]`)."
-        )
-        raise ValueError(msg)
-    if gap < 0:
-        msg = f"`lon` must span less than 360 degrees; it spans {span!r}."
+    if gap < -tol:
+        msg = f"`lon` must span at most 360 degrees; it spans {span!r}."
         raise ValueError(msg)
     if cyclic is not None:
         return bool(cyclic)
+    if abs(gap) <= tol:  # a closing column the caller kept: not periodic as it stands
+        return False
     if step is not None:
         return abs(gap - abs(step)) <= 1e-6 * abs(step)
     return float(steps.min()) - tol <= gap <= float(steps.max()) + tol
@@ -229,6 +233,21 @@ def sphere_grid(
         raise ValueError(msg)
     _monotonic(lat64, "lat")
     _monotonic(lon64, "lon")
+    if cyclic is not None and not isinstance(cyclic, (bool, np.bool_)):
+        msg = f"`cyclic` must be None (detect), True or False; got {cyclic!r}."
+        raise TypeError(msg)
+    closing = cyclic is not False and _closes(lon64)
+    if closing:  # the closing column is the first meridian again: drop it, periodic
+        lon_raw, lon64 = lon_raw[:-1], lon64[:-1]
+        shape = (*shape[:od], shape[od] - 1, *shape[od + 1 :])
+        cyclic = True
+        if lon64.size < p + order:
+            msg = (
+                f"`lon` must have at least accuracy + {order} = {p + order} distinct "
+                f"meridians for accuracy {p} (the closing one at 360 degrees aside); "
+                f"got {lon64.size}."
+            )
+            raise ValueError(msg)
     lat_step = _even_step(lat64, lat_raw.dtype)
     lon_step = _even_step(lon64, lon_raw.dtype)
     is_cyclic = _cyclic(lon64, lon_step, cyclic)
@@ -251,4 +270,5 @@ def sphere_grid(
         sec=sec,
         tan_r=tan_r,
         poles=poles,
+        closing=closing,
     )

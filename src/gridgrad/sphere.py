@@ -16,7 +16,15 @@ Conventions shared by every function:
   centred stencil) when the grid closes: the step from the last longitude back to
   the first, 360 degrees on, is one of the grid's steps. ``cyclic=True``/``False``
   overrides the detection. Otherwise the longitude edges get one-sided stencils of the
-  requested accuracy, as the latitude edges always do.
+  requested accuracy, as the latitude edges always do. A grid whose last longitude
+  repeats the first 360 degrees on (``0, ..., 360``, ``-180, ..., 180``) has a closing
+  column, the first meridian again: it is differentiated as cyclic on the columns
+  before it, and the closing column gets the first column's results (its own values
+  are not read). ``cyclic=False`` treats such a grid as a limited-area one instead.
+- **dtypes.** Results have the input's dtype (integers become floats), except 16-bit
+  floats (float16, bfloat16), which are computed and returned in float32: a
+  derivative per metre is about :math:`1/R = 1.6\times 10^{-7}` times the field,
+  below float16's smallest normal number for any field of order 1.
 - **Poles.** Only rows at exactly :math:`|\varphi| = 90` degrees are pole rows (a
   latitude of 89.9999 is an ordinary row). At the pole the local east and north
   depend on the meridian one arrives along, so each point of a pole row gets the
@@ -39,8 +47,9 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad import _sphere_fused as fused
 from gridgrad import _sphere_terms as t
-from gridgrad._sphere_grid import EARTH_RADIUS
+from gridgrad._sphere_grid import EARTH_RADIUS, host_coordinates
 
 __all__ = ["divergence", "gradient", "laplacian", "vorticity"]
 
@@ -64,7 +73,8 @@ _GRID_PARAMS = """
     cyclic : bool, optional
         Whether the longitude wraps around; None (default) detects it: the grid
         closes when the step from the last longitude back to the first is one of
-        its steps.
+        its steps, or when the last longitude repeats the first 360 degrees on (a
+        closing column, whose results are then the first column's).
 """
 
 
@@ -101,7 +111,8 @@ def gradient(
     (eastward, northward) : tuple of arrays
         :math:`\frac{1}{R\cos\varphi}\frac{\partial f}{\partial\lambda}` and
         :math:`\frac{1}{R}\frac{\partial f}{\partial\varphi}`, each of ``f``'s shape,
-        library and dtype (integers become floats), in units of ``f`` per metre.
+        library and dtype (integers become floats, 16-bit floats float32), in units
+        of ``f`` per metre.
 
     Raises
     ------
@@ -110,7 +121,7 @@ def gradient(
         non-real ``radius``.
     ValueError
         Coordinates of the wrong length, not 1-D, not finite, not monotonic,
-        latitudes beyond 90 degrees, longitudes spanning 360 degrees or more, too
+        latitudes beyond 90 degrees, longitudes spanning more than 360 degrees, too
         few points for the accuracy, equal ``lat_dim`` and ``lon_dim``, a radius
         that is not positive.
     numpy.exceptions.AxisError
@@ -130,6 +141,14 @@ def gradient(
     derivative along each meridian, and the eastward one its limit along the
     meridian,
     :math:`-\frac{1}{R\sin\varphi}\frac{\partial^2 f}{\partial\lambda\,\partial\varphi}`.
+
+    Large float32/float64 NumPy arrays laid out ``(..., lat, lon)`` on evenly spaced
+    coordinates take a fused kernel: one pass over the data writes both components,
+    the factor :math:`1/(R\cos\varphi)` applied in the same pass, as fast as the
+    Cartesian :func:`gridgrad.gradient` of the same array (divergence, vorticity and
+    the Laplacian have theirs too). Dask arrays whose blocks hold the whole latitude-longitude grid
+    are differentiated block by block on that path. Other inputs take the generic path
+    (:func:`gridgrad.derivative` and elementwise factors), with the same stencils.
 
     The stencils are Fornberg's [1]_; the metric factors are those of the sphere
     (e.g. [2]_).
@@ -157,20 +176,39 @@ def gradient(
     True
     >>> bool(np.allclose(north, -np.sin(phi) * np.cos(lam) / R, atol=1e-12))
     True
+
+    Longitudes ``0, ..., 360`` repeat the first meridian; the closing column gets
+    the first column's results. 16-bit floats come back as float32:
+
+    >>> lon360 = np.arange(0.0, 360.1, 2.5)
+    >>> f360 = np.cos(phi) * np.cos(np.deg2rad(lon360))[None, :]
+    >>> east360, _ = gs.gradient(f360, lat, lon360, accuracy=4)
+    >>> bool(np.array_equal(east360[:, :-1], east)), bool(np.array_equal(east360[:, -1], east[:, 0]))
+    (True, True)
+    >>> gs.gradient(f.astype(np.float16), lat, lon)[0].dtype
+    dtype('float32')
     """
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw)
+    if t.whole_grid_blocks((f,), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda b: gradient(b, lat, lon, **kw), (f,), 2)  # type: ignore[no-any-return]
+    f = t.unique_columns(f, grid)
     p = int(accuracy)
-    east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
-    north = t.dlat(f, grid, p)
+    both = fused.gradient(f, grid, p)
+    if both is not None:
+        east, north = both
+    else:
+        east = t.scale(t.dlon(f, grid, p), grid.sec, grid)
+        north = t.dlat(f, grid, p)
     if grid.poles:
         values = {
             row: t.dlon(t.take_row(north, grid, row), grid, p, metres=False) * -s
             for row, s in grid.poles
         }
         east = t.set_rows(east, grid, values)
-    return east, north
+    return t.close_columns(east, grid), t.close_columns(north, grid)
 
 
 @_doc
@@ -245,20 +283,27 @@ def divergence(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    if t.whole_grid_blocks((u, v), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda a, b: divergence(a, b, lat, lon, **kw), (u, v), 1)
+    u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
-    dv = t.dlat(v, grid, p)
     values = {
         row: t.dlon(t.pole_dlat(u, grid, p, row), grid, p, metres=False) * -s
-        + 2.0 * t.take_row(dv, grid, row)
+        + 2.0 * t.pole_dlat(v, grid, p, row)
         for row, s in grid.poles
     }
-    if t.inplace(out) and t.inplace(dv):
-        out += dv
-        out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
-    else:
-        out = out + dv - v * t.factor(grid.tan_r, dv, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = fused.scalar(u, v, grid, p, sign=1.0)
+    if out is None:
+        out = t.scale(t.dlon(u, grid, p), grid.sec, grid)
+        dv = t.dlat(v, grid, p)
+        if t.inplace(out) and t.inplace(dv):
+            out += dv
+            out -= np.multiply(v, t.factor(grid.tan_r, dv, grid), out=dv)
+        else:
+            out = out + dv - v * t.factor(grid.tan_r, dv, grid)
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)
 
 
 @_doc
@@ -332,20 +377,27 @@ def vorticity(
     u, v = t.pair(u, v)
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(u.shape, lat, lon, kw)
+    if t.whole_grid_blocks((u, v), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda a, b: vorticity(a, b, lat, lon, **kw), (u, v), 1)
+    u, v = t.unique_columns(u, grid), t.unique_columns(v, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
-    du = t.dlat(u, grid, p)
     values = {
         row: t.dlon(t.pole_dlat(v, grid, p, row), grid, p, metres=False) * -s
-        - 2.0 * t.take_row(du, grid, row)
+        - 2.0 * t.pole_dlat(u, grid, p, row)
         for row, s in grid.poles
     }
-    if t.inplace(out) and t.inplace(du):
-        out -= du
-        out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
-    else:
-        out = out - du + u * t.factor(grid.tan_r, du, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = fused.scalar(v, u, grid, p, sign=-1.0)
+    if out is None:
+        out = t.scale(t.dlon(v, grid, p), grid.sec, grid)
+        du = t.dlat(u, grid, p)
+        if t.inplace(out) and t.inplace(du):
+            out -= du
+            out += np.multiply(u, t.factor(grid.tan_r, du, grid), out=du)
+        else:
+            out = out - du + u * t.factor(grid.tan_r, du, grid)
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)
 
 
 @_doc
@@ -419,18 +471,25 @@ def laplacian(
     f = t.array(f, "f")
     kw = dict(zip(_KW, (lat_dim, lon_dim, radius, accuracy, cyclic)))
     grid = t.make_grid(f.shape, lat, lon, kw, order=2)
+    if t.whole_grid_blocks((f,), grid):
+        lat, lon = host_coordinates(lat, "lat"), host_coordinates(lon, "lon")
+        return t.per_block(lambda b: laplacian(b, lat, lon, **kw), (f,), 1)
+    f = t.unique_columns(f, grid)
     p = int(accuracy)
-    out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
-    d2 = t.dlat(f, grid, p, order=2)
-    d1 = t.dlat(f, grid, p)
+    pole_d2 = {row: t.pole_dlat(f, grid, p, row, order=2) for row, _ in grid.poles}
     values = {
-        row: 2.0 * t.take_row(d2, grid, row)
-        + 0.5 * t.dlon(t.take_row(d2, grid, row), grid, p, order=2, metres=False)
-        for row, _ in grid.poles
+        row: 2.0 * d2 + 0.5 * t.dlon(d2, grid, p, order=2, metres=False)
+        for row, d2 in pole_d2.items()
     }
-    if t.inplace(out) and t.inplace(d2) and t.inplace(d1):
-        out += d2
-        out -= t.scale(d1, grid.tan_r, grid)
-    else:
-        out = out + d2 - t.scale(d1, grid.tan_r, grid)
-    return t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    out = fused.laplacian(f, grid, p)
+    if out is None:
+        out = t.scale(t.dlon(f, grid, p, order=2), grid.sec**2, grid)
+        d2 = t.dlat(f, grid, p, order=2)
+        d1 = t.dlat(f, grid, p)
+        if t.inplace(out) and t.inplace(d2) and t.inplace(d1):
+            out += d2
+            out -= t.scale(d1, grid.tan_r, grid)
+        else:
+            out = out + d2 - t.scale(d1, grid.tan_r, grid)
+    out = t.set_rows(out, grid, t.pole_scalar(values, grid)) if values else out
+    return t.close_columns(out, grid)

@@ -35,7 +35,7 @@ from gridgrad._engines.numba import is_tensor as _is_tensor
 from gridgrad._engines.numba import loader as _numba_loader
 from gridgrad._plan import GradientPlan
 
-__all__ = ["ENGINES", "Engine", "EngineName", "prepare", "select", "use_engine"]
+__all__ = ["ENGINES", "Engine", "EngineName", "forced", "prepare", "select", "use_engine"]
 
 EngineName = Literal["auto", "reference", "small", "numba", "dask"]
 _NAMES: tuple[str, ...] = get_args(EngineName)
@@ -151,6 +151,13 @@ def use_engine(name: EngineName) -> Iterator[None]:
         yield
     finally:
         _switch.name = before
+
+
+def forced() -> str:
+    """The engine :func:`use_engine` (or ``GRIDGRAD_ENGINE``) forces in this thread,
+    "auto" when none: fast paths outside the engines (the sphere's fused kernels) run
+    under "auto" and "numba" only."""
+    return _switch.name
 
 
 def _check_name(name: Any, where: str) -> None:
