@@ -88,24 +88,102 @@ def transpose(ax: AxisPlan, dtype: np.dtype) -> Table:
     weights[out, where] = vals
     cut = np.flatnonzero((offsets[1:] != offsets[:-1]).any(axis=1)) + 1
     bounds = [0, *cut.tolist(), n]
-    dtype = np.dtype(dtype)
-    runs: list[list[int]] = []
-    terms: list[list[int]] = []
-    coef: list[np.ndarray] = []
-    ncoef = 0
+    weights = weights.astype(dtype)
+    builder = _Builder(np.dtype(dtype))
     for a, b in zip(bounds[:-1], bounds[1:]):
         k = int(count[a])
-        runs.append([a, b, len(terms), k, 0, 0, 0])
-        for t in range(k):
-            w = weights[a:b, t].astype(dtype)
-            shared = bool((w == w[0]).all())
-            part = w[:1] if shared else w
-            terms.append([int(offsets[a, t]), int(offsets[a, t]), 1, 0, ncoef, int(not shared)])
-            coef.append(part)
-            ncoef += part.shape[0]
-    return Table(
-        np.asarray(runs, dtype=np.int64),
-        np.asarray(terms, dtype=np.int64),
-        np.concatenate(coef),
-        np.ones(1, dtype=dtype),
-    )
+        for lo, hi, shared in _pieces(weights[:, :k], a, b):
+            if shared:
+                builder.shared(lo, hi, offsets[lo, :k], weights[lo, :k])
+            else:
+                builder.per_point(lo, hi, offsets[lo, :k], weights[lo:hi, :k])
+    return builder.table()
+
+
+_LONG = 16  # points: a stretch of equal weights this long gets a run of its own
+
+
+def _pieces(weights: np.ndarray, a: int, b: int) -> list[tuple[int, int, bool]]:
+    """Points ``a:b`` (the same offsets) cut where their weights are all equal over a
+    long stretch (the interior of a uniform grid, whose edge points read the same
+    offsets with other weights): ``(lo, hi, shared)``."""
+    if b - a < 2:
+        return [(a, b, True)]
+    same = (weights[a + 1 : b] == weights[a : b - 1]).all(axis=1)
+    if same.all():
+        return [(a, b, True)]
+    # the longest stretch of rows equal to their predecessor
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], same.astype(np.int8), [0]])))
+    lengths = edges[1::2] - edges[::2]
+    if not lengths.size or lengths.max() + 1 < _LONG:
+        return [(a, b, False)]
+    k = int(np.argmax(lengths))
+    lo, hi = a + int(edges[2 * k]), a + int(edges[2 * k + 1]) + 1
+    return [p for p in ((a, lo, False), (lo, hi, True), (hi, b, False)) if p[0] < p[1]]
+
+
+class _Builder:
+    """A :class:`Table` of single-sample and difference terms, run by run."""
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.runs: list[list[int]] = []
+        self.terms: list[list[int]] = []
+        self.coef: list[np.ndarray] = []
+        self.scale: list[np.ndarray] = []
+        self.ncoef = self.nscale = 0
+
+    def _coef(self, values: np.ndarray) -> int:
+        at = self.ncoef
+        self.coef.append(np.asarray(values, dtype=self.dtype).reshape(-1))
+        self.ncoef += self.coef[-1].shape[0]
+        return at
+
+    def _run(self, lo: int, hi: int, nterms: int, scale: Any, how: int) -> None:
+        self.runs.append([lo, hi, len(self.terms) - nterms, nterms, self.nscale, 0, how])
+        self.scale.append(np.asarray([scale], dtype=self.dtype))
+        self.nscale += 1
+
+    def shared(self, lo: int, hi: int, offsets: np.ndarray, weights: np.ndarray) -> None:
+        """Points ``lo:hi`` with one weight per offset: opposite weights on opposite
+        offsets become one difference ``w * (g[j+p] - g[j+m])``; a single such pair
+        (the interior of every uniform first derivative) is the kernels' fastest
+        form, ``(g[j+p] - g[j+m]) * w``, the forward's one-term loop."""
+        left = dict(zip(offsets.tolist(), weights.tolist()))
+        pairs, singles = [], []
+        for o in sorted(left, key=lambda o: (abs(o), o)):
+            if o not in left:
+                continue
+            w = left.pop(o)
+            if -o in left and o != 0 and left[-o] == -w:
+                left.pop(-o)
+                pairs.append((w, o, -o))
+            else:
+                singles.append((w, o))
+        if len(pairs) == 1 and not singles:
+            w, p, m = pairs[0]
+            self.terms.append([p, m, 0, 1, self._coef(np.ones(1)), 0])
+            self._run(lo, hi, 1, w, 2)
+            return
+        for w, p, m in pairs:
+            self.terms.append([p, m, 0, 0, self._coef(np.asarray([w])), 0])
+        for w, o in singles:
+            self.terms.append([o, o, 1, 0, self._coef(np.asarray([w])), 0])
+        self._run(lo, hi, len(pairs) + len(singles), 1, 0)
+
+    def per_point(self, lo: int, hi: int, offsets: np.ndarray, weights: np.ndarray) -> None:
+        """Points ``lo:hi`` with one weight per point and offset (single samples)."""
+        for t, o in enumerate(offsets.tolist()):
+            column = weights[:, t]
+            shared = bool((column == column[0]).all())
+            at = self._coef(column[:1] if shared else column)
+            self.terms.append([o, o, 1, 0, at, int(not shared)])
+        self._run(lo, hi, offsets.shape[0], 1, 0)
+
+    def table(self) -> Table:
+        return Table(
+            np.asarray(self.runs, dtype=np.int64),
+            np.asarray(self.terms, dtype=np.int64),
+            np.concatenate(self.coef),
+            np.concatenate(self.scale),
+        )
