@@ -408,3 +408,26 @@ def test_calculus_on_the_kernels(op):
         x = torch.randn(8, 9, dtype=torch.float64, requires_grad=True)
         assert torch.autograd.gradcheck(op, (x,))
     _same(got, ref)
+
+
+def test_inference_mode_parameters_and_conjugate_views():
+    x = torch.randn(64, 80)
+    with torch.inference_mode():
+        with gridgrad.use_engine("numba"):
+            got = gridgrad.gradient(x)
+        with gridgrad.use_engine("reference"):
+            ref = gridgrad.gradient(x)
+    for g, r in zip(got, ref):
+        _same(g, r)
+    p = torch.nn.Parameter(torch.randn(16, 20, dtype=torch.float64))
+    with gridgrad.use_engine("numba"):
+        (g,) = gridgrad.gradient(p, dim=1)
+    g.sum().backward()
+    assert p.grad is not None
+    c = torch.randn(40, 30, dtype=torch.complex128).conj()  # a lazy conjugate view
+    with gridgrad.use_engine("numba"):
+        got = gridgrad.gradient(c, spacing=0.5)
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(c, spacing=0.5)
+    for g, r in zip(got, ref):
+        _same(g, r)
