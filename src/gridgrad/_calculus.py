@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad import _engines
 from gridgrad._api import Call, checked, run
+from gridgrad._combination import Combination, Term
 from gridgrad._options import Options
 from gridgrad._plan import normalize_dims
 from gridgrad._request import derivative_request
@@ -123,6 +125,21 @@ def _checked(f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1) -
 
 def _run(call: Call) -> tuple[Any, ...]:
     return run(*call)
+
+
+def _combined(
+    calls: Sequence[Call], sources: tuple[int, ...], outputs: tuple[tuple[Term, ...], ...]
+) -> tuple[Any, ...]:
+    """Outputs that are signed sums of the calls' derivatives (``sources``: the input
+    each call differentiates): in one pass where an engine fuses them, else composed
+    from the derivatives computed one by one; the same numbers."""
+    comb = Combination(tuple(call.plan for call in calls), sources, outputs)
+    inputs = {s: call.f for s, call in zip(sources, calls)}
+    xs = tuple(inputs[k] for k in range(len(inputs)))
+    engine = _engines.fused(comb, xs)
+    if engine is not None:
+        return engine.run(comb, xs)
+    return comb.compose([_run(call) for call in calls])
 
 
 def _sequential(call: Call, indices: Sequence[int] | None = None) -> Any:
@@ -287,10 +304,8 @@ def laplacian(
     True
     """
     call = _checked(f, dim, spacing, Options(accuracy, edge_order, boundary, period), 2)
-    parts = _run(call)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
+    terms = tuple((0, a, 1) for a in range(len(call.plan.axes)))
+    (out,) = _combined([call], (0,), (terms,))
     return out
 
 
@@ -326,10 +341,7 @@ def divergence(
             for k, (c, d) in enumerate(zip(comps, dims))
         ]
     )
-    out = None
-    for call in calls:
-        (g,) = _run(call)
-        out = g if out is None else out + g
+    (out,) = _combined(calls, tuple(range(len(calls))), (tuple((k, 0, 1) for k in range(len(calls))),))
     return out
 
 
@@ -373,10 +385,10 @@ def curl(
             for i, j in pairs
         ]
     )
-    d = [_run(call)[0] for call in calls]
-    if n == 2:
-        return d[0] - d[1]
-    return (d[0] - d[1], d[2] - d[3], d[4] - d[5])
+    # each output is d[2k] - d[2k + 1]: computed in one pass where an engine fuses it
+    outputs = tuple(((2 * k, 0, 1), (2 * k + 1, 0, -1)) for k in range(len(pairs) // 2))
+    results = _combined(calls, tuple(i for i, _ in pairs), outputs)
+    return results[0] if n == 2 else results
 
 
 def jacobian(

@@ -29,12 +29,15 @@ import numpy as np
 from gridgrad._engines import dask as _dask
 from gridgrad._engines import reference as _reference
 from gridgrad._engines import small as _small
+from gridgrad._combination import Combination
 from gridgrad._engines.numba import ENGINE as _NUMBA
+from gridgrad._engines.numba import FUSED as _FUSED
+from gridgrad._engines.numba import FusedEngine
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
 from gridgrad._engines.numba import loader as _numba_loader
 from gridgrad._plan import GradientPlan
 
-__all__ = ["ENGINES", "Engine", "EngineName", "prepare", "select", "use_engine"]
+__all__ = ["ENGINES", "Engine", "EngineName", "fused", "prepare", "select", "use_engine"]
 
 EngineName = Literal["auto", "reference", "small", "numba", "dask"]
 _NAMES: tuple[str, ...] = get_args(EngineName)
@@ -186,6 +189,25 @@ def select(plan: GradientPlan, x: Any) -> Engine:
         )
         raise ValueError(msg)
     return engine
+
+
+def fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
+    """The engine that computes ``comb`` on ``xs`` in one pass (the Numba kernels, on
+    large plain ndarrays once numba is loaded, or forced), or None: then each
+    derivative runs on the engine :func:`select` chooses for it and the outputs are
+    composed from them (:meth:`Combination.compose`), the same numbers."""
+    name = _switch.name
+    if name not in ("auto", "numba") or not _FUSED.guard(comb, xs):
+        return None
+    if name == "auto":
+        x = xs[comb.sources[0]]
+        if x.size < _MIN_NUMBA or not _FUSED.pays(x):
+            return None
+        if _NUMBA.choice(comb.plans[0], x) != "now":
+            return None
+    elif _numba_loader.load(wait=True) is None:
+        return None
+    return _FUSED
 
 
 def prepare(plan: GradientPlan) -> None:
