@@ -32,7 +32,7 @@ MIN_SIZE = 1 << 19
 WAIT_SIZE = 1 << 25
 # The gradient over several dims of a large array is computed in one pass (the input
 # read once, every output written once) rather than one pass per dim.
-ONE_PASS = True
+ONE_PASS = False
 # float16 stays on the NumPy engines: they round after each operation, as numpy and
 # torch do (the kernels would compute it in float32)
 _DTYPES = frozenset("fdFD")  # float32, float64, complex64, complex128

@@ -27,6 +27,7 @@ from gridgrad._engines.numba.tables import Table
 __all__ = ["combine"]
 
 _BLOCK = 1024  # points of a row per task (buffers of this size stay in L1)
+_WINDOW = 1 << 16  # bytes of a group of rows (see the kernel): three planes of it fit in L2
 _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 # compiled variant per layout and dtypes, whatever the number of inputs and outputs
 _NDIM = 4
@@ -143,9 +144,10 @@ def combine(
             prog.append([k, comb.sources[p], dim, index[p, a], sign])
     x4 = x4 + (x4[0],) * (_SLOTS - len(x4))
     o4 = o4 + (o4[0],) * (_SLOTS - len(o4))
-    args = (np.int64(_BLOCK), np.asarray(prog, np.int64), *arrays)
-    run = _entry(x4, o4, args)
     n0, n1, n2, n3 = o4[0].shape
+    group = max(1, min(n2, _WINDOW // max(1, n3 * x0.itemsize)))
+    args = (np.int64(_BLOCK), np.int64(group), np.asarray(prog, np.int64), *arrays)
+    run = _entry(x4, o4, args)
     ntask = n0 * n1 * n2 * -(-n3 // _BLOCK)
     _parallel(run, ntask, x4, o4, *args)
     return out

@@ -30,8 +30,10 @@ _U = np.uint64  # indices: unsigned ones skip Numba's negative-index wrap-around
 
 @numba.njit(inline="always")
 def _scale_as(buf, b, n, s, how):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
-    for t in range(b, b + n):
-        buf[t] = _scaled(buf[t], s, how)
+    bu = _U(b)
+    for t in range(n):
+        tu = bu + _U(t)
+        buf[tu] = _scaled(buf[tu], s, how)
 
 
 @numba.njit(inline="always")
@@ -48,15 +50,160 @@ def _scale(buf, b, n, s, how):  # type: ignore[no-untyped-def]  # pragma: no cov
 
 
 @numba.njit(inline="always")
-def _across(buf, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
-    """``buf[:nj]``: the derivative along ``dim`` (< 3) of row (i0, i1, i2), points
-    ``j0:j0 + nj``, by run ``r`` (the one holding the row's index along ``dim``)."""
+def _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, kind, single, first):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    bu = _U(b)
+    for t in range(n):
+        tu = _U(t)
+        d = x[a0, a1, a2, bp + tu] - (zero if single else x[b0, b1, b2, bm + tu])
+        buf[bu + tu] = _add(init if first else buf[bu + tu], d, c, kind)
+
+
+@numba.njit(nogil=True, cache=True)
+def _term(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, kind, single, first):  # type: ignore[no-untyped-def]
+    """``buf[b + t] = acc + c * (x[a0, a1, a2, bp + t] - x[b0, b1, b2, bm + t])`` for
+    ``t`` in ``0:n``, ``acc`` being ``init`` for the ``first`` term and ``buf[b + t]``
+    after it (``- 0`` for a ``single`` sample; ``kind`` as :func:`kernels._add`). One
+    loop per case (literals: no branch in a loop, so that each one vectorizes)."""
+    if first:
+        if single:
+            if kind == 1:
+                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 1, True, True)
+            elif kind == -1:
+                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, True, True)
+            elif kind == -2:
+                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, True, True)
+            else:
+                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 0, True, True)
+        elif kind == 1:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 1, False, True)
+        elif kind == -1:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, False, True)
+        elif kind == -2:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, False, True)
+        else:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 0, False, True)
+    elif single:
+        if kind == 1:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 1, True, False)
+        elif kind == -1:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, True, False)
+        elif kind == -2:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, True, False)
+        else:
+            _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 0, True, False)
+    elif kind == 1:
+        _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 1, False, False)
+    elif kind == -1:
+        _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, False, False)
+    elif kind == -2:
+        _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, False, False)
+    else:
+        _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 0, False, False)
+
+
+@numba.njit(inline="always")
+def _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, how, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    bu = _U(b)
+    for t in range(n):
+        tu = _U(t)
+        v = _scaled(init + (x[a0, a1, a2, bp + tu] - x[b0, b1, b2, bm + tu]), s, how)
+        if op == 0:
+            acc[bu + tu] = v
+        elif op == 1:
+            acc[bu + tu] = acc[bu + tu] + v
+        else:
+            acc[bu + tu] = acc[bu + tu] - v
+
+
+@numba.njit(nogil=True, cache=True)
+def _fast(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, how, op):  # type: ignore[no-untyped-def]
+    """The common term, a one-term run of weight 1 (the interior of a uniform grid):
+    ``v = (init + (x[a0, a1, a2, bp + t] - x[b0, b1, b2, bm + t])) / s`` (scaled as
+    ``how`` says), stored into ``acc[b + t]`` (``op`` 0), added to it (1) or
+    subtracted from it (-1), in one loop per case (literals: no branch in a loop)."""
+    if how == 2 and op == 0:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 2, 0)
+    elif how == 2 and op == 1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 2, 1)
+    elif how == 2 and op == -1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 2, -1)
+    elif how == 4 and op == 0:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 4, 0)
+    elif how == 4 and op == 1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 4, 1)
+    elif how == 4 and op == -1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 4, -1)
+    elif how == 1 and op == 0:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 1, 0)
+    elif how == 1 and op == 1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 1, 1)
+    elif how == 1 and op == -1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 1, -1)
+    elif how == 3 and op == 0:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 3, 0)
+    elif how == 3 and op == 1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 3, 1)
+    elif how == 3 and op == -1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 3, -1)
+    elif how == 0 and op == 0:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 0, 0)
+    elif how == 0 and op == 1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 0, 1)
+    elif how == 0 and op == -1:
+        _fast_as(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, 0, -1)
+
+
+@numba.njit(inline="always")
+def _merge_as(acc, buf, b, n, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    bu = _U(b)
+    for t in range(n):
+        tu = bu + _U(t)
+        if op == 0:
+            acc[tu] = buf[tu]
+        elif op == 1:
+            acc[tu] = acc[tu] + buf[tu]
+        else:
+            acc[tu] = acc[tu] - buf[tu]
+
+
+@numba.njit(inline="always")
+def _merge(acc, buf, b, n, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """``acc[b:b + n]`` set to, increased by or decreased by ``buf[b:b + n]`` (``op``
+    0, 1, -1)."""
+    if op == 0:
+        _merge_as(acc, buf, b, n, 0)
+    elif op == 1:
+        _merge_as(acc, buf, b, n, 1)
+    else:
+        _merge_as(acc, buf, b, n, -1)
+
+
+@numba.njit(inline="always")
+def _put(acc, i, v, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    if op == 0:
+        acc[i] = v
+    elif op == 1:
+        acc[i] = acc[i] + v
+    else:
+        acc[i] = acc[i] - v
+
+
+@numba.njit(inline="always")
+def _simple(terms, first, count):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Whether a run is one term of weight 1 on two samples."""
+    return count == 1 and terms[first, 3] == 1 and terms[first, 2] == 0
+
+
+@numba.njit(inline="always")
+def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """The derivative along ``dim`` (< 3) of row (i0, i1, i2), points ``j0:j0 + nj``,
+    by run ``r`` (the one holding the row's index along ``dim``), into ``acc[:nj]``
+    as ``op`` says (``buf``: room for a multi-term stencil)."""
     i = i0 if dim == 0 else i1 if dim == 1 else i2
     pos = i - runs[r, 0]
-    first, count = runs[r, 2], runs[r, 3]
+    first, count, how = runs[r, 2], runs[r, 3], runs[r, 6]
     s = scale[runs[r, 4] + pos * runs[r, 5]]
-    for t in range(nj):
-        buf[t] = init
+    ju = _U(j0)
     for u in range(first, first + count):
         p, m = terms[u, 0], terms[u, 1]
         a0 = _U(i0 + (p if dim == 0 else 0))
@@ -65,19 +212,20 @@ def _across(buf, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, 
         b0 = _U(i0 + (m if dim == 0 else 0))
         b1 = _U(i1 + (m if dim == 1 else 0))
         b2 = _U(i2 + (m if dim == 2 else 0))
+        if _simple(terms, first, count):
+            _fast(acc, 0, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, init, s, how, op)
+            return
         c = coef[terms[u, 4] + pos * terms[u, 5]]
-        kind, single = terms[u, 3], terms[u, 2] != 0
-        ju = _U(j0)
-        for t in range(nj):
-            d = x[a0, a1, a2, ju + _U(t)] - (zero if single else x[b0, b1, b2, ju + _U(t)])
-            buf[t] = _add(buf[t], d, c, kind)
-    _scale(buf, 0, nj, s, runs[r, 6])
+        _term(buf, 0, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, c, init, zero,
+              terms[u, 3], terms[u, 2] != 0, u == first)  # fmt: skip
+    _scale(buf, 0, nj, s, how)
+    _merge(acc, buf, 0, nj, op)
 
 
 @numba.njit(inline="always")
-def _along(buf, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
-    """``buf[:j1 - j0]``: the derivative along the last dim of row (i0, i1, i2),
-    points ``j0:j1``, by the runs ``ra:rb`` of its table."""
+def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """The derivative along the last dim of row (i0, i1, i2), points ``j0:j1``, by
+    the runs ``ra:rb`` of its table, into ``acc[:j1 - j0]`` as ``op`` says."""
     u0, u1, u2 = _U(i0), _U(i1), _U(i2)
     for r in range(ra, rb):
         s0, e0 = max(j0, runs[r, 0]), min(j1, runs[r, 1])
@@ -95,23 +243,28 @@ def _along(buf, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, z
                     p, m = terms[u, 0], terms[u, 1]
                     d = x[u0, u1, u2, _U(j + p)] - (zero if terms[u, 2] else x[u0, u1, u2, _U(j + m)])
                     v = _add(v, d, coef[terms[u, 4] + (j - at) * terms[u, 5]], terms[u, 3])
-                buf[j - j0] = _scaled(v, scale[sbase + (j - at) * sstep], how)
+                _put(acc, _U(j - j0), _scaled(v, scale[sbase + (j - at) * sstep], how), op)
             continue
-        b = s0 - j0
-        for t in range(e0 - s0):
-            buf[b + t] = init
+        if _simple(terms, first, count):
+            bp, bm = _U(s0 + terms[first, 0]), _U(s0 + terms[first, 1])
+            _fast(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, init, scale[sbase], how, op)  # fmt: skip
+            continue
         for u in range(first, first + count):
             bp, bm = _U(s0 + terms[u, 0]), _U(s0 + terms[u, 1])
-            c, kind, single = coef[terms[u, 4]], terms[u, 3], terms[u, 2] != 0
-            for t in range(e0 - s0):
-                d = x[u0, u1, u2, bp + _U(t)] - (zero if single else x[u0, u1, u2, bm + _U(t)])
-                buf[b + t] = _add(buf[b + t], d, c, kind)
-        _scale(buf, b, e0 - s0, scale[sbase], how)
+            _term(buf, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, coef[terms[u, 4]],
+                  init, zero, terms[u, 3], terms[u, 2] != 0, u == first)  # fmt: skip
+        _scale(buf, s0 - j0, e0 - s0, scale[sbase], how)
+        _merge(acc, buf, s0 - j0, e0 - s0, op)
 
 
 @numba.njit(nogil=True, cache=True)
-def _combine(xs, outs, t0, t1, block, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
-    """Tasks ``t0:t1``: task ``t`` is block ``t % nblock`` of row ``t // nblock``.
+def _combine(xs, outs, t0, t1, block, group, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1``, each a block of ``block`` points of one row (i0, i1, i2).
+
+    The rows of dim 2 come in groups of ``group``; a group's tasks walk down dim 1
+    (and each plane's rows in order), so the planes a stencil along dim 1 reads are
+    a few group-sized slices back, still in cache, and those along dim 2 the rows
+    just before; dim 0 is the outermost.
 
     ``prog`` has one row per term, the terms of an output consecutive and in order:
     output, input, dim (0-3), table, sign (1 adds, -1 subtracts; the first term of an
@@ -119,54 +272,62 @@ def _combine(xs, outs, t0, t1, block, prog, tabs, runs, terms, coef, scale, init
     end of its runs in ``runs``; ``terms``, ``coef`` and ``scale`` are the tables'
     rows, their offsets already global.
     """
-    n1, n2, n3 = outs[0].shape[1], outs[0].shape[2], outs[0].shape[3]
+    # unpacked once: picking an array out of a tuple by a run-time index costs
+    # reference counting per pick, a conditional expression does not
+    x0, x1, x2, x3 = xs
+    w0, w1, w2, w3 = outs
+    n1, n2, n3 = w0.shape[1], w0.shape[2], w0.shape[3]
     nblock = (n3 + block - 1) // block
+    per0 = n1 * n2 * nblock
+    pergroup = n1 * group * nblock
     acc = np.empty(block, coef.dtype)
     buf = np.empty(block, coef.dtype)
-    zero = xs[0].dtype.type(0)
+    zero = x0.dtype.type(0)
     nterm = prog.shape[0]
+    # the indices of task t0, then counted up task by task (no division per task)
+    i0, k = divmod(t0, per0)
+    g, k = divmod(k, pergroup)
+    size = min(group, n2 - g * group)
+    i1, k = divmod(k, size * nblock)
+    ii, q = divmod(k, nblock)
     for task in range(t0, t1):
-        row, q = divmod(task, nblock)
-        i01, i2 = divmod(row, n2)
-        i0, i1 = divmod(i01, n1)
+        if task > t0:
+            q += 1
+            if q == nblock:
+                q = 0
+                ii += 1
+                if ii == size:
+                    ii = 0
+                    i1 += 1
+                    if i1 == n1:
+                        i1 = 0
+                        g += 1
+                        if g * group >= n2:
+                            g = 0
+                            i0 += 1
+                        size = min(group, n2 - g * group)
+        i2 = g * group + ii
         j0 = q * block
         j1 = min(n3, j0 + block)
         nj = j1 - j0
         for k in range(nterm):
             o, xi, dim, tab, sign = prog[k, 0], prog[k, 1], prog[k, 2], prog[k, 3], prog[k, 4]
-            x = xs[xi]
+            op = 0 if k == 0 or prog[k - 1, 0] != o else sign
+            x = x0 if xi == 0 else x1 if xi == 1 else x2 if xi == 2 else x3
             ra, rb = tabs[tab, 0], tabs[tab, 1]
             if dim == 3:
-                _along(buf, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero)
+                _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero)  # fmt: skip
             else:
                 i = i0 if dim == 0 else i1 if dim == 1 else i2
                 r = ra
                 while not (runs[r, 0] <= i < runs[r, 1]):
                     r += 1
-                _across(buf, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero)
-            first = k == 0 or prog[k - 1, 0] != o
-            last = k == nterm - 1 or prog[k + 1, 0] != o
-            out = outs[o]
-            v0, v1, v2, ju = _U(i0), _U(i1), _U(i2), _U(j0)
-            if first and last:
-                for t in range(nj):
-                    out[v0, v1, v2, ju + _U(t)] = buf[t]
-            elif first:
-                for t in range(nj):
-                    acc[t] = buf[t]
-            elif last:
-                if sign == 1:
-                    for t in range(nj):
-                        out[v0, v1, v2, ju + _U(t)] = acc[t] + buf[t]
-                else:
-                    for t in range(nj):
-                        out[v0, v1, v2, ju + _U(t)] = acc[t] - buf[t]
-            elif sign == 1:
-                for t in range(nj):
-                    acc[t] = acc[t] + buf[t]
-            else:
-                for t in range(nj):
-                    acc[t] = acc[t] - buf[t]
+                _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero)  # fmt: skip
+            if k == nterm - 1 or prog[k + 1, 0] != o:
+                out = w0 if o == 0 else w1 if o == 1 else w2 if o == 2 else w3
+                v0, v1, v2, ju = _U(i0), _U(i1), _U(i2), _U(j0)
+                for t in range(_U(nj)):
+                    out[v0, v1, v2, ju + t] = acc[t]
 
 
 #: the entry point the driver compiles
