@@ -449,8 +449,14 @@ def hessian(
     diag = _run(pure)
     n = len(first.plan.axes)
     rows: list[list[Any]] = [[None] * n for _ in range(n)]
+    # one call per input: the first derivatives along all dims but the last, then
+    # each of them along the dims after its own (each derivative as _sequential's)
+    plan = first.plan
+    grads = run(plan.part(*range(n - 1)), first.f, first.library) if n > 1 else ()
     for i in range(n):
         rows[i][i] = diag[i]
-        for j in range(i + 1, n):
-            rows[i][j] = rows[j][i] = _sequential(first, (i, j))
+        if i < n - 1:
+            mixed = run(plan.part(*range(i + 1, n)), grads[i], first.library)
+            for j, m in zip(range(i + 1, n), mixed):
+                rows[i][j] = rows[j][i] = m
     return tuple(tuple(r) for r in rows)
