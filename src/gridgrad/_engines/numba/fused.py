@@ -27,7 +27,8 @@ from gridgrad._engines.numba.tables import Table
 __all__ = ["combine"]
 
 _BLOCK = 1024  # points of a row per task (buffers of this size stay in L1)
-_WINDOW = 1 << 16  # bytes of a group of rows (see the kernel): three planes of it fit in L2
+_WINDOW = 1 << 22  # bytes of a group of rows (see the kernel); measured on 256**3 float64,
+# groups of 64 KiB were slower than whole planes (the planes a stencil reads stay in L3)
 _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 # compiled variant per layout and dtypes, whatever the number of inputs and outputs
 _NDIM = 4

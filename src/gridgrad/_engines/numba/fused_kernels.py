@@ -154,6 +154,57 @@ def _fast(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, how, op):  # ty
 
 
 @numba.njit(inline="always")
+def _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, how, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    bu = _U(b)
+    for t in range(n):
+        tu = _U(t)
+        v = init + (x[a0, a1, a2, bp + tu] - x[b0, b1, b2, bm + tu])
+        v = _scaled(v - (x[c0, c1, c2, cp + tu] - x[d0, d1, d2, cm + tu]), s, how)
+        if op == 0:
+            acc[bu + tu] = v
+        elif op == 1:
+            acc[bu + tu] = acc[bu + tu] + v
+        else:
+            acc[bu + tu] = acc[bu + tu] - v
+
+
+@numba.njit(nogil=True, cache=True)
+def _fast2(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, how, op):  # type: ignore[no-untyped-def]
+    """:func:`_fast` for a run of two terms, the first added and the second
+    subtracted (the second derivative's ``(f[i+1] - f[i]) - (f[i] - f[i-1])``)."""
+    if how == 2 and op == 0:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, 0)
+    elif how == 2 and op == 1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, 1)
+    elif how == 2 and op == -1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, -1)
+    elif how == 4 and op == 0:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, 0)
+    elif how == 4 and op == 1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, 1)
+    elif how == 4 and op == -1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, -1)
+    elif how == 1 and op == 0:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, 0)
+    elif how == 1 and op == 1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, 1)
+    elif how == 1 and op == -1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, -1)
+    elif how == 3 and op == 0:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, 0)
+    elif how == 3 and op == 1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, 1)
+    elif how == 3 and op == -1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, -1)
+    elif how == 0 and op == 0:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, 0)
+    elif how == 0 and op == 1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, 1)
+    elif how == 0 and op == -1:
+        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, -1)
+
+
+@numba.njit(inline="always")
 def _merge_as(acc, buf, b, n, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     bu = _U(b)
     for t in range(n):
@@ -195,6 +246,13 @@ def _simple(terms, first, count):  # type: ignore[no-untyped-def]  # pragma: no 
 
 
 @numba.njit(inline="always")
+def _simple2(terms, first, count):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """Whether a run is two terms on two samples each, of weights 1 and -1."""
+    return (count == 2 and terms[first, 3] == 1 and terms[first + 1, 3] == -1
+            and terms[first, 2] == 0 and terms[first + 1, 2] == 0)  # fmt: skip
+
+
+@numba.njit(inline="always")
 def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """The derivative along ``dim`` (< 3) of row (i0, i1, i2), points ``j0:j0 + nj``,
     by run ``r`` (the one holding the row's index along ``dim``), into ``acc[:nj]``
@@ -204,6 +262,15 @@ def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scal
     first, count, how = runs[r, 2], runs[r, 3], runs[r, 6]
     s = scale[runs[r, 4] + pos * runs[r, 5]]
     ju = _U(j0)
+    if _simple2(terms, first, count):
+        p, m, q, w = terms[first, 0], terms[first, 1], terms[first + 1, 0], terms[first + 1, 1]
+        _fast2(acc, 0, x,
+               _U(i0 + (p if dim == 0 else 0)), _U(i1 + (p if dim == 1 else 0)), _U(i2 + (p if dim == 2 else 0)),
+               _U(i0 + (m if dim == 0 else 0)), _U(i1 + (m if dim == 1 else 0)), _U(i2 + (m if dim == 2 else 0)),
+               _U(i0 + (q if dim == 0 else 0)), _U(i1 + (q if dim == 1 else 0)), _U(i2 + (q if dim == 2 else 0)),
+               _U(i0 + (w if dim == 0 else 0)), _U(i1 + (w if dim == 1 else 0)), _U(i2 + (w if dim == 2 else 0)),
+               ju, ju, ju, ju, nj, init, s, how, op)  # fmt: skip
+        return
     for u in range(first, first + count):
         p, m = terms[u, 0], terms[u, 1]
         a0 = _U(i0 + (p if dim == 0 else 0))
@@ -248,6 +315,12 @@ def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale
         if _simple(terms, first, count):
             bp, bm = _U(s0 + terms[first, 0]), _U(s0 + terms[first, 1])
             _fast(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, init, scale[sbase], how, op)  # fmt: skip
+            continue
+        if _simple2(terms, first, count):
+            bp, bm = _U(s0 + terms[first, 0]), _U(s0 + terms[first, 1])
+            cp, cm = _U(s0 + terms[first + 1, 0]), _U(s0 + terms[first + 1, 1])
+            _fast2(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, u0, u1, u2, u0, u1, u2, bp, bm, cp, cm,
+                   e0 - s0, init, scale[sbase], how, op)  # fmt: skip
             continue
         for u in range(first, first + count):
             bp, bm = _U(s0 + terms[u, 0]), _U(s0 + terms[u, 1])
