@@ -68,7 +68,9 @@ def main() -> None:
         "laplacian": _best(lambda: gridgrad.laplacian(f), r),
         "gradient dim0": g0,
         "before": _best(lap_before, r),
-        "numpy": _best(lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)), r),  # fmt: skip
+        "numpy": _best(
+            lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)), r
+        ),
     }
     print(_line("laplacian", lap, "laplacian"))
 
@@ -97,7 +99,9 @@ def main() -> None:
     curl = {
         "curl": _best(lambda: gridgrad.curl(u), r),
         "gradient dim0": g0,
-        "before": _best(lambda: (d(u[2], 1) - d(u[1], 2), d(u[0], 2) - d(u[2], 0), d(u[1], 0) - d(u[0], 1)), r),  # fmt: skip
+        "before": _best(
+            lambda: (d(u[2], 1) - d(u[1], 2), d(u[0], 2) - d(u[2], 0), d(u[1], 0) - d(u[0], 1)), r
+        ),
         "numpy": _best(curl_numpy, r),
     }
     print(_line("curl", curl, "curl"))

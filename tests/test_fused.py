@@ -204,8 +204,13 @@ def test_all_dims_one_pass(shape, dtype, layout) -> None:  # type: ignore[no-unt
     directly: the same arrays as the per-axis kernels and the reference engine."""
     f = _values(shape, dtype, np.random.default_rng(11), layout)
     for kw in ({}, {"accuracy": 4, "boundary": "periodic"}, {"edge_order": 2, "spacing": 0.3}):
-        call = checked(gradient_request, f, None, kw.get("spacing"), Options(
-            kw.get("accuracy", 2), kw.get("edge_order"), kw.get("boundary", "one-sided")))
+        call = checked(
+            gradient_request,
+            f,
+            None,
+            kw.get("spacing"),
+            Options(kw.get("accuracy", 2), kw.get("edge_order"), kw.get("boundary", "one-sided")),
+        )
         assert FUSED.guard(all_dims(call.plan), (f,))
         fast = FUSED.run(all_dims(call.plan), (f,))
         with gridgrad.use_engine("reference"):

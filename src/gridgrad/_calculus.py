@@ -341,7 +341,9 @@ def divergence(
             for k, (c, d) in enumerate(zip(comps, dims))
         ]
     )
-    (out,) = _combined(calls, tuple(range(len(calls))), (tuple((k, 0, 1) for k in range(len(calls))),))
+    (out,) = _combined(
+        calls, tuple(range(len(calls))), (tuple((k, 0, 1) for k in range(len(calls))),)
+    )
     return out
 
 

@@ -26,14 +26,14 @@ from typing import Any, Literal, Protocol, get_args
 
 import numpy as np
 
+from gridgrad._combination import Combination
 from gridgrad._engines import dask as _dask
 from gridgrad._engines import reference as _reference
 from gridgrad._engines import small as _small
-from gridgrad._combination import Combination
 from gridgrad._engines.numba import ENGINE as _NUMBA
 from gridgrad._engines.numba import FUSED as _FUSED
-from gridgrad._engines.numba import FusedEngine
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
+from gridgrad._engines.numba import FusedEngine
 from gridgrad._engines.numba import loader as _numba_loader
 from gridgrad._plan import GradientPlan
 

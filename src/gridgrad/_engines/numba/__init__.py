@@ -21,7 +21,16 @@ from gridgrad._engines.numba import tables as _tables
 from gridgrad._layout import complex_weights
 from gridgrad._plan import AxisPlan, GradientPlan
 
-__all__ = ["ENGINE", "FUSED", "MIN_SIZE", "ONE_PASS", "WAIT_SIZE", "FusedEngine", "NumbaEngine", "waits"]
+__all__ = [
+    "ENGINE",
+    "FUSED",
+    "MIN_SIZE",
+    "ONE_PASS",
+    "WAIT_SIZE",
+    "FusedEngine",
+    "NumbaEngine",
+    "waits",
+]
 
 # The automatic choice runs the kernels on inputs of at least this many elements
 # (below it the small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512
@@ -139,7 +148,10 @@ class FusedEngine:
         return x.shape[inner] >= 16
 
     def run(
-        self, comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None
+        self,
+        comb: Combination,
+        xs: tuple[np.ndarray, ...],
+        out: tuple[np.ndarray, ...] | None = None,
     ) -> tuple[np.ndarray, ...]:
         if loader.load(wait=True) is None:
             msg = "the numba engine cannot run: numba cannot be imported."

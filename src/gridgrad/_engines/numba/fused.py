@@ -20,12 +20,13 @@ import numpy as np
 from numba import types
 
 from gridgrad._combination import Combination
-from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba import combination_tables
+from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.tables import Table
 
 __all__ = ["combine"]
 
+_KERNEL: Any = _kernel
 _BLOCK = 1024  # points of a row per task (buffers of this size stay in L1)
 _WINDOW = 1 << 22  # bytes of a group of rows (see the kernel); measured on 256**3 float64,
 # groups of 64 KiB were slower than whole planes (the planes a stencil reads stay in L3)
@@ -64,8 +65,8 @@ def _entry(xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...], args: tuple
         ot = types.Array(numba.from_dtype(outs[0].dtype), _NDIM, layout)
         sig = (types.UniTuple(xt, _SLOTS), types.UniTuple(ot, _SLOTS), types.int64,
                types.int64, *(numba.typeof(a) for a in args))  # fmt: skip
-        _kernel.compile(sig)
-        entry = _ENTRY[key] = _kernel.overloads[sig].entry_point
+        _KERNEL.compile(sig)
+        entry = _ENTRY[key] = _KERNEL.overloads[sig].entry_point
     return entry
 
 
@@ -96,7 +97,11 @@ def _parallel(run: Any, ntask: int, *args: Any) -> None:
 def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int], int], tuple[np.ndarray, ...]]:  # fmt: skip
     """The tables as one set of arrays, offsets made global; the index of each."""
     index: dict[tuple[int, int], int] = {}
-    tabs, runs, terms, coefs, scales = [], [], [], [], []
+    tabs: list[list[int]] = []
+    runs: list[np.ndarray] = []
+    terms: list[np.ndarray] = []
+    coefs: list[np.ndarray] = []
+    scales: list[np.ndarray] = []
     nrun = nterm = ncoef = nscale = 0
     for key, t in found.items():
         index[key] = len(tabs)

@@ -69,9 +69,13 @@ def _term(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, kind, sin
             if kind == 1:
                 _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 1, True, True)
             elif kind == -1:
-                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, True, True)
+                _term_as(
+                    buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -1, True, True
+                )
             elif kind == -2:
-                _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, True, True)
+                _term_as(
+                    buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, -2, True, True
+                )
             else:
                 _term_as(buf, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, c, init, zero, 0, True, True)
         elif kind == 1:
@@ -154,12 +158,14 @@ def _fast(acc, b, x, a0, a1, a2, b0, b1, b2, bp, bm, n, init, s, how, op):  # ty
 
 
 @numba.njit(inline="always")
-def _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, how, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, how, op):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     bu = _U(b)
     for t in range(n):
         tu = _U(t)
-        v = init + (x[a0, a1, a2, bp + tu] - x[b0, b1, b2, bm + tu])
-        v = _scaled(v - (x[c0, c1, c2, cp + tu] - x[d0, d1, d2, cm + tu]), s, how)
+        v = init + (x[pa[0], pa[1], pa[2], pa[3] + tu] - x[pb[0], pb[1], pb[2], pb[3] + tu])
+        v = _scaled(
+            v - (x[pc[0], pc[1], pc[2], pc[3] + tu] - x[pd[0], pd[1], pd[2], pd[3] + tu]), s, how
+        )
         if op == 0:
             acc[bu + tu] = v
         elif op == 1:
@@ -169,39 +175,40 @@ def _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm,
 
 
 @numba.njit(nogil=True, cache=True)
-def _fast2(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, how, op):  # type: ignore[no-untyped-def]
+def _fast2(acc, b, x, pa, pb, pc, pd, n, init, s, how, op):  # type: ignore[no-untyped-def]
     """:func:`_fast` for a run of two terms, the first added and the second
-    subtracted (the second derivative's ``(f[i+1] - f[i]) - (f[i] - f[i-1])``)."""
+    subtracted (the second derivative's ``(f[i+1] - f[i]) - (f[i] - f[i-1])``);
+    ``pa``, ``pb``, ``pc``, ``pd``: the four samples' first index (4 dims)."""
     if how == 2 and op == 0:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, 0)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 2, 0)
     elif how == 2 and op == 1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, 1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 2, 1)
     elif how == 2 and op == -1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 2, -1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 2, -1)
     elif how == 4 and op == 0:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, 0)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 4, 0)
     elif how == 4 and op == 1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, 1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 4, 1)
     elif how == 4 and op == -1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 4, -1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 4, -1)
     elif how == 1 and op == 0:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, 0)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 1, 0)
     elif how == 1 and op == 1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, 1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 1, 1)
     elif how == 1 and op == -1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 1, -1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 1, -1)
     elif how == 3 and op == 0:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, 0)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 3, 0)
     elif how == 3 and op == 1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, 1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 3, 1)
     elif how == 3 and op == -1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 3, -1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 3, -1)
     elif how == 0 and op == 0:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, 0)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 0, 0)
     elif how == 0 and op == 1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, 1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 0, 1)
     elif how == 0 and op == -1:
-        _fast2_as(acc, b, x, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2, bp, bm, cp, cm, n, init, s, 0, -1)
+        _fast2_as(acc, b, x, pa, pb, pc, pd, n, init, s, 0, -1)
 
 
 @numba.njit(inline="always")
@@ -240,6 +247,13 @@ def _put(acc, i, v, op):  # type: ignore[no-untyped-def]  # pragma: no cover - c
 
 
 @numba.njit(inline="always")
+def _at(i0, i1, i2, j, dim, off):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """The index (4 dims, unsigned) of point (i0, i1, i2, j) moved by ``off`` along ``dim``."""
+    return (_U(i0 + (off if dim == 0 else 0)), _U(i1 + (off if dim == 1 else 0)),
+            _U(i2 + (off if dim == 2 else 0)), _U(j + (off if dim == 3 else 0)))  # fmt: skip
+
+
+@numba.njit(inline="always")
 def _simple(terms, first, count):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """Whether a run is one term of weight 1 on two samples."""
     return count == 1 and terms[first, 3] == 1 and terms[first, 2] == 0
@@ -264,12 +278,9 @@ def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scal
     ju = _U(j0)
     if _simple2(terms, first, count):
         p, m, q, w = terms[first, 0], terms[first, 1], terms[first + 1, 0], terms[first + 1, 1]
-        _fast2(acc, 0, x,
-               _U(i0 + (p if dim == 0 else 0)), _U(i1 + (p if dim == 1 else 0)), _U(i2 + (p if dim == 2 else 0)),
-               _U(i0 + (m if dim == 0 else 0)), _U(i1 + (m if dim == 1 else 0)), _U(i2 + (m if dim == 2 else 0)),
-               _U(i0 + (q if dim == 0 else 0)), _U(i1 + (q if dim == 1 else 0)), _U(i2 + (q if dim == 2 else 0)),
-               _U(i0 + (w if dim == 0 else 0)), _U(i1 + (w if dim == 1 else 0)), _U(i2 + (w if dim == 2 else 0)),
-               ju, ju, ju, ju, nj, init, s, how, op)  # fmt: skip
+        pa, pb = _at(i0, i1, i2, j0, dim, p), _at(i0, i1, i2, j0, dim, m)
+        pc, pd = _at(i0, i1, i2, j0, dim, q), _at(i0, i1, i2, j0, dim, w)
+        _fast2(acc, 0, x, pa, pb, pc, pd, nj, init, s, how, op)
         return
     for u in range(first, first + count):
         p, m = terms[u, 0], terms[u, 1]
@@ -308,7 +319,9 @@ def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale
                 v = init
                 for u in range(first, first + count):
                     p, m = terms[u, 0], terms[u, 1]
-                    d = x[u0, u1, u2, _U(j + p)] - (zero if terms[u, 2] else x[u0, u1, u2, _U(j + m)])
+                    d = x[u0, u1, u2, _U(j + p)] - (
+                        zero if terms[u, 2] else x[u0, u1, u2, _U(j + m)]
+                    )
                     v = _add(v, d, coef[terms[u, 4] + (j - at) * terms[u, 5]], terms[u, 3])
                 _put(acc, _U(j - j0), _scaled(v, scale[sbase + (j - at) * sstep], how), op)
             continue
@@ -317,10 +330,15 @@ def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale
             _fast(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, init, scale[sbase], how, op)  # fmt: skip
             continue
         if _simple2(terms, first, count):
-            bp, bm = _U(s0 + terms[first, 0]), _U(s0 + terms[first, 1])
-            cp, cm = _U(s0 + terms[first + 1, 0]), _U(s0 + terms[first + 1, 1])
-            _fast2(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, u0, u1, u2, u0, u1, u2, bp, bm, cp, cm,
-                   e0 - s0, init, scale[sbase], how, op)  # fmt: skip
+            pa, pb = (
+                _at(i0, i1, i2, s0, 3, terms[first, 0]),
+                _at(i0, i1, i2, s0, 3, terms[first, 1]),
+            )
+            pc, pd = (
+                _at(i0, i1, i2, s0, 3, terms[first + 1, 0]),
+                _at(i0, i1, i2, s0, 3, terms[first + 1, 1]),
+            )
+            _fast2(acc, s0 - j0, x, pa, pb, pc, pd, e0 - s0, init, scale[sbase], how, op)
             continue
         for u in range(first, first + count):
             bp, bm = _U(s0 + terms[u, 0]), _U(s0 + terms[u, 1])
