@@ -27,9 +27,7 @@ from gridgrad._engines.numba.tables import Table
 __all__ = ["combine"]
 
 _KERNEL: Any = _kernel
-_BLOCK = 1024  # points of a row per task (buffers of this size stay in L1)
-_WINDOW = 1 << 22  # bytes of a group of rows (see the kernel); measured on 256**3 float64,
-# groups of 64 KiB were slower than whole planes (the planes a stencil reads stay in L3)
+_BLOCK = 2048  # points per task: whole rows up to this many points, else blocks of a row
 _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 # compiled variant per layout and dtypes, whatever the number of inputs and outputs
 _NDIM = 4
@@ -151,9 +149,9 @@ def combine(
     x4 = x4 + (x4[0],) * (_SLOTS - len(x4))
     o4 = o4 + (o4[0],) * (_SLOTS - len(o4))
     n0, n1, n2, n3 = o4[0].shape
-    group = max(1, min(n2, _WINDOW // max(1, n3 * x0.itemsize)))
-    args = (np.int64(_BLOCK), np.int64(group), np.asarray(prog, np.int64), *arrays)
+    rows = max(1, _BLOCK // max(1, n3)) if n3 <= _BLOCK else 1
+    args = (np.int64(_BLOCK), np.int64(rows), np.asarray(prog, np.int64), *arrays)
     run = _entry(x4, o4, args)
-    ntask = n0 * n1 * n2 * -(-n3 // _BLOCK)
+    ntask = n0 * n1 * -(-n2 // rows) * -(-n3 // _BLOCK)
     _parallel(run, ntask, x4, o4, *args)
     return out

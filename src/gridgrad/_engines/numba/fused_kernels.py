@@ -267,10 +267,10 @@ def _simple2(terms, first, count):  # type: ignore[no-untyped-def]  # pragma: no
 
 
 @numba.njit(inline="always")
-def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def _across(acc, buf, b, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """The derivative along ``dim`` (< 3) of row (i0, i1, i2), points ``j0:j0 + nj``,
-    by run ``r`` (the one holding the row's index along ``dim``), into ``acc[:nj]``
-    as ``op`` says (``buf``: room for a multi-term stencil)."""
+    by run ``r`` (the one holding the row's index along ``dim``), into
+    ``acc[b:b + nj]`` as ``op`` says (``buf``: room for a multi-term stencil)."""
     i = i0 if dim == 0 else i1 if dim == 1 else i2
     pos = i - runs[r, 0]
     first, count, how = runs[r, 2], runs[r, 3], runs[r, 6]
@@ -280,7 +280,7 @@ def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scal
         p, m, q, w = terms[first, 0], terms[first, 1], terms[first + 1, 0], terms[first + 1, 1]
         pa, pb = _at(i0, i1, i2, j0, dim, p), _at(i0, i1, i2, j0, dim, m)
         pc, pd = _at(i0, i1, i2, j0, dim, q), _at(i0, i1, i2, j0, dim, w)
-        _fast2(acc, 0, x, pa, pb, pc, pd, nj, init, s, how, op)
+        _fast2(acc, b, x, pa, pb, pc, pd, nj, init, s, how, op)
         return
     for u in range(first, first + count):
         p, m = terms[u, 0], terms[u, 1]
@@ -291,19 +291,19 @@ def _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scal
         b1 = _U(i1 + (m if dim == 1 else 0))
         b2 = _U(i2 + (m if dim == 2 else 0))
         if _simple(terms, first, count):
-            _fast(acc, 0, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, init, s, how, op)
+            _fast(acc, b, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, init, s, how, op)
             return
         c = coef[terms[u, 4] + pos * terms[u, 5]]
-        _term(buf, 0, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, c, init, zero,
+        _term(buf, b, x, a0, a1, a2, b0, b1, b2, ju, ju, nj, c, init, zero,
               terms[u, 3], terms[u, 2] != 0, u == first)  # fmt: skip
-    _scale(buf, 0, nj, s, how)
-    _merge(acc, buf, 0, nj, op)
+    _scale(buf, b, nj, s, how)
+    _merge(acc, buf, b, nj, op)
 
 
 @numba.njit(inline="always")
-def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+def _along(acc, buf, b, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
     """The derivative along the last dim of row (i0, i1, i2), points ``j0:j1``, by
-    the runs ``ra:rb`` of its table, into ``acc[:j1 - j0]`` as ``op`` says."""
+    the runs ``ra:rb`` of its table, into ``acc[b:b + j1 - j0]`` as ``op`` says."""
     u0, u1, u2 = _U(i0), _U(i1), _U(i2)
     for r in range(ra, rb):
         s0, e0 = max(j0, runs[r, 0]), min(j1, runs[r, 1])
@@ -323,11 +323,11 @@ def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale
                         zero if terms[u, 2] else x[u0, u1, u2, _U(j + m)]
                     )
                     v = _add(v, d, coef[terms[u, 4] + (j - at) * terms[u, 5]], terms[u, 3])
-                _put(acc, _U(j - j0), _scaled(v, scale[sbase + (j - at) * sstep], how), op)
+                _put(acc, _U(b + j - j0), _scaled(v, scale[sbase + (j - at) * sstep], how), op)
             continue
         if _simple(terms, first, count):
             bp, bm = _U(s0 + terms[first, 0]), _U(s0 + terms[first, 1])
-            _fast(acc, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, init, scale[sbase], how, op)  # fmt: skip
+            _fast(acc, b + s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, init, scale[sbase], how, op)  # fmt: skip
             continue
         if _simple2(terms, first, count):
             pa, pb = (
@@ -338,24 +338,24 @@ def _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale
                 _at(i0, i1, i2, s0, 3, terms[first + 1, 0]),
                 _at(i0, i1, i2, s0, 3, terms[first + 1, 1]),
             )
-            _fast2(acc, s0 - j0, x, pa, pb, pc, pd, e0 - s0, init, scale[sbase], how, op)
+            _fast2(acc, b + s0 - j0, x, pa, pb, pc, pd, e0 - s0, init, scale[sbase], how, op)
             continue
         for u in range(first, first + count):
             bp, bm = _U(s0 + terms[u, 0]), _U(s0 + terms[u, 1])
-            _term(buf, s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, coef[terms[u, 4]],
+            _term(buf, b + s0 - j0, x, u0, u1, u2, u0, u1, u2, bp, bm, e0 - s0, coef[terms[u, 4]],
                   init, zero, terms[u, 3], terms[u, 2] != 0, u == first)  # fmt: skip
-        _scale(buf, s0 - j0, e0 - s0, scale[sbase], how)
-        _merge(acc, buf, s0 - j0, e0 - s0, op)
+        _scale(buf, b + s0 - j0, e0 - s0, scale[sbase], how)
+        _merge(acc, buf, b + s0 - j0, e0 - s0, op)
 
 
 @numba.njit(nogil=True, cache=True)
-def _combine(xs, outs, t0, t1, block, group, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
-    """Tasks ``t0:t1``, each a block of ``block`` points of one row (i0, i1, i2).
+def _combine(xs, outs, t0, t1, block, rows, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+    """Tasks ``t0:t1``, each ``rows`` consecutive rows (i0, i1, i2:i2 + rows) of the
+    last dim, or, where rows are longer than ``block``, a block of one row.
 
-    The rows of dim 2 come in groups of ``group``; a group's tasks walk down dim 1
-    (and each plane's rows in order), so the planes a stencil along dim 1 reads are
-    a few group-sized slices back, still in cache, and those along dim 2 the rows
-    just before; dim 0 is the outermost.
+    Tasks walk the rows in memory order. Within a task each term runs over all of
+    its rows before the next term starts, so that it reads its input as one long
+    stretch (what memory prefetches well) and the rows other terms read are in cache.
 
     ``prog`` has one row per term, the terms of an output consecutive and in order:
     output, input, dim (0-3), table, sign (1 adds, -1 subtracts; the first term of an
@@ -369,35 +369,29 @@ def _combine(xs, outs, t0, t1, block, group, prog, tabs, runs, terms, coef, scal
     w0, w1, w2, w3 = outs
     n1, n2, n3 = w0.shape[1], w0.shape[2], w0.shape[3]
     nblock = (n3 + block - 1) // block
-    per0 = n1 * n2 * nblock
-    pergroup = n1 * group * nblock
-    acc = np.empty(block, coef.dtype)
+    nchunk = (n2 + rows - 1) // rows
+    acc = np.empty(block, coef.dtype)  # rows * n3 <= block, or one row's block
     buf = np.empty(block, coef.dtype)
     zero = x0.dtype.type(0)
     nterm = prog.shape[0]
     # the indices of task t0, then counted up task by task (no division per task)
-    i0, k = divmod(t0, per0)
-    g, k = divmod(k, pergroup)
-    size = min(group, n2 - g * group)
-    i1, k = divmod(k, size * nblock)
-    ii, q = divmod(k, nblock)
+    i01, k = divmod(t0, nchunk * nblock)
+    ch, q = divmod(k, nblock)
+    i0, i1 = divmod(i01, n1)
     for task in range(t0, t1):
         if task > t0:
             q += 1
             if q == nblock:
                 q = 0
-                ii += 1
-                if ii == size:
-                    ii = 0
+                ch += 1
+                if ch == nchunk:
+                    ch = 0
                     i1 += 1
                     if i1 == n1:
                         i1 = 0
-                        g += 1
-                        if g * group >= n2:
-                            g = 0
-                            i0 += 1
-                        size = min(group, n2 - g * group)
-        i2 = g * group + ii
+                        i0 += 1
+        ia = ch * rows
+        ib = min(n2, ia + rows)
         j0 = q * block
         j1 = min(n3, j0 + block)
         nj = j1 - j0
@@ -406,19 +400,23 @@ def _combine(xs, outs, t0, t1, block, group, prog, tabs, runs, terms, coef, scal
             op = 0 if k == 0 or prog[k - 1, 0] != o else sign
             x = x0 if xi == 0 else x1 if xi == 1 else x2 if xi == 2 else x3
             ra, rb = tabs[tab, 0], tabs[tab, 1]
-            if dim == 3:
-                _along(acc, buf, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero)  # fmt: skip
-            else:
+            r = ra
+            for i2 in range(ia, ib):
+                b = (i2 - ia) * nj
+                if dim == 3:
+                    _along(acc, buf, b, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero)  # fmt: skip
+                    continue
                 i = i0 if dim == 0 else i1 if dim == 1 else i2
-                r = ra
                 while not (runs[r, 0] <= i < runs[r, 1]):
                     r += 1
-                _across(acc, buf, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero)  # fmt: skip
+                _across(acc, buf, b, op, x, i0, i1, i2, j0, nj, dim, r, runs, terms, coef, scale, init, zero)  # fmt: skip
             if k == nterm - 1 or prog[k + 1, 0] != o:
                 out = w0 if o == 0 else w1 if o == 1 else w2 if o == 2 else w3
-                v0, v1, v2, ju = _U(i0), _U(i1), _U(i2), _U(j0)
-                for t in range(_U(nj)):
-                    out[v0, v1, v2, ju + t] = acc[t]
+                v0, v1, ju = _U(i0), _U(i1), _U(j0)
+                for i2 in range(ia, ib):
+                    v2, bu = _U(i2), _U((i2 - ia) * nj)
+                    for t in range(_U(nj)):
+                        out[v0, v1, v2, ju + t] = acc[bu + t]
 
 
 #: the entry point the driver compiles
