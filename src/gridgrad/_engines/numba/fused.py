@@ -2,10 +2,11 @@
 (:mod:`.fused_kernels`): memory layout, tables, tasks, threads.
 
 The inputs and outputs are viewed with their dims in the first input's memory order
-(the innermost last), padded to 4 dims in front; a task is a block of one row of the
-innermost dim, and each thread runs one contiguous range of tasks, so it walks the
-rows in order and the planes its stencils read stay in cache. The input is read once
-and each output written once; memory beyond them is two blocks per thread.
+(the innermost last), padded to 4 dims in front; a task is a few consecutive rows of
+the innermost dim (up to ``_BLOCK`` points; a block of one row where rows are
+longer), and each thread runs one contiguous range of tasks, so it walks the rows in
+order and the planes its stencils read stay in cache. Each input is read once and
+each output written once; memory beyond them is two blocks per thread.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 One kernel computes outputs that are signed sums of single derivatives (a Laplacian,
 a divergence, a curl, the gradient over all dims) in one pass: the inputs and outputs
-are 4-D arrays (dims in memory order, the last one the innermost), a task is one row
-of the last dim (cut into blocks), and every term of an output is evaluated for the
-row into a small buffer, then added to (or subtracted from) the output's buffer, left
-to right, before the row is written once. Tasks walk the rows in order, so the rows a
-stencil reads across the outer dims are a few planes back and still in cache.
+are 4-D arrays (dims in memory order, the last one the innermost), a task is a few
+consecutive rows of the last dim (or a block of one long row), and every term of an
+output is evaluated for the task's rows and added to (or subtracted from) the
+output's buffer, left to right, before the rows are written once. Tasks walk the rows
+in order, so the rows a stencil reads across the outer dims are a few planes back
+and still in cache.
 
 Each term's arithmetic is the per-axis kernels' (:mod:`.kernels`), point for point:
 the accumulator starts at -0, terms are combined by :func:`kernels._add` in table
