@@ -32,7 +32,7 @@ LAYOUTS = {
 
 def _bits(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
-    return a.view({4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
+    return a.view({4: np.uint32, 8: np.uint64, 16: np.uint64}[a.dtype.itemsize])
 
 
 def _assert_bitwise(fast: object, ref: object) -> None:
@@ -282,3 +282,15 @@ def test_hessian_and_jacobian_unchanged() -> None:
     h = gridgrad.hessian(f, spacing=0.5)
     _assert_bitwise(h[0][2], gridgrad.derivative(f, (0, 2), spacing=0.5))
     _assert_bitwise(h[2][1], gridgrad.derivative(f, (1, 2), spacing=0.5))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_values_real_weights(dtype) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(14)
+    shape = (9, 10, 20)
+    comps = [(rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype) for _ in range(3)]  # fmt: skip
+    f = comps[0]
+    comb = all_dims(checked(gradient_request, f, None, None, Options()).plan)
+    assert FUSED.guard(comb, (f,))
+    _assert_bitwise(*_both(lambda: gridgrad.laplacian(f, accuracy=4, spacing=0.3)))
+    _assert_bitwise(*_both(lambda: gridgrad.curl(comps)))
