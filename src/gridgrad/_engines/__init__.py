@@ -197,17 +197,16 @@ def fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
     derivative runs on the engine :func:`select` chooses for it and the outputs are
     composed from them (:meth:`Combination.compose`), the same numbers."""
     name = _switch.name
-    if name not in ("auto", "numba") or not _FUSED.guard(comb, xs):
-        return None
     if name == "auto":
         x = xs[comb.sources[0]]
-        if x.size < _MIN_NUMBA or not _FUSED.pays(x):
+        if type(x) is not np.ndarray or x.size < _MIN_NUMBA or not _FUSED.pays(x):
             return None
-        if _NUMBA.choice(comb.plans[0], x) != "now":
+        if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
             return None
-    elif _numba_loader.load(wait=True) is None:
+        return _FUSED
+    if name != "numba" or not _FUSED.guard(comb, xs):
         return None
-    return _FUSED
+    return _FUSED if _numba_loader.load(wait=True) is not None else None
 
 
 def prepare(plan: GradientPlan) -> None:

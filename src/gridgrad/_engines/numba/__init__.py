@@ -171,7 +171,7 @@ def combination_tables(comb: Combination, dtype: np.dtype) -> dict[tuple[int, in
     return found
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)
 def _table(ax: AxisPlan, dtype: np.dtype) -> _tables.Table:
     """:func:`tables.table`, remembered for recent axis plans (the guard and the run of
     one call build the same tables, and the plan cache hands out the same plans)."""
