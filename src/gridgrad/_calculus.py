@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad import _engines
 from gridgrad._api import Call, checked, run
+from gridgrad._combination import Combination, Term
 from gridgrad._options import Options
 from gridgrad._plan import normalize_dims
 from gridgrad._request import derivative_request
@@ -123,6 +125,21 @@ def _checked(f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1) -
 
 def _run(call: Call) -> tuple[Any, ...]:
     return run(*call)
+
+
+def _combined(
+    calls: Sequence[Call], sources: tuple[int, ...], outputs: tuple[tuple[Term, ...], ...]
+) -> tuple[Any, ...]:
+    """Outputs that are signed sums of the calls' derivatives (``sources``: the input
+    each call differentiates): in one pass where an engine fuses them, else composed
+    from the derivatives computed one by one; the same numbers."""
+    comb = Combination(tuple(call.plan for call in calls), sources, outputs)
+    inputs = {s: call.f for s, call in zip(sources, calls)}
+    xs = tuple(inputs[k] for k in range(len(inputs)))
+    engine = _engines.fused(comb, xs)
+    if engine is not None:
+        return engine.run(comb, xs)
+    return comb.compose([_run(call) for call in calls])
 
 
 def _sequential(call: Call, indices: Sequence[int] | None = None) -> Any:
@@ -277,6 +294,14 @@ def laplacian(
 
     Arguments as :func:`derivative`. Returns one array.
 
+    Notes
+    -----
+    The second derivatives are added left to right, in the order of ``dim``. On a
+    large NumPy array of float32/float64 (up to 4 dims) the Numba kernels compute
+    the sum in one pass: the input read once, the result written once, no
+    intermediate arrays; the numbers are those of the derivatives computed one by
+    one and then added, bit for bit.
+
     Examples
     --------
     >>> import numpy as np
@@ -287,10 +312,8 @@ def laplacian(
     True
     """
     call = _checked(f, dim, spacing, Options(accuracy, edge_order, boundary, period), 2)
-    parts = _run(call)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
+    terms = tuple((0, a, 1) for a in range(len(call.plan.axes)))
+    (out,) = _combined([call], (0,), (terms,))
     return out
 
 
@@ -309,6 +332,11 @@ def divergence(
     ``components`` are the arrays :math:`F_k`, one per dim of ``dim`` (by default the
     last ``len(components)`` dims); other arguments as :func:`derivative`.
 
+    Notes
+    -----
+    On large NumPy arrays the Numba kernels read each component once and write the
+    sum once (see :func:`laplacian`); the same numbers as the composed sum.
+
     Examples
     --------
     >>> import numpy as np
@@ -326,10 +354,9 @@ def divergence(
             for k, (c, d) in enumerate(zip(comps, dims))
         ]
     )
-    out = None
-    for call in calls:
-        (g,) = _run(call)
-        out = g if out is None else out + g
+    (out,) = _combined(
+        calls, tuple(range(len(calls))), (tuple((k, 0, 1) for k in range(len(calls))),)
+    )
     return out
 
 
@@ -345,6 +372,12 @@ def curl(
 ) -> Any:
     r"""The curl of a 2-D (a scalar, :math:`\partial F_y/\partial x - \partial F_x/\partial y`)
     or 3-D vector field (its three components).
+
+    Notes
+    -----
+    On large NumPy arrays the Numba kernels compute every output in one pass that
+    reads each component once (see :func:`laplacian`); the same numbers as the
+    differences of the derivatives computed one by one.
 
     Examples
     --------
@@ -373,10 +406,10 @@ def curl(
             for i, j in pairs
         ]
     )
-    d = [_run(call)[0] for call in calls]
-    if n == 2:
-        return d[0] - d[1]
-    return (d[0] - d[1], d[2] - d[3], d[4] - d[5])
+    # each output is d[2k] - d[2k + 1]: computed in one pass where an engine fuses it
+    outputs = tuple(((2 * k, 0, 1), (2 * k + 1, 0, -1)) for k in range(len(pairs) // 2))
+    results = _combined(calls, tuple(i for i, _ in pairs), outputs)
+    return results[0] if n == 2 else results
 
 
 def jacobian(
@@ -437,8 +470,14 @@ def hessian(
     diag = _run(pure)
     n = len(first.plan.axes)
     rows: list[list[Any]] = [[None] * n for _ in range(n)]
+    # one call per input: the first derivatives along all dims but the last, then
+    # each of them along the dims after its own (each derivative as _sequential's)
+    plan = first.plan
+    grads = run(plan.part(*range(n - 1)), first.f, first.library) if n > 1 else ()
     for i in range(n):
         rows[i][i] = diag[i]
-        for j in range(i + 1, n):
-            rows[i][j] = rows[j][i] = _sequential(first, (i, j))
+        if i < n - 1:
+            mixed = run(plan.part(*range(i + 1, n)), grads[i], first.library)
+            for j, m in zip(range(i + 1, n), mixed):
+                rows[i][j] = rows[j][i] = m
     return tuple(tuple(r) for r in rows)

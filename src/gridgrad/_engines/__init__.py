@@ -26,16 +26,19 @@ from typing import Any, Literal, Protocol, get_args
 
 import numpy as np
 
+from gridgrad._combination import Combination
 from gridgrad._engines import dask as _dask
 from gridgrad._engines import reference as _reference
 from gridgrad._engines import small as _small
 from gridgrad._engines.numba import ENGINE as _NUMBA
+from gridgrad._engines.numba import FUSED as _FUSED
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
+from gridgrad._engines.numba import FusedEngine
 from gridgrad._engines.numba import is_tensor as _is_tensor
 from gridgrad._engines.numba import loader as _numba_loader
 from gridgrad._plan import GradientPlan
 
-__all__ = ["ENGINES", "Engine", "EngineName", "forced", "prepare", "select", "use_engine"]
+__all__ = ["ENGINES", "Engine", "EngineName", "forced", "fused", "prepare", "select", "use_engine"]
 
 EngineName = Literal["auto", "reference", "small", "numba", "dask"]
 _NAMES: tuple[str, ...] = get_args(EngineName)
@@ -199,6 +202,24 @@ def select(plan: GradientPlan, x: Any) -> Engine:
         )
         raise ValueError(msg)
     return engine
+
+
+def fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
+    """The engine that computes ``comb`` on ``xs`` in one pass (the Numba kernels, on
+    large plain ndarrays once numba is loaded, or forced), or None: then each
+    derivative runs on the engine :func:`select` chooses for it and the outputs are
+    composed from them (:meth:`Combination.compose`), the same numbers."""
+    name = _switch.name
+    if name == "auto":
+        x = xs[comb.sources[0]]
+        if type(x) is not np.ndarray or x.size < _MIN_NUMBA or not _FUSED.pays(x):
+            return None
+        if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
+            return None
+        return _FUSED
+    if name != "numba" or not _FUSED.guard(comb, xs):
+        return None
+    return _FUSED if _numba_loader.load(wait=True) is not None else None
 
 
 def prepare(plan: GradientPlan) -> None:

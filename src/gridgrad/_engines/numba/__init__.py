@@ -9,15 +9,30 @@ any input its guard accepts.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import numpy as np
 
+from gridgrad._combination import Combination
+from gridgrad._combination import gradient as _all_dims
 from gridgrad._engines.numba import loader
+from gridgrad._engines.numba import tables as _tables
 from gridgrad._layout import complex_weights
-from gridgrad._plan import GradientPlan
+from gridgrad._plan import AxisPlan, GradientPlan
 
-__all__ = ["ENGINE", "MIN_SIZE", "MIN_TENSOR_SIZE", "WAIT_SIZE", "NumbaEngine", "is_tensor", "waits"]
+__all__ = [
+    "ENGINE",
+    "FUSED",
+    "MIN_SIZE",
+    "MIN_TENSOR_SIZE",
+    "ONE_PASS",
+    "WAIT_SIZE",
+    "FusedEngine",
+    "NumbaEngine",
+    "is_tensor",
+    "waits",
+]
 
 # The automatic choice runs the kernels on inputs of at least this many elements
 # (below it the small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512
@@ -30,6 +45,9 @@ WAIT_SIZE = 1 << 25
 # torch tensors from this many elements (below it the reference engine's torch
 # operations cost about what a kernel call does)
 MIN_TENSOR_SIZE = 1 << 12
+# The gradient over several dims of a large array is computed in one pass (the input
+# read once, every output written once) rather than one pass per dim.
+ONE_PASS = False
 # float16 stays on the NumPy engines: they round after each operation, as numpy and
 # torch do (the kernels would compute it in float32)
 _DTYPES = frozenset("fdFD")  # float32, float64, complex64, complex128
@@ -110,8 +128,83 @@ class NumbaEngine:
             from gridgrad._engines.numba import tensors
 
             return tensors.run(plan, x)
+        if ONE_PASS and len(plan.axes) > 1 and FUSED.pays(x):
+            comb = _all_dims(plan)
+            if FUSED.guard(comb, (x,), out):
+                return FUSED.run(comb, (x,), out)
         results: tuple[np.ndarray, ...] = driver.gradient(plan, x, out)
         return results
 
 
 ENGINE = NumbaEngine()
+
+
+class FusedEngine:
+    """Signed sums of derivatives (:class:`Combination`: a Laplacian, a divergence, a
+    curl, all dims of a gradient) in one pass over plain native float32/64 and
+    complex64/128 ndarrays of up to 4 dims, where every derivative is computed in
+    the result's dtype; numba importable."""
+
+    name = "numba"
+
+    def guard(
+        self, comb: Combination, xs: tuple[Any, ...], out: tuple[np.ndarray, ...] | None = None
+    ) -> bool:
+        """Whether the fused kernel computes ``comb`` on ``xs`` (numba aside)."""
+        if len(xs) != comb.inputs or len(xs) > 4 or len(comb.outputs) > 4:
+            return False
+        x0 = xs[0]
+        if type(x0) is not np.ndarray or not 1 <= x0.ndim <= 4 or not x0.dtype.isnative:
+            return False
+        if any(type(x) is not np.ndarray or x.shape != x0.shape or x.dtype != x0.dtype for x in xs):
+            return False
+        if any(not ENGINE.guard(plan, xs[s]) for plan, s in zip(comb.plans, comb.sources)):
+            return False
+        dtypes = set()
+        for (p, _), t in combination_tables(comb, x0.dtype).items():
+            result = comb.plans[p].out_dtype
+            dtypes |= {t.coef.dtype, t.scale.dtype, np.dtype(result if result is not None else t.scale.dtype)}  # fmt: skip
+        if len(dtypes) != 1 or not next(iter(dtypes)).isnative:
+            return False
+        return out is None or all(o.dtype in dtypes for o in out)
+
+    def pays(self, x: Any) -> bool:
+        """Whether one pass pays off: rows of at least 16 points along the innermost
+        dim (on shorter rows the per-row work costs more than the pass saves)."""
+        if type(x) is not np.ndarray or x.ndim == 0:
+            return False
+        inner = sorted(range(x.ndim), key=lambda d: -abs(x.strides[d]))[-1]
+        return x.shape[inner] >= 16
+
+    def run(
+        self,
+        comb: Combination,
+        xs: tuple[np.ndarray, ...],
+        out: tuple[np.ndarray, ...] | None = None,
+    ) -> tuple[np.ndarray, ...]:
+        if loader.load(wait=True) is None:
+            msg = "the numba engine cannot run: numba cannot be imported."
+            raise RuntimeError(msg)
+        from gridgrad._engines.numba import fused
+
+        return fused.combine(comb, xs, out)
+
+
+def combination_tables(comb: Combination, dtype: np.dtype) -> dict[tuple[int, int], _tables.Table]:
+    """The table of every (plan, axis) a term of ``comb`` reads, for values of ``dtype``."""
+    found: dict[tuple[int, int], _tables.Table] = {}
+    for terms in comb.outputs:
+        for p, a, _ in terms:
+            if (p, a) not in found:
+                found[p, a] = _table(comb.plans[p].axes[a], np.dtype(dtype))
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _table(ax: AxisPlan, dtype: np.dtype) -> _tables.Table:
+    """:func:`tables.table`, remembered for recent axis plans (the guard and the run of
+    one call build the same tables, and the plan cache hands out the same plans)."""
+    return _tables.table(ax, dtype)
+
+
+FUSED = FusedEngine()

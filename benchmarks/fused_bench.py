@@ -1,0 +1,134 @@
+"""Issue 11's fused operators, side by side in one process (best of ``--repeat``):
+
+- ``laplacian(f)`` against ``gradient(f, dim=0)`` (one read, one write), the composed
+  path of before (each second derivative on its own, then added) and the NumPy
+  expression ``sum(np.gradient(np.gradient(f, axis=i), axis=i))``;
+- ``divergence([u, v, w])`` against the same, with ``sum(np.gradient(u_i, axis=i))``;
+- ``curl([u, v, w])`` against the composed path and numpy's expression;
+- the gradient over all dims in one pass (``ONE_PASS``) against one pass per dim
+  and the copy floor (two threads copying the input into each output), into
+  preallocated ``out=`` arrays and into fresh ones.
+
+Run: ``PYTHONPATH=src python benchmarks/fused_bench.py [--n 256] [--repeat 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+import gridgrad
+from gridgrad._engines import numba as numba_engine
+from gridgrad._engines.numba import loader
+from gridgrad.bench import _best, _floor
+
+_POOL = ThreadPoolExecutor(2)
+
+
+def _copy_into(f: np.ndarray, outs: tuple[np.ndarray, ...]) -> None:
+    """Two threads copy the input into each of the given arrays."""
+    src = f.reshape(-1)
+    half = src.shape[0] // 2
+    for o in outs:
+        dst = o.reshape(-1)
+        pairs = [(dst[:half], src[:half]), (dst[half:], src[half:])]
+        list(_POOL.map(lambda pair: np.copyto(*pair), pairs))
+
+
+def _line(name: str, ms: dict[str, float], base: str) -> str:
+    cells = [f"{k} {v * 1e3:7.1f} ms" for k, v in ms.items()]
+    ratios = [f"{k}/{base} {v / ms[base]:5.2f}x" for k, v in ms.items() if k != base]
+    return f"{name:<12} " + " | ".join(cells) + "   (" + ", ".join(ratios) + ")"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=256, help="size of each of the 3 dims")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    loader.load()
+    rng = np.random.default_rng(0)
+    shape = (args.n,) * 3
+    f = rng.standard_normal(shape)
+    u = [rng.standard_normal(shape) for _ in range(3)]
+    r = args.repeat
+    print(f"{shape} float64, best of {r}; ratios: each time over the last-named base")
+
+    g0 = _best(lambda: gridgrad.gradient(f, dim=0), r)
+
+    def lap_before() -> np.ndarray:
+        out = gridgrad.derivative(f, 0, order=2)
+        for k in range(1, 3):
+            out = out + gridgrad.derivative(f, k, order=2)
+        return out
+
+    lap = {
+        "laplacian": _best(lambda: gridgrad.laplacian(f), r),
+        "gradient dim0": g0,
+        "before": _best(lap_before, r),
+        "numpy": _best(
+            lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)), r
+        ),
+    }
+    print(_line("laplacian", lap, "laplacian"))
+
+    def div_before() -> np.ndarray:
+        out = gridgrad.derivative(u[0], 0)
+        for k in range(1, 3):
+            out = out + gridgrad.derivative(u[k], k)
+        return out
+
+    div = {
+        "divergence": _best(lambda: gridgrad.divergence(u), r),
+        "gradient dim0": g0,
+        "before": _best(div_before, r),
+        "numpy": _best(lambda: sum(np.gradient(u[i], axis=i) for i in range(3)), r),
+    }
+    print(_line("divergence", div, "divergence"))
+
+    def d(a: np.ndarray, k: int) -> np.ndarray:
+        return gridgrad.derivative(a, k)
+
+    def curl_numpy() -> tuple[np.ndarray, ...]:
+        g = np.gradient
+        return (g(u[2], axis=1) - g(u[1], axis=2), g(u[0], axis=2) - g(u[2], axis=0),
+                g(u[1], axis=0) - g(u[0], axis=1))  # fmt: skip
+
+    curl = {
+        "curl": _best(lambda: gridgrad.curl(u), r),
+        "gradient dim0": g0,
+        "before": _best(
+            lambda: (d(u[2], 1) - d(u[1], 2), d(u[0], 2) - d(u[2], 0), d(u[1], 0) - d(u[0], 1)), r
+        ),
+        "numpy": _best(curl_numpy, r),
+    }
+    print(_line("curl", curl, "curl"))
+
+    outs = tuple(np.empty_like(f) for _ in range(3))
+    before = numba_engine.ONE_PASS
+    try:
+        numba_engine.ONE_PASS = True
+        one_out = _best(lambda: gridgrad.gradient(f, out=outs), r)
+        one_new = _best(lambda: gridgrad.gradient(f), r)
+        numba_engine.ONE_PASS = False
+        per_out = _best(lambda: gridgrad.gradient(f, out=outs), r)
+        per_new = _best(lambda: gridgrad.gradient(f), r)
+    finally:
+        numba_engine.ONE_PASS = before
+    floor_out = _best(lambda: _copy_into(f, outs), r)
+    floor_new = _best(lambda: _floor(f, 3), r)
+    print(_line("all, out=", {"one pass": one_out, "per axis": per_out, "copy floor": floor_out}, "copy floor"))  # fmt: skip
+    print(_line("all, fresh", {"one pass": one_new, "per axis": per_new, "copy floor": floor_new}, "copy floor"))  # fmt: skip
+    print(
+        f"targets: laplacian <= 1.5x gradient dim0 (got {lap['laplacian'] / g0:.2f}x), "
+        f">= 8x numpy (got {lap['numpy'] / lap['laplacian']:.1f}x); divergence <= 2.5x "
+        f"(got {div['divergence'] / g0:.2f}x), >= 6x numpy (got "
+        f"{div['numpy'] / div['divergence']:.1f}x); one pass into out= <= 0.8x floor "
+        f"(got {one_out / floor_out:.2f}x), fresh <= 1.0x (got {one_new / floor_new:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
