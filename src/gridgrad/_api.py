@@ -97,12 +97,19 @@ def run(plan: GradientPlan, f: Any, library: Library, out: Any = None) -> tuple[
 
 
 def _compiling(f: Any) -> bool:
-    """Whether ``f`` is a torch tensor that ``torch.compile`` is tracing."""
+    """Whether ``f`` (or the first of a list) is a torch tensor that ``torch.compile``
+    is tracing, outside a call :mod:`gridgrad._compile` handed over."""
+    if isinstance(f, (list, tuple)) and f:
+        f = f[0]
     if not type(f).__module__.startswith("torch"):
         return False
     import torch
 
-    return bool(torch.compiler.is_compiling())
+    if not torch.compiler.is_compiling():
+        return False
+    from gridgrad import _compile
+
+    return not _compile.inside()
 
 
 def gradient(

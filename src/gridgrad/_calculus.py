@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gridgrad import _engines
-from gridgrad._api import Call, checked, run
+from gridgrad._api import Call, _compiling, checked, run
 from gridgrad._combination import Combination, Term
 from gridgrad._options import Options
 from gridgrad._plan import normalize_dims
@@ -221,6 +221,10 @@ def derivative(
     >>> bool(np.allclose(gridgrad.derivative(f, (0, 1), spacing=0.1), 2 * x[None, :]))
     True
     """
+    if not return_error:
+        done = _compiled(derivative, f, None, order=order, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
+        if done is not None:
+            return done
     spacing = one_dim_spacing(spacing, dim, f)  # one int dim: its coordinates or step
     dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
     call = _checked(f, dims, spacing, Options(accuracy, edge_order, boundary, period), order)
@@ -231,6 +235,16 @@ def derivative(
     if not return_error:
         return value
     return value, abs(value - _sequential(finer))
+
+
+def _compiled(fn: Any, first: Any, shape: Any, **kwargs: Any) -> Any:
+    """Under ``torch.compile``: ``fn`` as one opaque call (:mod:`gridgrad._compile`),
+    or None to trace it as usual."""
+    if not _compiling(first):
+        return None
+    from gridgrad import _compile
+
+    return _compile.call(fn, first, kwargs, shape)
 
 
 def _check_many(items: Sequence[tuple[Any, Any, Any, Options]]) -> list[Call]:
@@ -311,6 +325,9 @@ def laplacian(
     >>> bool(np.allclose(gridgrad.laplacian(X**2 + 3 * Y**2, spacing=0.1), 8.0))
     True
     """
+    done = _compiled(laplacian, f, None, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
+    if done is not None:
+        return done
     call = _checked(f, dim, spacing, Options(accuracy, edge_order, boundary, period), 2)
     terms = tuple((0, a, 1) for a in range(len(call.plan.axes)))
     (out,) = _combined([call], (0,), (terms,))
@@ -346,6 +363,9 @@ def divergence(
     >>> bool(np.allclose(gridgrad.divergence([X * Y, Y**2], spacing=0.1), 3 * Y))
     True
     """
+    done = _compiled(divergence, components, None, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
+    if done is not None:
+        return done
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
     calls = _check_many(
@@ -388,6 +408,10 @@ def curl(
     >>> bool(np.allclose(gridgrad.curl([-Y, X], spacing=0.1), 2.0))
     True
     """
+    n = len(components) if isinstance(components, (list, tuple)) else 0
+    done = _compiled(curl, components, None if n == 2 else 3, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period) if n in (2, 3) else None
+    if done is not None:
+        return done
     comps, dims = _components(components, dim)
     if len(comps) not in (2, 3):
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {len(comps)}."
@@ -434,6 +458,10 @@ def jacobian(
     >>> [[round(float(J[i][j].mean()), 6) for j in range(2)] for i in range(2)]
     [[1.0, 2.0], [3.0, 0.0]]
     """
+    k = len(components) if isinstance(components, (list, tuple)) else 0
+    done = _compiled(jacobian, components, (k, k), spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period) if k else None
+    if done is not None:
+        return done
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
     options = Options(accuracy, edge_order, boundary, period)
@@ -464,6 +492,11 @@ def hessian(
     >>> bool(np.allclose(H[0][0], 2 * Y) and np.allclose(H[0][1], 2 * X))
     True
     """
+    if _compiling(f):
+        n = f.ndim if dim is None else len(dim) if isinstance(dim, (list, tuple)) else 1
+        done = _compiled(hessian, f, (n, n), spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
+        if done is not None:
+            return done
     options = Options(accuracy, edge_order, boundary, period)
     pure = _checked(f, dim, spacing, options, 2)
     first = _checked(f, dim, spacing, options, 1)

@@ -17,11 +17,12 @@ back (NumPy scalars or arrays as spacing) are traced by Dynamo as usual instead.
 from __future__ import annotations
 
 import ast
+import threading
 from typing import Any
 
 import torch
 
-__all__ = ["gradient"]
+__all__ = ["call", "gradient", "inside"]
 
 _SLOT = "__gridgrad_tensor__"
 
@@ -58,6 +59,8 @@ def _plain(value: Any) -> bool:
         return True
     if type(value) in (list, tuple):
         return all(_plain(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
     return False
 
 
@@ -82,3 +85,57 @@ def _run(input: Any, spacing: Any, dim: Any, options: tuple[Any, ...]) -> tuple[
 def _traced(input: torch.Tensor, tensors: list[torch.Tensor], static: str) -> list[Any]:
     template, dim, options = ast.literal_eval(static)
     return list(_run(input, _join(template, tensors), dim, options))
+
+
+# --------------------------------------------------------------------------- calculus
+
+_INSIDE = threading.local()
+
+
+def inside() -> bool:
+    """Whether this thread runs a call :func:`call` handed over (the public function
+    then runs as in eager mode, without handing it over again)."""
+    return bool(getattr(_INSIDE, "active", False))
+
+
+def call(fn: Any, first: Any, kwargs: dict[str, Any], shape: Any) -> Any:
+    """``fn(first, **kwargs)`` (a vector-calculus function: ``first`` a tensor or a
+    list of tensors) as one opaque call for Dynamo; ``shape`` says how the results
+    come back: None (one tensor), ``k`` (a tuple of ``k``) or ``(n, m)`` (a tuple of
+    ``n`` tuples of ``m``). None where an argument cannot travel as a literal."""
+    many = isinstance(first, (list, tuple))
+    firsts = list(first) if many else [first]
+    if not all(isinstance(t, torch.Tensor) for t in firsts):
+        return None
+    template, tensors = _split(kwargs.get("spacing"))
+    rest = {k: v for k, v in kwargs.items() if k != "spacing"}
+    static = (fn.__name__, many, len(firsts), template, rest)
+    if not _plain(static):
+        return None
+    flat = _traced_call([*firsts, *tensors], repr(static))
+    if shape is None:
+        return flat[0]
+    if isinstance(shape, int):
+        return tuple(flat)
+    n, m = shape
+    return tuple(tuple(flat[i * m : (i + 1) * m]) for i in range(n))
+
+
+@torch._dynamo.nonstrict_trace
+def _traced_call(tensors: list[torch.Tensor], static: str) -> list[Any]:
+    import gridgrad
+
+    name, many, count, template, rest = ast.literal_eval(static)
+    firsts, coords = tensors[:count], tensors[count:]
+    first = firsts if many else firsts[0]
+    _INSIDE.active = True
+    try:
+        result = getattr(gridgrad, name)(first, spacing=_join(template, coords), **rest)
+    finally:
+        _INSIDE.active = False
+    if isinstance(result, torch.Tensor):
+        return [result]
+    flat: list[Any] = []
+    for r in result:
+        flat.extend(r if isinstance(r, (list, tuple)) else [r])
+    return flat
