@@ -30,7 +30,7 @@ from gridgrad._engines.numba.tables import Table
 from gridgrad._engines.numba.tables import table as _table
 from gridgrad._plan import GradientPlan
 
-__all__ = ["gradient"]
+__all__ = ["gradient", "set_threads", "split"]
 
 # Output points per task: rows of an inner dim are cut into blocks of this many
 # elements, and a stencil running along a contiguous dim into chunks of this size.
@@ -162,17 +162,17 @@ def set_threads(count: int | None) -> int | None:
     return before
 
 
-def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: Any) -> None:
-    """Run tasks ``0:ntask`` of ``kernel`` split into equal contiguous ranges, one per
-    thread (``numba.get_num_threads()`` of them, or :func:`set_threads`'), the last in
-    the calling thread."""
+def split(run: Any, ntask: int, before: tuple[Any, ...], after: tuple[Any, ...]) -> None:
+    """``run(*before, t0, t1, *after)`` for tasks ``0:ntask`` split into equal
+    contiguous ranges, one per thread (``numba.get_num_threads()`` of them, or
+    :func:`set_threads`'), the last in the calling thread; one pool of threads for
+    every kernel of the package."""
     global _POOL
-    run = _entry(kernel, arrays, args)
     count = _THREADS.count or numba.get_num_threads()
     nthreads = max(1, min(count, ntask))
     bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
     if nthreads == 1:
-        run(*arrays, 0, ntask, *args)
+        run(*before, 0, ntask, *after)
         return
     with _POOL_LOCK:  # calls from several threads share one pool
         if _POOL is None or _POOL._max_workers < nthreads - 1:
@@ -180,12 +180,17 @@ def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: An
         pool = _POOL
 
     def task(k: int) -> None:
-        run(*arrays, bounds[k], bounds[k + 1], *args)
+        run(*before, bounds[k], bounds[k + 1], *after)
 
     futures = [pool.submit(task, k) for k in range(nthreads - 1)]
     task(nthreads - 1)
     for f in futures:
         f.result()
+
+
+def _parallel(kernel: Any, ntask: int, arrays: tuple[np.ndarray, ...], *args: Any) -> None:
+    """Tasks ``0:ntask`` of ``kernel`` on ``arrays`` (:func:`split`)."""
+    split(_entry(kernel, arrays, args), ntask, arrays, args)
 
 
 def _native(dtype: np.dtype) -> np.dtype:

@@ -11,9 +11,6 @@ each output written once; memory beyond them is two blocks per thread.
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
@@ -22,6 +19,7 @@ from numba import types
 
 from gridgrad._combination import Combination
 from gridgrad._engines.numba import combination_tables
+from gridgrad._engines.numba.driver import split
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.tables import Table
 
@@ -33,19 +31,7 @@ _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 # compiled variant per layout and dtypes, whatever the number of inputs and outputs
 _NDIM = 4
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
 _ENTRY: dict[tuple[Any, ...], Any] = {}
-
-
-def _forget_pool() -> None:
-    """In a forked child: the parent's pool threads do not exist here."""
-    global _POOL, _POOL_LOCK
-    _POOL = None
-    _POOL_LOCK = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _memory_order(x: np.ndarray) -> tuple[int, ...]:
@@ -69,28 +55,9 @@ def _entry(xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...], args: tuple
     return entry
 
 
-def _parallel(run: Any, ntask: int, *args: Any) -> None:
-    """Tasks ``0:ntask`` split into equal contiguous ranges, one per thread
-    (``numba.get_num_threads()`` of them), the last in the calling thread."""
-    global _POOL
-    nthreads = max(1, min(numba.get_num_threads(), ntask))
-    bounds = [ntask * k // nthreads for k in range(nthreads + 1)]
-    xs, outs, rest = args[0], args[1], args[2:]
-    if nthreads == 1:
-        run(xs, outs, 0, ntask, *rest)
-        return
-    with _POOL_LOCK:  # calls from several threads share one pool
-        if _POOL is None or _POOL._max_workers < nthreads - 1:
-            _POOL = ThreadPoolExecutor(max(nthreads - 1, os.cpu_count() or 1), "gridgrad-fused")
-        pool = _POOL
-
-    def task(k: int) -> None:
-        run(xs, outs, bounds[k], bounds[k + 1], *rest)
-
-    futures = [pool.submit(task, k) for k in range(nthreads - 1)]
-    task(nthreads - 1)
-    for f in futures:
-        f.result()
+def _parallel(run: Any, ntask: int, xs: Any, outs: Any, *rest: Any) -> None:
+    """Tasks ``0:ntask`` split among threads (the driver's :func:`~.driver.split`)."""
+    split(run, ntask, (xs, outs), rest)
 
 
 def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int], int], tuple[np.ndarray, ...]]:  # fmt: skip

@@ -240,33 +240,12 @@ def _(info: Any, in_dims: tuple[Any, ...], x: torch.Tensor, axis: int, table: in
     return _stencil(x.movedim(in_dims[0], 0), axis + 1, table), 0
 
 
-class Stencil(torch.autograd.Function):
-    """``D x`` along one axis, differentiable in forward and reverse mode: the
-    backward is ``D^T`` and the tangent ``D t``, both :class:`Stencil` themselves."""
-
-    generate_vmap_rule = True
-
-    @staticmethod
-    def forward(x: torch.Tensor, axis: int, op: Operator) -> torch.Tensor:
-        return torch.ops.gridgrad.stencil(x, axis, op.key)
-
-    @staticmethod
-    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: torch.Tensor) -> None:
-        _, ctx.axis, ctx.op = inputs
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
-        return Stencil.apply(grad, ctx.axis, ctx.op.T), None, None
-
-    @staticmethod
-    def jvp(ctx: Any, tangent: torch.Tensor, *_: Any) -> torch.Tensor:
-        return Stencil.apply(tangent, ctx.axis, ctx.op)
-
-
 class TracedStencil(torch.autograd.Function):
-    """:class:`Stencil` without ``jvp``, for ``torch.compile`` (Dynamo does not trace
-    an autograd.Function that defines one; forward-mode AD of a compiled function is
-    not served by it either way)."""
+    """``D x`` along one axis, differentiable in reverse mode: the backward is
+    ``D^T``, applied by the same class (so it is differentiable again; a subclass
+overrides ``backward`` to apply itself: functorch wraps the class it runs). Without
+    ``jvp``: for ``torch.compile``, whose Dynamo does not trace an autograd.Function
+    that defines one."""
 
     @staticmethod
     def forward(x: torch.Tensor, axis: int, op: Operator) -> torch.Tensor:
@@ -279,6 +258,21 @@ class TracedStencil(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         return TracedStencil.apply(grad, ctx.axis, ctx.op.T), None, None
+
+
+class Stencil(TracedStencil):
+    """:class:`TracedStencil` with forward mode: the tangent is ``D t``; vmap by
+    ``generate_vmap_rule`` (the operator's vmap rule runs the batch at once)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        return Stencil.apply(grad, ctx.axis, ctx.op.T), None, None
+
+    @staticmethod
+    def jvp(ctx: Any, tangent: torch.Tensor, *_: Any) -> torch.Tensor:
+        return Stencil.apply(tangent, ctx.axis, ctx.op)
 
 
 def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
