@@ -25,12 +25,14 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = [
+    "POOL_ROWS",
     "candidate_windows",
     "choose",
     "choose_mse",
     "gamma",
     "loss",
     "noise_sigma",
+    "pool_rows",
 ]
 
 
@@ -92,13 +94,17 @@ def choose(
     windows: list[int],
     first_derivative: Callable[[int], np.ndarray],
     g: np.ndarray,
+    pool: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per series: the index into ``windows`` of the smallest loss, and that loss."""
+    """Per series: the index into ``windows`` of the smallest loss, and that loss (with
+    ``pool``, of the smallest mean loss over the series, the same for all)."""
     best = np.full(y.shape[0], np.inf)
     pick = np.zeros(y.shape[0], dtype=np.int64)
     for k, w in enumerate(windows):
         value = loss(y, first_derivative(w), x, g)
         value = np.where(np.isfinite(value), value, np.inf)
+        if pool:
+            value = np.full(y.shape[0], value.mean())
         better = value < best
         best = np.where(better, value, best)
         pick = np.where(better, k, pick)
@@ -106,6 +112,16 @@ def choose(
 
 
 SIGNIFICANCE = 10.0
+#: a pooled choice looks at this many series at most, evenly spaced through the batch
+POOL_ROWS = 64
+
+
+def pool_rows(m: int) -> np.ndarray:
+    """The rows a pooled choice looks at: all of them up to ``POOL_ROWS``, else
+    ``POOL_ROWS`` evenly spaced ones (first and last included)."""
+    if m <= POOL_ROWS:
+        return np.arange(m)
+    return np.unique(np.linspace(0, m - 1, POOL_ROWS).round().astype(np.int64))
 
 
 def choose_mse(
@@ -113,11 +129,15 @@ def choose_mse(
     degrees: tuple[int, ...],
     max_window: int,
     fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+    pool: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per series (rows of ``y``): the (window, degree) of the smallest estimated mean
     squared error of the derivative, that estimate, and the noise estimate.
 
-    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)).
+    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)). With
+    ``pool``, one (window, degree) for all rows: the smallest mean over the rows of the
+    estimate (the rows' total squared error; every row gets the same window, degree and
+    pooled estimate).
     """
     m, n = y.shape
     sigma2 = noise_sigma(y) ** 2
@@ -146,6 +166,8 @@ def choose_mse(
             mse = np.maximum(raw, bias2) + sigma2 * var
             bias2 = np.maximum(bias2, raw - spread)
             mse = np.where(np.isfinite(mse), mse, np.inf)
+            if pool:
+                mse = np.full(m, mse.mean())
             better = mse < best
             best = np.where(better, mse, best)
             window = np.where(better, w, window)

@@ -10,7 +10,16 @@ import numpy as np
 from gridgrad import _smooth_auto as auto
 from gridgrad import _smooth_savgol as sg
 
-__all__ = ["host", "savgol", "savgol_dask", "spline", "table"]
+__all__ = [
+    "choose_pooled",
+    "dask_sample_rows",
+    "has_gaps",
+    "host",
+    "savgol",
+    "savgol_dask",
+    "spline",
+    "table",
+]
 
 
 def host(a: Any) -> np.ndarray:
@@ -105,8 +114,10 @@ def _choose(
     order: int,
     cutoff: float | None,
     groups: list[tuple[np.ndarray, np.ndarray]],
+    pool: bool = False,
 ) -> dict[str, Any]:
-    """Per row: the window and degree chosen from the data (see _smooth_auto)."""
+    """Per row: the window and degree chosen from the data (see _smooth_auto); with
+    ``pool``, one for all rows (the same values in every row)."""
     m, n = f2.shape
     y = _fill_gaps(f2, x, groups)
     if cutoff is None:
@@ -116,7 +127,7 @@ def _choose(
             return weights[0], sg.apply_numpy(y, 1, weights, y.dtype)
 
         usable = tuple(p for p in degrees if p >= order)
-        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit)
+        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit, pool)
         return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
     dt = abs(x[-1] - x[0]) / max(n - 1, 1)
     cut = np.full(m, float(cutoff))
@@ -130,7 +141,7 @@ def _choose(
         def first(w: int, deg: int = deg) -> np.ndarray:
             return _savgol_rows(y, x, step, w, deg, 1, [])
 
-        pick, value = auto.choose(y, x, windows, first, g)
+        pick, value = auto.choose(y, x, windows, first, g, pool)
         better = value < best
         best = np.where(better, value, best)
         window = np.where(better, np.asarray(windows)[pick], window)
@@ -143,7 +154,42 @@ def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.nda
     return out.item() if out.ndim == 0 else out
 
 
-def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error):  # type: ignore[no-untyped-def]
+def choose_pooled(f2, x, step, degrees, order, cutoff):  # type: ignore[no-untyped-def]
+    """One window and degree for all rows of ``f2`` (or of the rows ``f2`` holds, a sample
+    of the batch): the info fields window, degree, cutoff, gamma, rmse."""
+    sub = f2
+    if f2.shape[0] > auto.POOL_ROWS:
+        sub = np.ascontiguousarray(f2[auto.pool_rows(f2.shape[0])])
+    chosen = _choose(sub, x, step, degrees, order, cutoff, _gap_groups(np.isfinite(sub)), True)
+    out = {
+        "window": int(chosen["window"][0]),
+        "degree": int(chosen["degree"][0]),
+        "cutoff": cutoff,
+        "gamma": chosen.get("gamma"),
+    }
+    if "rmse" in chosen:
+        out["rmse"] = float(chosen["rmse"][0])
+    return out
+
+
+def has_gaps(arr: Any, kind: str) -> bool:
+    """Whether an array holds NaN samples (False where it cannot be known: JAX tracers)."""
+    if kind == "numpy":
+        return np.dtype(arr.dtype).kind in "fc" and bool(np.isnan(arr).any())
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(arr)
+    if not xp.isdtype(arr.dtype, ("real floating", "complex floating")):
+        return False
+    try:
+        return bool(xp.any(xp.isnan(arr)))
+    except Exception:  # a traced value (jax.jit): gaps cannot be seen
+        return False
+
+
+def savgol(
+    arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, per_series
+):  # type: ignore[no-untyped-def]
     """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields)."""
     shape = tuple(arr.shape)
     local = arr if kind == "numpy" else None
@@ -152,16 +198,17 @@ def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, retu
         local = host(arr)
     f2 = _as_rows(local.astype(dtype, copy=False), axis) if need_rows else None
     groups = _gap_groups(np.isfinite(f2)) if (kind == "numpy" and f2 is not None) else []
-    if kind == "numpy" and window is not None and not groups:
-        out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
-        windows = degs = None
-    elif window is not None:
-        windows = degs = None
-    else:
+    info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
+    windows = degs = None
+    if window is None and not per_series:
+        info.update(choose_pooled(f2, x, step, degrees, order, cutoff))
+        window, degrees = info["window"], (info["degree"],)
+        if cutoff is None:
+            noise = auto.noise_sigma(_fill_gaps(f2, x, groups))
+            info["noise"] = _per_series(noise, shape, axis)
+    elif window is None:
         chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
         windows, degs = chosen["window"], chosen["degree"]
-    info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
-    if window is None:
         info.update(
             window=_per_series(windows, shape, axis),
             degree=_per_series(degs, shape, axis),
@@ -171,10 +218,12 @@ def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, retu
             rmse=_per_series(chosen["rmse"], shape, axis) if "rmse" in chosen else None,
         )
     if kind == "numpy":
-        if window is not None and groups:
+        if window is not None and not groups:
+            out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
+        elif window is not None:
             rows = _savgol_rows(f2, x, step, window, degrees[0], order, groups)
             out = _from_rows(rows, shape, axis)
-        elif window is None:
+        else:
             rows = np.empty_like(f2)
             for w, d in sorted(set(zip(windows.tolist(), degs.tolist()))):
                 sel = np.flatnonzero((windows == w) & (degs == d))
@@ -237,10 +286,31 @@ def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, 
     return xp.asarray(np.ascontiguousarray(err), device=device(arr))
 
 
-def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
+_DASK_GAPS = (
+    "`f` has NaN samples (gaps) in a Dask array chunked along `dim`: gaps are fitted on "
+    "whole series; rechunk `dim` to one chunk first (f.rechunk({dim: -1}))."
+)
+
+
+def savgol_dask(arr, axis, x, step, window, degree, order, dtype):  # type: ignore[no-untyped-def]
+    """Savitzky–Golay of a Dask array: whole-series blocks (``dim`` in one chunk) run the
+    NumPy path, gaps included; otherwise blocks with ghost cells (no NaN allowed)."""
     import dask.array as da
 
-    w, start = table
+    meta = np.empty((0,) * arr.ndim, dtype)
+    if arr.numblocks[axis] == 1:
+
+        def whole(b: np.ndarray) -> np.ndarray:
+            b = np.asarray(b)
+            if b.size == 0:
+                return np.empty(b.shape, dtype)
+            f2 = _as_rows(b.astype(dtype, copy=False), axis)
+            groups = _gap_groups(np.isfinite(f2))
+            rows = _savgol_rows(f2, x, step, window, degree, order, groups)
+            return _from_rows(rows, tuple(b.shape), axis)
+
+        return da.map_blocks(whole, arr, dtype=dtype, meta=meta)
+    w, start = table(x, step, window, degree, order)
     window = w.shape[1]
     reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
     chunks = list(arr.chunks)
@@ -258,17 +328,33 @@ def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         first = lo - (reach if k > 0 else 0)  # global index of the block's first sample
         sub = (w[lo:hi], start[lo:hi] - first)
-        return sg.apply_numpy(np.asarray(b), axis, sub, dtype)
+        b = np.asarray(b)
+        if b.dtype.kind in "fc" and np.isnan(b).any():
+            raise ValueError(_DASK_GAPS)
+        return sg.apply_numpy(b, axis, sub, dtype)
 
-    return da.map_blocks(
-        block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype)
-    )
+    return da.map_blocks(block, ghosted, chunks=arr.chunks, dtype=dtype, meta=meta)
+
+
+def dask_sample_rows(arr, axis):  # type: ignore[no-untyped-def]
+    """The series a pooled choice looks at, computed from a Dask array: (k, n) NumPy."""
+    import dask.array as da
+
+    g = da.moveaxis(arr, axis, -1)
+    lead = g.shape[:-1]
+    m = int(np.prod(lead, dtype=np.int64))
+    rows = auto.pool_rows(m)
+    if not lead:
+        return np.asarray(g.compute())[None, :]
+    idx = np.unravel_index(rows, lead)
+    return np.asarray(g.vindex[idx].compute())
 
 
 def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
     from gridgrad._smooth_spline import spline_derivative
 
     shape = tuple(arr.shape)
+    lams: list[np.ndarray] = []
 
     def host_run(h: np.ndarray) -> np.ndarray:
         h = np.asarray(h)
@@ -276,17 +362,21 @@ def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
         if h.dtype.kind == "c":
             msg = "method='spline' takes real samples; got complex ones."
             raise TypeError(msg)
-        out = spline_derivative(rows, x, order, 5)
+        out, lam = spline_derivative(rows, x, order, 5)
+        lams.append(lam)
         return _from_rows(out, tuple(h.shape), axis).astype(
             dtype.char.lower() if dtype.kind == "c" else dtype
         )
 
-    if kind == "numpy":
-        return host_run(arr)
     if kind == "dask":
         whole = arr.rechunk({axis: -1})
-        return whole.map_blocks(host_run, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
-    from array_api_compat import array_namespace, device
+        meta = np.empty((0,) * len(shape), dtype)
+        return whole.map_blocks(host_run, dtype=dtype, meta=meta), None
+    if kind == "numpy":
+        out = host_run(arr)
+    else:
+        from array_api_compat import array_namespace, device
 
-    xp = array_namespace(arr)
-    return xp.asarray(np.ascontiguousarray(host_run(host(arr))), device=device(arr))
+        xp = array_namespace(arr)
+        out = xp.asarray(np.ascontiguousarray(host_run(host(arr))), device=device(arr))
+    return out, _per_series(lams[0], shape, axis)

@@ -12,7 +12,9 @@ or not):
 - ``method="spline"``: the derivative of the cubic smoothing spline whose smoothing is chosen
   by generalized cross-validation, per series (scipy's ``make_smoothing_spline``; needs
   ``pip install 'gridgrad[smooth]'``).
-- ``method="auto"``: Savitzky–Golay with the window and degree chosen per series from the data.
+- ``method="auto"``: Savitzky–Golay with the window and degree chosen from the data: one
+  for all series by their pooled estimated error (on at most 64 series, evenly spaced through
+  the batch), or one per series (``per_series=True``).
 
 Total-variation regularization and Kalman smoothing are planned (``method="tv"``,
 ``"kalman"``).
@@ -46,8 +48,9 @@ class SmoothInfo:
     method : str
         The method that ran ("savgol" or "spline").
     window : int or numpy.ndarray or None
-        Savitzky–Golay window (samples): an int when given, else one per series (an
-        array shaped like the input without ``dim``).
+        Savitzky–Golay window (samples): an int when given or chosen for all series,
+        one per series with ``per_series=True`` (an array shaped like the input without
+        ``dim``).
     degree : int or numpy.ndarray or None
         Savitzky–Golay polynomial degree, as ``window``.
     cutoff : float or numpy.ndarray or None
@@ -58,9 +61,14 @@ class SmoothInfo:
     noise : numpy.ndarray or None
         Per series, the estimated standard deviation of the noise in the samples (with
         a data-driven window or ``return_error``).
-    rmse : numpy.ndarray or None
-        Per series, the estimated root-mean-square error of the derivative (noise and
-        bias) at the chosen window and degree (data-driven windows without ``cutoff``).
+    rmse : float or numpy.ndarray or None
+        The estimated root-mean-square error of the derivative (noise and bias) at the
+        chosen window and degree (data-driven windows without ``cutoff``): over the
+        series the choice looked at, or per series with ``per_series=True``.
+    lam : numpy.ndarray or None
+        ``method="spline"``: per series, the smoothing parameter (lambda) chosen by
+        generalized cross-validation (NaN for a series with too few finite samples;
+        ``inf`` for data on a straight line). Not available for Dask arrays (lazy).
 
     Examples
     --------
@@ -70,6 +78,11 @@ class SmoothInfo:
     >>> d, info = smooth.derivative(x**2, 0, spacing=0.01, window=11, return_info=True)
     >>> info.method, info.window, info.degree
     ('savgol', 11, 3)
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.sin(6 * x) + 0.01 * rng.standard_normal((3, x.size))
+    >>> d, info = smooth.derivative(y, 1, spacing=0.01, method="spline", return_info=True)
+    >>> info.lam.shape, bool((info.lam > 0).all())
+    ((3,), True)
     """
 
     method: str
@@ -79,6 +92,7 @@ class SmoothInfo:
     gamma: Any = None
     noise: Any = None
     rmse: Any = None
+    lam: Any = None
 
 
 # --------------------------------------------------------------------------- checks
@@ -260,6 +274,7 @@ def derivative(
     window: int | None = None,
     degree: int | None = None,
     cutoff: float | None = None,
+    per_series: bool = False,
     return_error: bool = False,
     return_info: bool = False,
 ) -> Any:
@@ -270,7 +285,10 @@ def derivative(
     ----------
     f : array_like
         Samples (NumPy, PyTorch, JAX, Dask, CuPy or any Array-API array). NaN samples are
-        gaps: left out of the fits (NumPy arrays), NaN in the result.
+        gaps: left out of the fits, NaN in the result. Gaps are fitted on the host (torch,
+        JAX and CuPy arrays with NaN are copied there and back; a torch tensor that requires
+        grad is refused, as are Dask arrays with gaps and ``dim`` split into several
+        chunks: rechunk ``dim`` to one chunk). Inside ``jax.jit`` gaps cannot be seen.
     dim : int
         The dimension along which each series runs; every other dim indexes series.
     spacing : scalar or 1-D array_like, optional
@@ -280,13 +298,13 @@ def derivative(
         "savgol" (default): Savitzky–Golay, the local least-squares polynomial.
         "spline": the cubic smoothing spline with the smoothing chosen per series by
         generalized cross-validation (needs scipy). "auto": Savitzky–Golay with window and
-        degree chosen per series from the data. ("tv" and "kalman" are planned.)
+        degree chosen from the data (see ``per_series``). ("tv" and "kalman" are planned.)
     order : int, optional
         Derivative order: 1 (default) or 2 (any ``order <= degree`` for "savgol", 0 is
         smoothing; at most 2 for "spline").
     window : int, optional
-        Odd number of samples of each local fit ("savgol"). By default chosen per series
-        from the data, as with "auto" for the given ``degree``.
+        Odd number of samples of each local fit ("savgol"). By default chosen from the
+        data, as with "auto" for the given ``degree``.
     degree : int, optional
         Degree of the local polynomial ("savgol", default 3; "auto" tries 2 to 6).
     cutoff : float, optional
@@ -294,6 +312,12 @@ def derivative(
         data-driven window: sets the regularization weight by the published heuristic
         :math:`\gamma = e^{-5.1} f_c^{-1.6} \Delta t^{-0.71}` [2]_. Estimated per series
         from the periodogram when not given.
+    per_series : bool, optional
+        With a data-driven window: False (default) chooses one window and degree for all
+        series, the smallest estimated error pooled over at most 64 series evenly spaced
+        through the batch (fast on big arrays; on Dask arrays only those series are
+        computed to choose); True chooses per series (needs every series: NumPy and
+        Array-API arrays only).
     return_error : bool, optional
         Also return, per point, the standard error of the result due to the noise:
         :math:`\hat\sigma \lVert w_i \rVert_2`, with :math:`\hat\sigma` the per-series noise
@@ -301,7 +325,8 @@ def derivative(
         ("savgol" and "auto"). It does not include the bias of the fit.
     return_info : bool, optional
         Also return a :class:`SmoothInfo`: the method, window, degree, cutoff and
-        regularization weight used (per series where chosen from the data).
+        regularization weight used (per series with ``per_series=True``); the spline's
+        smoothing parameter per series.
 
     Returns
     -------
@@ -337,10 +362,17 @@ def derivative(
     its derivative at the samples. Runs on the host: torch/JAX inputs are copied (no
     autograd), Dask arrays are rechunked to one chunk along ``dim``.
 
-    **Data-driven windows** minimize, per series, the loss of van Breugel et al. [2]_: the
-    RMS misfit of the integrated derivative to the samples plus :math:`\gamma` times the
-    total variation of the derivative, over odd windows spaced by factors of about 1.25.
-    ``return_error`` then gives the noise error of the chosen window.
+    **Data-driven windows** (no ``cutoff``) minimize an estimate of the mean squared
+    error of the derivative over odd windows spaced by factors of about 1.25 and degrees 2
+    to 6 ("auto"): the noise part :math:`\hat\sigma^2 \lVert w_i \rVert^2` is exact for
+    the linear filter; the bias part is the difference to the fit of degree ``degree + 2``
+    on the same window, its noise part subtracted, made non-decreasing in the window.
+    Pooled (default): the mean of the estimates over the series looked at; per series
+    with ``per_series=True`` (noisier: one series is a small sample). With ``cutoff``,
+    the windows minimize the loss of van Breugel et al. [2]_: the RMS misfit of the
+    integrated derivative to the samples plus :math:`\gamma` times the total variation
+    of the derivative (pooled in the same way). ``return_error`` then gives the noise
+    error of the chosen window.
 
     References
     ----------
@@ -365,18 +397,31 @@ def derivative(
     >>> x = np.sort(rng.uniform(0, 2 * np.pi, 300))
     >>> ys = np.sin(x) + 0.01 * rng.standard_normal((5, x.size))
     >>> d, info = smooth.derivative(ys, 1, spacing=x, method="auto", return_info=True)
-    >>> d.shape, info.window.shape
-    ((5, 300), (5,))
+    >>> d.shape, type(info.window), info.noise.shape
+    ((5, 300), <class 'int'>, (5,))
     >>> bool(np.sqrt(np.mean((d - np.cos(x)) ** 2)) < 0.05)
     True
+
+    One window per series, and the GCV spline's smoothing parameters:
+
+    >>> d, info = smooth.derivative(ys, 1, spacing=x, method="auto", per_series=True,
+    ...                             return_info=True)
+    >>> info.window.shape
+    (5,)
+    >>> d, info = smooth.derivative(ys, 1, spacing=x, method="spline", return_info=True)
+    >>> info.method, info.lam.shape
+    ('spline', (5,))
     """
     method = _check_method(method)
     order = _int(order, "order", 0)
-    if not isinstance(return_error, (bool, np.bool_)) or not isinstance(
-        return_info, (bool, np.bool_)
+    for name, flag in (
+        ("per_series", per_series),
+        ("return_error", return_error),
+        ("return_info", return_info),
     ):
-        msg = "`return_error` and `return_info` must be booleans."
-        raise TypeError(msg)
+        if not isinstance(flag, (bool, np.bool_)):
+            msg = f"`{name}` must be a boolean; got {flag!r}."
+            raise TypeError(msg)
     if cutoff is not None:
         try:
             c = float(cutoff)
@@ -418,8 +463,14 @@ def derivative(
         if n < 5:
             msg = f"method='spline' needs at least 5 samples along `dim`; got {n}."
             raise ValueError(msg)
-        result = run.spline(arr, kind, axis, x, order, dtype)
-        return (result, SmoothInfo("spline")) if return_info else result
+        if per_series:
+            msg = "`per_series` does not apply to method='spline' (always per series)."
+            raise ValueError(msg)
+        if kind == "dask" and return_info:
+            msg = "`return_info` with method='spline' needs the data; not available for Dask arrays (compute first)."
+            raise ValueError(msg)
+        result, lam = run.spline(arr, kind, axis, x, order, dtype)
+        return (result, SmoothInfo("spline", lam=lam)) if return_info else result
 
     if method == "auto" and (window is not None or degree is not None):
         msg = "method='auto' chooses `window` and `degree`; use method='savgol' to set them."
@@ -430,13 +481,16 @@ def derivative(
     if window is not None:
         window = _int(window, "window", 1)
         _check_savgol(window, degrees[0], order, n)
+        if per_series:
+            msg = "`per_series` applies to a data-driven window; it does not apply with a given `window`."
+            raise ValueError(msg)
     else:
         for deg in degrees:
             _check_savgol(deg + 1 + deg % 2, deg, min(order, deg), n)
         if order > max(degrees):
             _check_savgol(max(degrees) + 2, max(degrees), order, n)
-        if kind == "dask":
-            msg = "a data-driven `window` on a Dask array needs the data: give `window`, or compute first."
+        if kind == "dask" and per_series:
+            msg = "`per_series=True` needs every series; not available for Dask arrays (compute first, or use the pooled choice)."
             raise ValueError(msg)
     if cutoff is not None and window is not None:
         msg = "`cutoff` chooses the window; it does not apply with a given `window`."
@@ -445,12 +499,42 @@ def derivative(
         if return_error:
             msg = "`return_error` is not available for Dask arrays yet."
             raise ValueError(msg)
-        assert window is not None  # a data-driven window on Dask was refused above
-        result = run.savgol_dask(arr, axis, run.table(x, step, window, degrees[0], order), dtype)
-        info = SmoothInfo("savgol", window, degrees[0])
-        return (result, info) if return_info else result
+        fields: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
+        if window is None:  # pooled: only the sampled series are computed
+            sample = run.dask_sample_rows(arr, axis).astype(dtype, copy=False)
+            fields.update(run.choose_pooled(sample, x, step, degrees, order, cutoff))
+        result = run.savgol_dask(
+            arr, axis, x, step, fields["window"], fields["degree"], order, dtype
+        )
+        return (result, SmoothInfo(**fields)) if return_info else result
+    if kind == "xp" and run.has_gaps(arr, kind):
+        if getattr(arr, "requires_grad", False):
+            msg = "`f` has NaN samples (gaps), which are fitted on the host, and requires grad: fill or drop the gaps first."
+            raise ValueError(msg)
+        from array_api_compat import array_namespace, device
+
+        xp, dev = array_namespace(arr), device(arr)
+        res = derivative(
+            run.host(arr),
+            axis,
+            spacing=x if step is None else step,
+            method=method,
+            order=order,
+            window=window,
+            degree=degree,
+            cutoff=cutoff,
+            per_series=per_series,
+            return_error=return_error,
+            return_info=return_info,
+        )
+        items = list(res) if isinstance(res, tuple) else [res]
+        items = [
+            xp.asarray(np.ascontiguousarray(r), device=dev) if isinstance(r, np.ndarray) else r
+            for r in items
+        ]
+        return items[0] if len(items) == 1 else tuple(items)
     results, fields = run.savgol(
-        arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error
+        arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, per_series
     )
     if return_info:
         results.append(SmoothInfo(**fields))
@@ -477,6 +561,7 @@ def differentiate(
     window: int | None = None,
     degree: int | None = None,
     cutoff: float | None = None,
+    per_series: bool = False,
     datetime_unit: str | None = None,
     return_info: bool = False,
 ) -> Any:
@@ -486,12 +571,12 @@ def differentiate(
     Parameters
     ----------
     obj : xarray.DataArray or xarray.Dataset
-        NumPy- or dask-backed (dask stays lazy with a given ``window`` or
-        ``method="spline"``). Dataset variables without ``dim`` are kept as they are.
+        NumPy- or dask-backed (dask stays lazy; a data-driven window computes only the
+        series it is chosen on). Dataset variables without ``dim`` are kept as they are.
     dim : str
         The dim to differentiate along; its coordinate (numeric, datetime64 or
         timedelta64) gives the sample positions, unit steps without one.
-    method, order, window, degree, cutoff
+    method, order, window, degree, cutoff, per_series
         As :func:`derivative` (``cutoff`` in cycles per unit of the coordinate).
     datetime_unit : str, optional
         Unit of datetime64/timedelta64 coordinates ("s" by default, as the functions of
@@ -548,6 +633,7 @@ def differentiate(
                 window=window,
                 degree=degree,
                 cutoff=cutoff,
+                per_series=per_series,
                 datetime_unit=datetime_unit,
             )
 
@@ -582,6 +668,7 @@ def differentiate(
         window=window,
         degree=degree,
         cutoff=cutoff,
+        per_series=per_series,
         return_info=return_info,
     )
     data, info = res if return_info else (res, None)
