@@ -72,6 +72,9 @@ def speed() -> None:
     import numba
 
     print(f"(gridgrad threads: {numba.get_num_threads()}; scipy: one thread)")
+    g = np.sin(np.linspace(0, 20, 1_000)) + 0.05 * rng.standard_normal((1_000, 1_000))
+    t_auto = _best(lambda: smooth.derivative(g, 1, method="auto"), repeat=2)
+    print(f"method='auto', (1000, 1000) along dim 1 (pooled choice on 32 series): {t_auto:.2f}s")
 
 
 def _rmse(d, v) -> float:

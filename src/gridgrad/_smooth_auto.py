@@ -113,7 +113,7 @@ def choose(
 
 SIGNIFICANCE = 10.0
 #: a pooled choice looks at this many series at most, evenly spaced through the batch
-POOL_ROWS = 64
+POOL_ROWS = 32
 
 
 def pool_rows(m: int) -> np.ndarray:

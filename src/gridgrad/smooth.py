@@ -13,7 +13,7 @@ or not):
   by generalized cross-validation, per series (scipy's ``make_smoothing_spline``; needs
   ``pip install 'gridgrad[smooth]'``).
 - ``method="auto"``: Savitzky–Golay with the window and degree chosen from the data: one
-  for all series by their pooled estimated error (on at most 64 series, evenly spaced through
+  for all series by their pooled estimated error (on at most 32 series, evenly spaced through
   the batch), or one per series (``per_series=True``).
 
 Total-variation regularization and Kalman smoothing are planned (``method="tv"``,
@@ -314,7 +314,7 @@ def derivative(
         from the periodogram when not given.
     per_series : bool, optional
         With a data-driven window: False (default) chooses one window and degree for all
-        series, the smallest estimated error pooled over at most 64 series evenly spaced
+        series, the smallest estimated error pooled over at most 32 series evenly spaced
         through the batch (fast on big arrays; on Dask arrays only those series are
         computed to choose); True chooses per series (needs every series: NumPy and
         Array-API arrays only).
