@@ -328,12 +328,13 @@ def test_pooled_choice_looks_at_a_sample_of_the_series() -> None:
 
 @pytest.mark.parametrize("name", signals.SIGNALS)
 def test_irregular_samples_no_worse(name) -> None:
-    # jittered sample times of the same signals: no worse than even ones (slack for 3 series)
-    t, y, v = signals.signal(name, 0.05, series=3)
-    ti, yi, vi = signals.signal(name, 0.05, series=3, irregular=True)
+    # jittered sample times of the same signals: no worse than even ones (20 series, as
+    # the benchmark; a pooled choice over 3 series is too noisy to compare)
+    t, y, v = signals.signal(name, 0.05, series=20)
+    ti, yi, vi = signals.signal(name, 0.05, series=20, irregular=True)
     d = smooth.derivative(y, 1, spacing=t, method="auto")
     di = smooth.derivative(yi, 1, spacing=ti, method="auto")
-    assert _rmse(di, vi) < 1.25 * _rmse(d, v)
+    assert _rmse(di, vi) < 1.05 * _rmse(d, v)
 
 
 def test_spline_noise_reduction() -> None:
@@ -354,6 +355,19 @@ def test_cutoff_heuristic_and_info() -> None:
     assert isinstance(info1.window, int) and info1.degree == 3
     _, each = smooth.derivative(y, 1, spacing=t, cutoff=1.7, per_series=True, return_info=True)
     assert each.window.shape == (3,) and each.window.dtype.kind == "i"
+
+
+def test_noise_estimate_irregular_samples() -> None:
+    # a steep smooth signal on jittered samples: the second differences would see the
+    # slope times the uneven steps; the line through the neighbours does not
+    from gridgrad import _smooth_auto
+
+    t = np.sort(RNG.uniform(0, 4, 2000))
+    y = 50 * np.sin(3 * t) + 0.01 * RNG.standard_normal((4, t.size))
+    np.testing.assert_allclose(_smooth_auto.noise_sigma(y, t), 0.01, rtol=0.15)
+    even = np.linspace(0, 4, 2000)
+    z = np.sin(even) + 0.3 * RNG.standard_normal((3, even.size))
+    np.testing.assert_allclose(_smooth_auto.noise_sigma(z, even), _smooth_auto.noise_sigma(z))
 
 
 def test_error_estimate_matches_the_noise() -> None:

@@ -1,9 +1,10 @@
 """Parameters of the smoothing methods chosen from the data.
 
-Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen per series by an
-estimate of the mean squared error of the derivative (:func:`choose_mse`): the noise part is
-exact for a linear filter, ``sigma**2 * ||w_i||**2`` with ``sigma`` estimated from the second
-differences; the bias part is estimated by comparing the fit of degree ``p`` with the fit of
+Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen (per series, or
+pooled over a sample of the series) by an estimate of the mean squared error of the derivative
+(:func:`choose_mse`): the noise part is exact for a linear filter, ``sigma**2 * ||w_i||**2``
+with ``sigma`` estimated from each sample's distance to the line through its neighbours
+(:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree ``p`` with the fit of
 degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
 stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
 non-decreasing in the window (a wider window of the same degree is never less biased; this
@@ -80,12 +81,24 @@ def loss(y: np.ndarray, d: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarr
     return rmse + g * tv
 
 
-def noise_sigma(y: np.ndarray) -> np.ndarray:
-    """Per series: a robust estimate of white-noise standard deviation (MAD of the second
-    differences, which carry 6 sigma**2 of noise variance)."""
-    d2 = np.diff(y, 2, axis=1)
-    mad = np.median(np.abs(d2 - np.median(d2, axis=1, keepdims=True)), axis=1)
-    return mad / 0.6745 / np.sqrt(6.0)
+def noise_sigma(y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+    r"""Per series: a robust estimate of white-noise standard deviation.
+
+    Each interior sample less the straight line through its two neighbours (at
+    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - a_i y_{i-1} - b_i y_{i+1}`
+    with :math:`a_i = h_{i}/(h_{i-1} + h_i)`, :math:`b_i = 1 - a_i`, carries noise variance
+    :math:`\sigma^2 (1 + a_i^2 + b_i^2)` and no first-derivative term on any spacing
+    (on even samples it is half the second difference); :math:`\sigma` is the MAD of the
+    normalized residuals.
+    """
+    if x is None or y.shape[1] < 3:
+        x = np.arange(y.shape[1], dtype=np.float64)
+    steps = np.diff(x)
+    a = steps[1:] / (steps[:-1] + steps[1:])
+    b = 1.0 - a
+    r = (y[:, 1:-1] - a * y[:, :-2] - b * y[:, 2:]) / np.sqrt(1.0 + a * a + b * b)
+    mad = np.median(np.abs(r - np.median(r, axis=1, keepdims=True)), axis=1)
+    return mad / 0.6745
 
 
 def choose(
@@ -126,6 +139,7 @@ def pool_rows(m: int) -> np.ndarray:
 
 def choose_mse(
     y: np.ndarray,
+    x: np.ndarray,
     degrees: tuple[int, ...],
     max_window: int,
     fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
@@ -134,13 +148,14 @@ def choose_mse(
     """Per series (rows of ``y``): the (window, degree) of the smallest estimated mean
     squared error of the derivative, that estimate, and the noise estimate.
 
-    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)). With
-    ``pool``, one (window, degree) for all rows: the smallest mean over the rows of the
-    estimate (the rows' total squared error; every row gets the same window, degree and
-    pooled estimate).
+    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)); ``x``
+    are the coordinates. With ``pool``, one (window, degree) for all rows: the estimate
+    is the mean over the rows (their total squared error), and so is the bias floor, with
+    its significance margin the standard error of that mean (``1/sqrt(m)`` of one row's);
+    every row gets the same window, degree and pooled estimate.
     """
     m, n = y.shape
-    sigma2 = noise_sigma(y) ** 2
+    sigma2 = noise_sigma(y, x) ** 2
     best = np.full(m, np.inf)
     window = np.zeros(m, dtype=np.int64)
     degree = np.zeros(m, dtype=np.int64)
@@ -163,11 +178,14 @@ def choose_mse(
             raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
             # the bias of a wider window is at least what was significant at a narrower one
             spread = SIGNIFICANCE * sigma2 * dvar * np.sqrt(2.0 * w / n)
-            mse = np.maximum(raw, bias2) + sigma2 * var
+            noise2 = sigma2 * var
+            if pool:  # the mean over the rows; its spread that of a mean of m rows
+                raw = np.full(m, raw.mean())
+                spread = np.full(m, spread.mean() / np.sqrt(m))
+                noise2 = np.full(m, noise2.mean())
+            mse = np.maximum(raw, bias2) + noise2
             bias2 = np.maximum(bias2, raw - spread)
             mse = np.where(np.isfinite(mse), mse, np.inf)
-            if pool:
-                mse = np.full(m, mse.mean())
             better = mse < best
             best = np.where(better, mse, best)
             window = np.where(better, w, window)

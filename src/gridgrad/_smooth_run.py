@@ -127,7 +127,7 @@ def _choose(
             return weights[0], sg.apply_numpy(y, 1, weights, y.dtype)
 
         usable = tuple(p for p in degrees if p >= order)
-        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit, pool)
+        window, degree, mse, sigma = auto.choose_mse(y, x, usable, n, fit, pool)
         return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
     dt = abs(x[-1] - x[0]) / max(n - 1, 1)
     cut = np.full(m, float(cutoff))
@@ -204,7 +204,7 @@ def savgol(
         info.update(choose_pooled(f2, x, step, degrees, order, cutoff))
         window, degrees = info["window"], (info["degree"],)
         if cutoff is None:
-            noise = auto.noise_sigma(_fill_gaps(f2, x, groups))
+            noise = auto.noise_sigma(_fill_gaps(f2, x, groups), x)
             info["noise"] = _per_series(noise, shape, axis)
     elif window is None:
         chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
@@ -238,7 +238,7 @@ def savgol(
         results.append(
             _error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind)
         )
-        info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups)), shape, axis)
+        info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups), x), shape, axis)
     return results, info
 
 
@@ -265,7 +265,7 @@ def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):
 
 def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind):  # type: ignore[no-untyped-def]
     m, n = f2.shape
-    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))))
+    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))), x)
     err = np.empty((m, n))
     if window is not None:
         norms = np.sqrt((table(x, step, window, degree, order)[0] ** 2).sum(axis=1))

@@ -321,8 +321,9 @@ def derivative(
     return_error : bool, optional
         Also return, per point, the standard error of the result due to the noise:
         :math:`\hat\sigma \lVert w_i \rVert_2`, with :math:`\hat\sigma` the per-series noise
-        estimate (MAD of the second differences) and :math:`w_i` the point's weights
-        ("savgol" and "auto"). It does not include the bias of the fit.
+        estimate (MAD of each sample's distance to the line through its neighbours) and
+        :math:`w_i` the point's weights ("savgol" and "auto"). It does not include the
+        bias of the fit.
     return_info : bool, optional
         Also return a :class:`SmoothInfo`: the method, window, degree, cutoff and
         regularization weight used (per series with ``per_series=True``); the spline's
