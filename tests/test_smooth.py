@@ -152,6 +152,14 @@ def test_backends_auto(backend) -> None:
     np.testing.assert_allclose(backend.to_numpy(out), ref, atol=1e-10)
     assert (info2.window, info2.degree) == (info.window, info.degree)
     assert info2.rmse == pytest.approx(info.rmse)
+    tt, yt, _ = signals.signal("triangle", 0.05, series=20)
+    ref, info = smooth.derivative(yt, 1, spacing=tt, method="auto", return_info=True)
+    out, info2 = smooth.derivative(
+        backend.asarray(yt), 1, spacing=tt, method="auto", return_info=True
+    )
+    assert backend.is_native(out) and info2.method == info.method == "spline"
+    np.testing.assert_allclose(backend.to_numpy(out), ref, atol=1e-10)
+    assert info2.lam == pytest.approx(info.lam)
     if backend.name == "dask":
         with pytest.raises(ValueError, match="`per_series=True` needs every series"):
             smooth.derivative(backend.asarray(y), 1, method="auto", per_series=True)
@@ -304,6 +312,59 @@ def test_pooled_choice_near_pynumdiffs_tuned_best() -> None:
         assert _rmse(smooth.derivative(y, 1, spacing=t, method="auto"), v) < 1.3 * best, name
 
 
+def test_auto_chooses_the_spline_where_it_is_better() -> None:
+    # the kinks of the triangle favour the spline; the smooth sine a high-degree filter
+    interpolate = require("scipy.interpolate")
+    t, y, v = signals.signal("triangle", 0.05, series=20)
+    d, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
+    assert info.method == "spline" and info.window is None and info.lam > 0
+    for j in (0, 7):
+        ref = interpolate.make_smoothing_spline(t, y[j], lam=info.lam).derivative()(t)
+        np.testing.assert_allclose(d[j], ref, rtol=1e-9, atol=1e-9)
+    assert _rmse(d, v) < 1.02 * _rmse(smooth.derivative(y, 1, spacing=t, method="spline"), v)
+    ts, ys, _ = signals.signal("sine", 0.01, series=20)
+    assert (
+        smooth.derivative(ys, 1, spacing=ts, method="auto", return_info=True)[1].method == "savgol"
+    )
+    # not with an error estimate (a stencil's) nor per series
+    for kwargs in ({"return_error": True}, {"per_series": True}):
+        *_, other = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True, **kwargs)
+        assert other.method == "savgol"
+
+
+def test_linear_mse_estimate() -> None:
+    # a filter's estimated MSE against a reference that is exact for the signal (a
+    # quartic): unbiased, so over 8 draws of noise its mean is the mean true MSE
+    from gridgrad import _smooth_auto
+    from gridgrad import _smooth_savgol as sg
+
+    x = np.linspace(-1, 1, 300)
+    clean, true = x**4 - x, 4 * x**3 - 1
+    w = sg.table_uniform(x.size, 41, 2, 1, x[1] - x[0])
+    r = sg.table_uniform(x.size, 41, 4, 1, x[1] - x[0])
+
+    def apply(table):
+        return lambda z: sg.apply_numpy(np.ascontiguousarray(z), 1, table, np.dtype("f8"))
+
+    est, mse = [], []
+    for seed in range(8):
+        y = clean + 0.02 * np.random.default_rng(seed).standard_normal((200, x.size))
+        d = apply(w)(y)
+        sigma2 = np.full(200, 0.02**2)
+        est.append(_smooth_auto.linear_mse(d, apply(w), apply(r)(y), apply(r), sigma2))
+        mse.append(np.mean((d - true) ** 2))
+    assert np.mean(est) == pytest.approx(np.mean(mse), rel=0.1)
+    # the noise part alone (reference = the filter): exact norms up to EXACT_NORMS
+    # samples, random sign probes above
+    exact = _smooth_auto.linear_mse(d, apply(w), d, apply(w), sigma2)
+    assert exact == pytest.approx((w[0] ** 2).sum(axis=1).mean() * 0.02**2, rel=1e-10)
+    n = _smooth_auto.EXACT_NORMS + 501
+    big = sg.table_uniform(n, 21, 2, 1, 0.1)
+    dz = apply(big)(RNG.standard_normal((2, n)))
+    probed = _smooth_auto.linear_mse(dz, apply(big), dz, apply(big), np.ones(2))
+    assert probed == pytest.approx((big[0] ** 2).sum(axis=1).mean(), rel=0.05)
+
+
 def test_pooled_choice_looks_at_a_sample_of_the_series() -> None:
     from gridgrad import _smooth_auto
 
@@ -322,7 +383,9 @@ def test_pooled_choice_looks_at_a_sample_of_the_series() -> None:
     )
     assert each.window.shape == (4,)
     for j in range(4):
-        alone = smooth.derivative(y[j], 0, spacing=t, method="auto", return_info=True)[1]
+        alone = smooth.derivative(
+            y[j], 0, spacing=t, method="auto", per_series=True, return_info=True
+        )[1]
         assert (each.window[j], each.degree[j]) == (alone.window, alone.degree)
 
 

@@ -154,22 +154,63 @@ def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.nda
     return out.item() if out.ndim == 0 else out
 
 
-def choose_pooled(f2, x, step, degrees, order, cutoff):  # type: ignore[no-untyped-def]
-    """One window and degree for all rows of ``f2`` (or of the rows ``f2`` holds, a sample
-    of the batch): the info fields window, degree, cutoff, gamma, rmse."""
+#: how many series (evenly spaced among those a pooled choice looks at) set the GCV
+#: smoothing of the spline candidate (the median of theirs): GCV costs ~0.6 ms per sample
+SPLINE_ROWS = 4
+
+
+def choose_pooled(f2, x, step, degrees, order, cutoff, spline=False):  # type: ignore[no-untyped-def]
+    """One method and its parameters for all rows of ``f2`` (or of the rows ``f2`` holds,
+    a sample of the batch): the info fields method, window, degree, cutoff, gamma, rmse,
+    lam. With ``spline``, the GCV spline competes with the chosen Savitzky–Golay filter."""
     sub = f2
     if f2.shape[0] > auto.POOL_ROWS:
         sub = np.ascontiguousarray(f2[auto.pool_rows(f2.shape[0])])
-    chosen = _choose(sub, x, step, degrees, order, cutoff, _gap_groups(np.isfinite(sub)), True)
+    groups = _gap_groups(np.isfinite(sub))
+    chosen = _choose(sub, x, step, degrees, order, cutoff, groups, True)
     out = {
+        "method": "savgol",
         "window": int(chosen["window"][0]),
         "degree": int(chosen["degree"][0]),
         "cutoff": cutoff,
         "gamma": chosen.get("gamma"),
     }
-    if "rmse" in chosen:
-        out["rmse"] = float(chosen["rmse"][0])
+    if "rmse" not in chosen:
+        return out
+    out["rmse"] = float(chosen["rmse"][0])
+    if spline and sub.dtype.kind == "f" and order <= 2 and out["window"] > out["degree"] + 2:
+        y = np.asarray(_fill_gaps(sub, x, groups), dtype=np.float64)
+        found = _spline_candidate(y, x, step, order, out["window"], out["degree"])
+        if found is not None and found[1] < out["rmse"] ** 2:
+            out.update(method="spline", window=None, degree=None)
+            out.update(lam=found[0], rmse=float(np.sqrt(found[1])))
     return out
+
+
+def _spline_candidate(y, x, step, order, window, degree):  # type: ignore[no-untyped-def]
+    """(lam, estimated pooled mean squared error) of the cubic smoothing spline with one
+    smoothing for all rows of ``y`` (the median GCV choice of ``SPLINE_ROWS`` of them),
+    against the reference the Savitzky–Golay choice was made with (degree + 2, same
+    window); None without scipy."""
+    try:
+        from gridgrad import _smooth_spline as spl
+
+        spl._scipy()
+    except ImportError:
+        return None
+    m = y.shape[0]
+    few = np.unique(np.linspace(0, m - 1, min(m, SPLINE_ROWS)).round().astype(np.int64))
+    lam = float(np.median(spl.spline_derivative(y[few], x, order, 5)[1]))
+    if not (np.isfinite(lam) and lam > 0):
+        return None
+    apply = spl.operator(x, order, lam)
+    ref = table(x, step, window, degree + 2, order)
+
+    def apply_ref(z: np.ndarray) -> np.ndarray:
+        return sg.apply_numpy(np.ascontiguousarray(z), 1, ref, np.dtype(np.float64))
+
+    sigma2 = auto.noise_sigma(y, x) ** 2
+    return lam, auto.linear_mse(apply(y), apply, apply_ref(y), apply_ref, sigma2)
 
 
 def has_gaps(arr: Any, kind: str) -> bool:
@@ -187,10 +228,23 @@ def has_gaps(arr: Any, kind: str) -> bool:
         return False
 
 
-def savgol(
-    arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, per_series
-):  # type: ignore[no-untyped-def]
-    """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields)."""
+def savgol(  # type: ignore[no-untyped-def]
+    arr,
+    kind,
+    axis,
+    x,
+    step,
+    window,
+    degrees,
+    order,
+    cutoff,
+    dtype,
+    return_error,
+    per_series,
+    spline=False,
+):
+    """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields); with
+    ``spline`` (method="auto", pooled), the GCV spline may be chosen instead."""
     shape = tuple(arr.shape)
     local = arr if kind == "numpy" else None
     need_rows = window is None or return_error or kind == "numpy"
@@ -201,11 +255,13 @@ def savgol(
     info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
     windows = degs = None
     if window is None and not per_series:
-        info.update(choose_pooled(f2, x, step, degrees, order, cutoff))
-        window, degrees = info["window"], (info["degree"],)
+        info.update(choose_pooled(f2, x, step, degrees, order, cutoff, spline))
         if cutoff is None:
             noise = auto.noise_sigma(_fill_gaps(f2, x, groups), x)
             info["noise"] = _per_series(noise, shape, axis)
+        if info["method"] == "spline":
+            return [_spline_rows(arr, kind, f2, shape, axis, x, order, dtype, info["lam"])], info
+        window, degrees = info["window"], (info["degree"],)
     elif window is None:
         chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
         windows, degs = chosen["window"], chosen["degree"]
@@ -240,6 +296,19 @@ def savgol(
         )
         info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups), x), shape, axis)
     return results, info
+
+
+def _spline_rows(arr, kind, f2, shape, axis, x, order, dtype, lam):  # type: ignore[no-untyped-def]
+    """The rows' spline derivatives with smoothing ``lam``, back in ``arr``'s library."""
+    from gridgrad._smooth_spline import spline_derivative
+
+    rows = spline_derivative(np.asarray(f2, dtype=np.float64), x, order, 5, lam)[0]
+    out = _from_rows(rows, shape, axis).astype(dtype)
+    if kind == "numpy":
+        return out
+    from array_api_compat import array_namespace, device
+
+    return array_namespace(arr).asarray(np.ascontiguousarray(out), device=device(arr))
 
 
 def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):  # type: ignore[no-untyped-def]
@@ -350,7 +419,7 @@ def dask_sample_rows(arr, axis):  # type: ignore[no-untyped-def]
     return np.asarray(g.vindex[idx].compute())
 
 
-def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
+def spline(arr, kind, axis, x, order, dtype, lam=None):  # type: ignore[no-untyped-def]
     from gridgrad._smooth_spline import spline_derivative
 
     shape = tuple(arr.shape)
@@ -362,8 +431,8 @@ def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
         if h.dtype.kind == "c":
             msg = "method='spline' takes real samples; got complex ones."
             raise TypeError(msg)
-        out, lam = spline_derivative(rows, x, order, 5)
-        lams.append(lam)
+        out, lam_ = spline_derivative(rows, x, order, 5, lam)
+        lams.append(lam_)
         return _from_rows(out, tuple(h.shape), axis).astype(
             dtype.char.lower() if dtype.kind == "c" else dtype
         )

@@ -45,35 +45,41 @@ def _lam(x: np.ndarray, y: np.ndarray, g: np.ndarray, gamma: np.ndarray) -> np.n
         return np.where(denom > 0, num / denom, np.inf)  # a straight line: no curvature
 
 
-def _fit(x: np.ndarray, y: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Derivatives at ``x`` of the GCV splines of the columns of ``y`` (n, m), x
-    ascending, and their smoothing parameters (m,)."""
+def _fit(
+    x: np.ndarray, y: np.ndarray, order: int, lam: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Derivatives at ``x`` of the splines of the columns of ``y`` (n, m), x ascending,
+    and their smoothing parameters (m,): chosen by GCV, or ``lam`` for all."""
     make = _scipy()
+    if lam is not None:
+        spline = make(x, y, lam=lam)
+        return (spline.derivative(order)(x) if order else spline(x)), np.full(y.shape[1], lam)
     spline = make(x, y)
-    lam = _lam(x, y, spline(x), spline.derivative(2)(x))
-    return (spline.derivative(order)(x) if order else spline(x)), lam
+    lam_ = _lam(x, y, spline(x), spline.derivative(2)(x))
+    return (spline.derivative(order)(x) if order else spline(x)), lam_
 
 
 def spline_derivative(
-    f2: np.ndarray, x: np.ndarray, order: int, min_samples: int
+    f2: np.ndarray, x: np.ndarray, order: int, min_samples: int, lam: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``f2`` (m series, n samples) float64 -> the ``order``-th derivative of each series
     and its smoothing parameter (m,), NaN where a series was not fitted.
 
     ``x`` are the coordinates (strictly monotonic). Series with NaN samples are fitted
     on their finite samples; the NaN positions stay NaN, and a series with fewer than
-    ``min_samples`` finite samples gives NaN throughout.
+    ``min_samples`` finite samples gives NaN throughout. The smoothing is chosen per
+    series by GCV, or ``lam`` for every series.
     """
     m, n = f2.shape
     flip = x[0] > x[-1]
     if flip:
         x, f2 = x[::-1], f2[:, ::-1]
     out = np.full((m, n), np.nan)
-    lam = np.full(m, np.nan)
+    lams = np.full(m, np.nan)
     finite = np.isfinite(f2)
     full = finite.all(axis=1)
     if full.any():
-        d, lam[full] = _fit(x, f2[full].T, order)
+        d, lams[full] = _fit(x, f2[full].T, order, lam)
         out[full] = d.T
     gappy = np.flatnonzero(~full)
     if gappy.size:
@@ -83,6 +89,16 @@ def spline_derivative(
             mask = finite[rows[0]]
             if mask.sum() < min_samples:
                 continue
-            sub, lam[rows] = _fit(x[mask], f2[np.ix_(rows, np.flatnonzero(mask))].T, order)
+            sub, lams[rows] = _fit(x[mask], f2[np.ix_(rows, np.flatnonzero(mask))].T, order, lam)
             out[np.ix_(rows, np.flatnonzero(mask))] = sub.T
-    return (out[:, ::-1] if flip else out), lam
+    return (out[:, ::-1] if flip else out), lams
+
+
+def operator(x: np.ndarray, order: int, lam: float) -> Any:
+    """``z (k, n) -> `` the ``order``-th derivatives at ``x`` of the splines with smoothing
+    ``lam`` through the rows of ``z`` (a linear map of the rows)."""
+
+    def apply(z: np.ndarray) -> np.ndarray:
+        return spline_derivative(z, x, order, 5, lam)[0]
+
+    return apply

@@ -36,7 +36,7 @@ __all__ = ["METHODS", "SmoothInfo", "derivative", "differentiate", "savgol_weigh
 #: the methods :func:`derivative` knows; "tv" and "kalman" are planned
 METHODS = ("savgol", "spline", "auto")
 _PLANNED = ("tv", "kalman")
-_AUTO_DEGREES = (2, 3, 4, 5, 6)
+_AUTO_DEGREES = (2, 3, 4, 5, 6, 7, 8)
 
 
 @dataclass(frozen=True)
@@ -476,9 +476,10 @@ def derivative(
     if method == "auto" and (window is not None or degree is not None):
         msg = "method='auto' chooses `window` and `degree`; use method='savgol' to set them."
         raise ValueError(msg)
-    degrees = (
-        _AUTO_DEGREES if method == "auto" else (3 if degree is None else _int(degree, "degree", 0),)
-    )
+    if method == "auto":  # the degrees whose fits of degree + 2 the series can hold
+        degrees = tuple(p for p in _AUTO_DEGREES if p + 3 <= n) or _AUTO_DEGREES[:1]
+    else:
+        degrees = (3 if degree is None else _int(degree, "degree", 0),)
     if window is not None:
         window = _int(window, "window", 1)
         _check_savgol(window, degrees[0], order, n)
@@ -503,10 +504,14 @@ def derivative(
         fields: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
         if window is None:  # pooled: only the sampled series are computed
             sample = run.dask_sample_rows(arr, axis).astype(dtype, copy=False)
-            fields.update(run.choose_pooled(sample, x, step, degrees, order, cutoff))
-        result = run.savgol_dask(
-            arr, axis, x, step, fields["window"], fields["degree"], order, dtype
-        )
+            spline = method == "auto" and cutoff is None
+            fields.update(run.choose_pooled(sample, x, step, degrees, order, cutoff, spline))
+        if fields["method"] == "spline":
+            result = run.spline(arr, kind, axis, x, order, dtype, fields["lam"])[0]
+        else:
+            result = run.savgol_dask(
+                arr, axis, x, step, fields["window"], fields["degree"], order, dtype
+            )
         return (result, SmoothInfo(**fields)) if return_info else result
     if kind == "xp" and run.has_gaps(arr, kind):
         if getattr(arr, "requires_grad", False):
@@ -534,8 +539,27 @@ def derivative(
             for r in items
         ]
         return items[0] if len(items) == 1 else tuple(items)
+    # the spline competes in a pooled choice without cutoff and error estimate, where it
+    # does not cut autograd (it runs on the host)
+    spline = (
+        method == "auto"
+        and cutoff is None
+        and not (per_series or return_error or getattr(arr, "requires_grad", False))
+    )
     results, fields = run.savgol(
-        arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error, per_series
+        arr,
+        kind,
+        axis,
+        x,
+        step,
+        window,
+        degrees,
+        order,
+        cutoff,
+        dtype,
+        return_error,
+        per_series,
+        spline,
     )
     if return_info:
         results.append(SmoothInfo(**fields))
