@@ -459,6 +459,11 @@ def test_xarray_differentiate() -> None:
     lazy = smooth.differentiate(arr.chunk({"t": 30}), "t", window=21)
     assert isinstance(lazy.data, da.Array)
     np.testing.assert_allclose(lazy.values, out.values, atol=1e-12)
+    # a data-driven window on dask: chosen from the data, the derivative stays lazy
+    auto, info = smooth.differentiate(arr.chunk({"t": 30}), "t", method="auto", return_info=True)
+    ref, ref_info = smooth.differentiate(arr, "t", method="auto", return_info=True)
+    assert isinstance(auto.data, da.Array) and info.method == ref_info.method
+    np.testing.assert_allclose(auto.values, ref.values, atol=1e-10)
     times = np.datetime64("2024-01-01") + (t * 1e6).astype("timedelta64[us]")
     timed = arr.assign_coords(t=times)
     np.testing.assert_allclose(
