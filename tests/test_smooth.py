@@ -104,6 +104,15 @@ def test_nd_any_dim_and_dtypes() -> None:
     assert smooth.derivative(np.arange(10), 0, window=5).dtype == np.float64
     z = smooth.derivative(f + 1j * f, 1, window=7)
     np.testing.assert_allclose(z.imag, got, atol=1e-13)
+    # auto on complex samples: both parts' noise, the same choice as for one part
+    g = np.sin(np.linspace(0, 4, 200)) + 0.05 * RNG.standard_normal((4, 200))
+    za, zi = smooth.derivative(g + 1j * g, 1, method="auto", per_series=True, return_info=True)
+    ra, ri = smooth.derivative(g, 1, method="auto", per_series=True, return_info=True)
+    np.testing.assert_array_equal(zi.window, ri.window)
+    np.testing.assert_array_equal(zi.degree, ri.degree)
+    assert np.isrealobj(zi.rmse)
+    np.testing.assert_allclose(za.imag, ra, atol=1e-12)
+    np.testing.assert_allclose(zi.noise, np.sqrt(2) * ri.noise)
 
 
 def test_nan_gaps_are_skipped_not_spread() -> None:

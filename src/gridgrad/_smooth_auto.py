@@ -92,6 +92,8 @@ def noise_sigma(y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
     (on even samples it is half the second difference); :math:`\sigma` is the MAD of the
     normalized residuals.
     """
+    if np.iscomplexobj(y):  # independent noise in both parts: sigma^2 = re^2 + im^2
+        return np.hypot(noise_sigma(y.real, x), noise_sigma(y.imag, x))
     if x is None or y.shape[1] < 3:
         x = np.arange(y.shape[1], dtype=np.float64)
     steps = np.diff(x)
@@ -176,7 +178,7 @@ def choose_mse(
             tq, dq = get(w, p + 2)
             var = float((tp * tp).sum(axis=1).mean())
             dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
-            raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
+            raw = np.mean(np.abs(dp - dq) ** 2, axis=1) - sigma2 * dvar
             # the bias of a wider window is at least what was significant at a narrower one
             spread = SIGNIFICANCE * sigma2 * dvar * np.sqrt(2.0 * w / n)
             noise2 = sigma2 * var
