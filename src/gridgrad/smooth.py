@@ -61,7 +61,7 @@ class SmoothInfo:
         The regularization weight the window was chosen with.
     noise : numpy.ndarray or None
         Per series, the estimated standard deviation of the noise in the samples (with
-        a data-driven window or ``return_error``).
+        a data-driven window or ``return_error``; not on Dask arrays, which stay lazy).
     rmse : float or numpy.ndarray or None
         The estimated root-mean-square error of the derivative (noise and bias) at the
         chosen window and degree (data-driven windows without ``cutoff``): over the
@@ -342,12 +342,16 @@ def derivative(
     Raises
     ------
     TypeError
-        Non-numeric ``f``, ``spacing``, or non-integer ``window``, ``degree``, ``order``.
+        Non-numeric ``f``, ``spacing``, or non-integer ``window``, ``degree``, ``order``;
+        non-boolean ``per_series``, ``return_error``, ``return_info``.
     ValueError
         Unknown ``method``; an even ``window``, one larger than the axis or not larger than
         ``degree``; ``order`` above ``degree`` (or above 2 for "spline"); non-monotonic or
         non-finite coordinates; a non-positive ``cutoff``; options that do not apply to the
-        method.
+        method (``per_series`` with a given ``window`` or "spline"); what a Dask array
+        cannot do lazily (``per_series=True``, ``return_error``, the spline's
+        ``return_info``); NaN gaps in a torch tensor that requires grad; when computed,
+        NaN gaps in a Dask array whose ``dim`` spans several chunks.
     IndexError
         ``dim`` out of range.
 
