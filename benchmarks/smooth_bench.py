@@ -3,11 +3,18 @@
     python benchmarks/smooth_bench.py            # speed table + accuracy table
     python benchmarks/smooth_bench.py --speed    # speed only
     python benchmarks/smooth_bench.py --pynumdiff-methods savgoldiff,splinediff,butterdiff,rtsdiff
+    python benchmarks/smooth_bench.py --refresh-pynumdiff   # re-run pynumdiff's optimizer
+
+pynumdiff's optimizer takes minutes per table, so its results (tuned parameters and RMSE per
+row and method) are cached in benchmarks/smooth_pynumdiff_cache.json, computed by this script
+(``--refresh-pynumdiff``) and read back by it when the signals, series count and methods match.
+The cache holds pynumdiff's numbers only; every gridgrad column is computed on each run.
 
 Speed: a (10000, 1000) float64 array, Savitzky–Golay along dim 1, degree 3, windows 11 and
 51: gridgrad on evenly spaced samples against one ``scipy.signal.savgol_filter(...,
 axis=1, mode="interp")`` call (best of 5), and gridgrad on non-uniform samples (where scipy
-has nothing).
+has nothing); then ``method="auto"`` on a (1000, 1000) array (its choice looks at 32 of the
+1000 series).
 
 Accuracy: RMSE of the first derivative (every point, edges included) on pynumdiff's test
 signals (tests/smooth_signals.py: sine, triangle, Lorenz x, population dynamics; noise 1%, 5%,
@@ -66,6 +73,9 @@ def speed() -> None:
     import numba
 
     print(f"(gridgrad threads: {numba.get_num_threads()}; scipy: one thread)")
+    g = np.sin(np.linspace(0, 20, 1_000)) + 0.05 * rng.standard_normal((1_000, 1_000))
+    t_auto = _best(lambda: smooth.derivative(g, 1, method="auto"), repeat=2)
+    print(f"method='auto', (1000, 1000) along dim 1 (pooled choice on 32 series): {t_auto:.2f}s")
 
 
 def _rmse(d, v) -> float:
@@ -88,43 +98,95 @@ def _pynumdiff_methods(names: list[str]):
     return {n: table[n] for n in names}
 
 
-def _pynumdiff_best(y, v, dt, methods) -> tuple[float, str]:
+CACHE = Path(__file__).with_name("smooth_pynumdiff_cache.json")
+
+
+def _pynumdiff_run(y, v, dt, methods) -> dict:
+    """pynumdiff's optimizer per method (tuned on the first series with the true
+    derivative), then the tuned parameters on every series: {method: {params, rmse}}."""
     from pynumdiff.optimize import optimize
 
-    best = (np.inf, "")
+    out = {}
     for name, func in methods.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             params, _ = optimize(func, y[0], dt, dxdt_truth=v, parallel=False)
             est = np.stack([func(row, dt, **params)[1] for row in y])
-        best = min(best, (_rmse(est, v), f"{name}"))
-    return best
+        out[name] = {"params": {k: float(p) for k, p in params.items()}, "rmse": _rmse(est, v)}
+    return out
 
 
-def accuracy(series: int, methods: list[str], spline: bool) -> None:
+def _cache_key(series: int) -> str:
+    import hashlib
+
+    _, y, v = signals.signal("lorenz_x", 0.05, series)
+    return hashlib.sha256(np.ascontiguousarray(np.c_[y.T, v]).tobytes()).hexdigest()[:16]
+
+
+def _pynumdiff_table(series: int, names: list[str], refresh: bool) -> dict:
+    """{"signal noise": {method: {params, rmse}}} from the cache, computing what is missing
+    (all of it with ``refresh``) and writing it back."""
+    import json
+
+    key = f"{_cache_key(series)}/{series}"
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    table = {} if refresh else cache.get(key, {})
+    missing = [
+        (name, noise)
+        for name in signals.SIGNALS
+        for noise in (0.01, 0.05, 0.1)
+        if not set(names) <= set(table.get(f"{name} {noise}", {}))
+    ]
+    if missing:
+        methods = _pynumdiff_methods(names)
+        for name, noise in missing:
+            _, y, v = signals.signal(name, noise, series)
+            row = table.setdefault(f"{name} {noise}", {})
+            todo = {m: f for m, f in methods.items() if m not in row}
+            row.update(_pynumdiff_run(y, v, signals.DT, todo))
+            print(f"(pynumdiff tuned: {name} {noise})", flush=True)
+        cache[key] = table
+        cache["_about"] = (
+            "pynumdiff's optimizer (pynumdiff.optimize.optimize, dxdt_truth given, tuned on "
+            "series 0, then run on all) per signal, noise and method; written by "
+            "benchmarks/smooth_bench.py --refresh-pynumdiff; keyed by a hash of the signals "
+            "and the number of series. Reference numbers only: nothing of gridgrad's."
+        )
+        CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    return table
+
+
+def accuracy(series: int, methods: list[str], spline: bool, refresh: bool = False) -> None:
     try:
-        chosen = _pynumdiff_methods(methods) if methods else {}
+        chosen = _pynumdiff_table(series, methods, refresh) if methods else {}
     except ImportError:
         chosen = {}
-        print("(pynumdiff not installed: its columns are left out)")
-    head = f"{'signal':>9} {'noise':>5}  {'gradient':>8}  {'auto':>7}  {'auto irr.':>9}"
+        print("(pynumdiff not installed and not cached: its columns are left out)")
+    head = f"{'signal':>9} {'noise':>5}  {'gradient':>8}  {'auto':>7}  {'auto chose':>13}"
+    head += f"  {'auto irr.':>9}"
     head += f"  {'spline':>7}" if spline else ""
     head += f"  {'pynumdiff best (tuned on truth)':>30}  {'auto/best':>9}" if chosen else ""
     print(f"\nRMSE of the derivative, {series} series per row, edges included")
     print(head)
+    if chosen:
+        print(f"(pynumdiff columns read from {CACHE.name}; --refresh-pynumdiff re-runs them)")
     ratios = []
     for name in signals.SIGNALS:
         for noise in (0.01, 0.05, 0.1):
             t, y, v = signals.signal(name, noise, series)
             (plain,) = gridgrad.gradient(y, spacing=(t,), dim=1)
-            auto = _rmse(smooth.derivative(y, 1, spacing=t, method="auto"), v)
+            d, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
+            auto = _rmse(d, v)
             ti, yi, vi = signals.signal(name, noise, series, irregular=True)
             irr = _rmse(smooth.derivative(yi, 1, spacing=ti, method="auto"), vi)
-            row = f"{name:>9} {noise:>5.2f}  {_rmse(plain, v):>8.3f}  {auto:>7.3f}  {irr:>9.3f}"
+            chose = f"{info.method}" + (f" {info.window},{info.degree}" if info.window else "")
+            row = f"{name:>9} {noise:>5.2f}  {_rmse(plain, v):>8.3f}  {auto:>7.3f}  {chose:>13}"
+            row += f"  {irr:>9.3f}"
             if spline:
                 row += f"  {_rmse(smooth.derivative(y, 1, spacing=t, method='spline'), v):>7.3f}"
             if chosen:
-                best, which = _pynumdiff_best(y, v, signals.DT, chosen)
+                row_ref = chosen[f"{name} {noise}"]
+                best, which = min((row_ref[m]["rmse"], m) for m in methods)
                 ratios.append(auto / best)
                 row += f"  {best:>19.3f} {which:>10}  {auto / best:>8.2f}x"
             print(row, flush=True)
@@ -137,6 +199,11 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true", help="the speed table only")
     parser.add_argument("--accuracy", action="store_true", help="the accuracy table only")
     parser.add_argument("--series", type=int, default=20)
+    parser.add_argument(
+        "--refresh-pynumdiff",
+        action="store_true",
+        help="re-run pynumdiff's optimizer instead of reading " + CACHE.name,
+    )
     parser.add_argument("--no-spline", action="store_true", help="leave out the GCV spline column")
     parser.add_argument(
         "--pynumdiff-methods",
@@ -148,7 +215,7 @@ def main() -> None:
         speed()
     if not args.speed:
         methods = [m for m in args.pynumdiff_methods.split(",") if m]
-        accuracy(args.series, methods, not args.no_spline)
+        accuracy(args.series, methods, not args.no_spline, args.refresh_pynumdiff)
 
 
 if __name__ == "__main__":

@@ -79,8 +79,8 @@ plt.show()
 #
 # With 5 % noise, differences are useless at any step. :func:`gridgrad.smooth.derivative`
 # fits the samples first: a Savitzky–Golay filter (local least-squares polynomials, here
-# a fixed window), the same with window and degree chosen from the data
-# (``method="auto"``), and the cubic smoothing spline whose smoothing is chosen by
+# a fixed window), the same with window and degree chosen from the data, or the spline
+# where its estimated error is smaller (``method="auto"``), and the cubic smoothing spline whose smoothing is chosen by
 # generalized cross-validation (``method="spline"``). The samples need not be evenly
 # spaced: the last panel uses jittered sample times.
 from gridgrad import smooth  # noqa: E402
@@ -110,14 +110,18 @@ for label, d in [
 ]:
     print(f"{label:>26}: rms error {rms(d, truth):.3f}")
 print(f"{'auto, irregular samples':>26}: rms error {rms(auto_irr, np.cos(3 * t_irr)):.3f}")
-print(
-    f"auto chose window {info.window}, degree {info.degree}; its own error estimate {info.rmse:.3f}"
+# auto reports what it chose: a window and degree, or the spline and its smoothing
+chose = (
+    f"window {info.window}, degree {info.degree}"
+    if info.method == "savgol"
+    else f"the spline, lambda {info.lam:.2g}"
 )
+print(f"auto chose {chose}; its own error estimate {info.rmse:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 axes[0].plot(t, plain, color="0.8", lw=0.6, label="central differences")
 axes[0].plot(t, fixed, lw=1.2, label="Savitzky–Golay, window 41")
-axes[0].plot(t, auto, lw=1.2, label=f"auto (window {info.window}, degree {info.degree})")
+axes[0].plot(t, auto, lw=1.2, label=f"auto ({chose})")
 axes[0].plot(t, spline, lw=1.2, ls="--", label="GCV spline")
 axes[0].plot(t, truth, color="k", lw=0.8, label="true derivative")
 axes[0].set_ylim(-2, 2)

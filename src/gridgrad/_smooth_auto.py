@@ -1,9 +1,10 @@
 """Parameters of the smoothing methods chosen from the data.
 
-Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen per series by an
-estimate of the mean squared error of the derivative (:func:`choose_mse`): the noise part is
-exact for a linear filter, ``sigma**2 * ||w_i||**2`` with ``sigma`` estimated from the second
-differences; the bias part is estimated by comparing the fit of degree ``p`` with the fit of
+Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen (per series, or
+pooled over a sample of the series) by an estimate of the mean squared error of the derivative
+(:func:`choose_mse`): the noise part is exact for a linear filter, ``sigma**2 * ||w_i||**2``
+with ``sigma`` estimated from each sample's distance to the line through its neighbours
+(:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree ``p`` with the fit of
 degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
 stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
 non-decreasing in the window (a wider window of the same degree is never less biased; this
@@ -25,12 +26,15 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = [
+    "POOL_ROWS",
     "candidate_windows",
     "choose",
     "choose_mse",
     "gamma",
+    "linear_mse",
     "loss",
     "noise_sigma",
+    "pool_rows",
 ]
 
 
@@ -78,12 +82,26 @@ def loss(y: np.ndarray, d: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarr
     return rmse + g * tv
 
 
-def noise_sigma(y: np.ndarray) -> np.ndarray:
-    """Per series: a robust estimate of white-noise standard deviation (MAD of the second
-    differences, which carry 6 sigma**2 of noise variance)."""
-    d2 = np.diff(y, 2, axis=1)
-    mad = np.median(np.abs(d2 - np.median(d2, axis=1, keepdims=True)), axis=1)
-    return mad / 0.6745 / np.sqrt(6.0)
+def noise_sigma(y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+    r"""Per series: a robust estimate of white-noise standard deviation.
+
+    Each interior sample less the straight line through its two neighbours (at
+    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - a_i y_{i-1} - b_i y_{i+1}`
+    with :math:`a_i = h_{i}/(h_{i-1} + h_i)`, :math:`b_i = 1 - a_i`, carries noise variance
+    :math:`\sigma^2 (1 + a_i^2 + b_i^2)` and no first-derivative term on any spacing
+    (on even samples it is half the second difference); :math:`\sigma` is the MAD of the
+    normalized residuals.
+    """
+    if np.iscomplexobj(y):  # independent noise in both parts: sigma^2 = re^2 + im^2
+        return np.hypot(noise_sigma(y.real, x), noise_sigma(y.imag, x))
+    if x is None or y.shape[1] < 3:
+        x = np.arange(y.shape[1], dtype=np.float64)
+    steps = np.diff(x)
+    a = steps[1:] / (steps[:-1] + steps[1:])
+    b = 1.0 - a
+    r = (y[:, 1:-1] - a * y[:, :-2] - b * y[:, 2:]) / np.sqrt(1.0 + a * a + b * b)
+    mad = np.median(np.abs(r - np.median(r, axis=1, keepdims=True)), axis=1)
+    return mad / 0.6745
 
 
 def choose(
@@ -92,13 +110,17 @@ def choose(
     windows: list[int],
     first_derivative: Callable[[int], np.ndarray],
     g: np.ndarray,
+    pool: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per series: the index into ``windows`` of the smallest loss, and that loss."""
+    """Per series: the index into ``windows`` of the smallest loss, and that loss (with
+    ``pool``, of the smallest mean loss over the series, the same for all)."""
     best = np.full(y.shape[0], np.inf)
     pick = np.zeros(y.shape[0], dtype=np.int64)
     for k, w in enumerate(windows):
         value = loss(y, first_derivative(w), x, g)
         value = np.where(np.isfinite(value), value, np.inf)
+        if pool:
+            value = np.full(y.shape[0], value.mean())
         better = value < best
         best = np.where(better, value, best)
         pick = np.where(better, k, pick)
@@ -106,21 +128,37 @@ def choose(
 
 
 SIGNIFICANCE = 10.0
+#: a pooled choice looks at this many series at most, evenly spaced through the batch
+POOL_ROWS = 32
+
+
+def pool_rows(m: int) -> np.ndarray:
+    """The rows a pooled choice looks at: all of them up to ``POOL_ROWS``, else
+    ``POOL_ROWS`` evenly spaced ones (first and last included)."""
+    if m <= POOL_ROWS:
+        return np.arange(m)
+    return np.unique(np.linspace(0, m - 1, POOL_ROWS).round().astype(np.int64))
 
 
 def choose_mse(
     y: np.ndarray,
+    x: np.ndarray,
     degrees: tuple[int, ...],
     max_window: int,
     fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+    pool: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per series (rows of ``y``): the (window, degree) of the smallest estimated mean
     squared error of the derivative, that estimate, and the noise estimate.
 
-    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)).
+    ``fit(window, degree)`` gives (weights table (n, window), derivatives (m, n)); ``x``
+    are the coordinates. With ``pool``, one (window, degree) for all rows: the estimate
+    is the mean over the rows (their total squared error), and so is the bias floor, with
+    its significance margin the standard error of that mean (``1/sqrt(m)`` of one row's);
+    every row gets the same window, degree and pooled estimate.
     """
     m, n = y.shape
-    sigma2 = noise_sigma(y) ** 2
+    sigma2 = noise_sigma(y, x) ** 2
     best = np.full(m, np.inf)
     window = np.zeros(m, dtype=np.int64)
     degree = np.zeros(m, dtype=np.int64)
@@ -134,16 +172,21 @@ def choose_mse(
     for p in degrees:
         bias2 = np.zeros(m)
         for w in candidate_windows(n, p + 2):
-            if w > max_window:
+            if w > max_window or w <= p + 2:  # the degree p + 2 fit needs p + 3 samples
                 break
             tp, dp = get(w, p)
             tq, dq = get(w, p + 2)
             var = float((tp * tp).sum(axis=1).mean())
             dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
-            raw = np.mean((dp - dq) ** 2, axis=1) - sigma2 * dvar
+            raw = np.mean(np.abs(dp - dq) ** 2, axis=1) - sigma2 * dvar
             # the bias of a wider window is at least what was significant at a narrower one
             spread = SIGNIFICANCE * sigma2 * dvar * np.sqrt(2.0 * w / n)
-            mse = np.maximum(raw, bias2) + sigma2 * var
+            noise2 = sigma2 * var
+            if pool:  # the mean over the rows; its spread that of a mean of m rows
+                raw = np.full(m, raw.mean())
+                spread = np.full(m, spread.mean() / np.sqrt(m))
+                noise2 = np.full(m, noise2.mean())
+            mse = np.maximum(raw, bias2) + noise2
             bias2 = np.maximum(bias2, raw - spread)
             mse = np.where(np.isfinite(mse), mse, np.inf)
             better = mse < best
@@ -153,3 +196,36 @@ def choose_mse(
         for key in [k for k in cache if k[1] <= p]:
             del cache[key]
     return window, degree, best, np.sqrt(sigma2)
+
+
+#: up to this many samples, linear_mse computes the norms of the operators exactly
+EXACT_NORMS = 1024
+
+
+def linear_mse(
+    d: np.ndarray,
+    apply: Callable[[np.ndarray], np.ndarray],
+    ref: np.ndarray,
+    apply_ref: Callable[[np.ndarray], np.ndarray],
+    sigma2: np.ndarray,
+    probes: int = 64,
+) -> float:
+    """The pooled estimated mean squared error of any linear derivative ``d = W y`` (rows
+    of ``y``), against a reference ``ref = R y`` of small bias: the bias part
+    ``mean ||(W - R) y||^2 - sigma^2 ||W - R||_F^2 / n`` (at least 0), plus the noise part
+    ``sigma^2 ||W||_F^2 / n``. The Frobenius norms are exact (``W`` on the unit vectors)
+    up to ``EXACT_NORMS`` samples, else estimated with ``probes`` random sign vectors (a
+    fixed seed, so that the choice repeats); ``apply(z)`` is ``W`` on the rows of ``z``.
+    """
+    n = d.shape[1]
+    if n <= EXACT_NORMS:
+        z, weight = np.eye(n), 1.0 / n  # sum over unit vectors: ||W||_F^2
+    else:  # E ||W z||^2 = ||W||_F^2 for random signs
+        z = np.random.default_rng(0).choice((-1.0, 1.0), size=(probes, n))
+        weight = 1.0 / (n * probes)
+    wz = apply(z)
+    fro_w = float(np.sum(wz * wz)) * weight
+    fro_diff = float(np.sum((wz - apply_ref(z)) ** 2)) * weight
+    s2 = float(np.mean(sigma2))
+    bias2 = max(float(np.mean((d - ref) ** 2)) - s2 * fro_diff, 0.0)
+    return bias2 + s2 * fro_w

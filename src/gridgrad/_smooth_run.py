@@ -10,7 +10,16 @@ import numpy as np
 from gridgrad import _smooth_auto as auto
 from gridgrad import _smooth_savgol as sg
 
-__all__ = ["host", "savgol", "savgol_dask", "spline", "table"]
+__all__ = [
+    "choose_pooled",
+    "dask_sample_rows",
+    "has_gaps",
+    "host",
+    "savgol",
+    "savgol_dask",
+    "spline",
+    "table",
+]
 
 
 def host(a: Any) -> np.ndarray:
@@ -105,8 +114,10 @@ def _choose(
     order: int,
     cutoff: float | None,
     groups: list[tuple[np.ndarray, np.ndarray]],
+    pool: bool = False,
 ) -> dict[str, Any]:
-    """Per row: the window and degree chosen from the data (see _smooth_auto)."""
+    """Per row: the window and degree chosen from the data (see _smooth_auto); with
+    ``pool``, one for all rows (the same values in every row)."""
     m, n = f2.shape
     y = _fill_gaps(f2, x, groups)
     if cutoff is None:
@@ -116,7 +127,7 @@ def _choose(
             return weights[0], sg.apply_numpy(y, 1, weights, y.dtype)
 
         usable = tuple(p for p in degrees if p >= order)
-        window, degree, mse, sigma = auto.choose_mse(y, usable, n, fit)
+        window, degree, mse, sigma = auto.choose_mse(y, x, usable, n, fit, pool)
         return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
     dt = abs(x[-1] - x[0]) / max(n - 1, 1)
     cut = np.full(m, float(cutoff))
@@ -130,7 +141,7 @@ def _choose(
         def first(w: int, deg: int = deg) -> np.ndarray:
             return _savgol_rows(y, x, step, w, deg, 1, [])
 
-        pick, value = auto.choose(y, x, windows, first, g)
+        pick, value = auto.choose(y, x, windows, first, g, pool)
         better = value < best
         best = np.where(better, value, best)
         window = np.where(better, np.asarray(windows)[pick], window)
@@ -143,8 +154,97 @@ def _per_series(values: np.ndarray, shape: tuple[int, ...], axis: int) -> np.nda
     return out.item() if out.ndim == 0 else out
 
 
-def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, return_error):  # type: ignore[no-untyped-def]
-    """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields)."""
+#: how many series (evenly spaced among those a pooled choice looks at) set the GCV
+#: smoothing of the spline candidate (the median of theirs): GCV costs ~0.6 ms per sample
+SPLINE_ROWS = 4
+
+
+def choose_pooled(f2, x, step, degrees, order, cutoff, spline=False):  # type: ignore[no-untyped-def]
+    """One method and its parameters for all rows of ``f2`` (or of the rows ``f2`` holds,
+    a sample of the batch): the info fields method, window, degree, cutoff, gamma, rmse,
+    lam. With ``spline``, the GCV spline competes with the chosen Savitzky–Golay filter."""
+    sub = f2
+    if f2.shape[0] > auto.POOL_ROWS:
+        sub = np.ascontiguousarray(f2[auto.pool_rows(f2.shape[0])])
+    groups = _gap_groups(np.isfinite(sub))
+    chosen = _choose(sub, x, step, degrees, order, cutoff, groups, True)
+    out = {
+        "method": "savgol",
+        "window": int(chosen["window"][0]),
+        "degree": int(chosen["degree"][0]),
+        "cutoff": cutoff,
+        "gamma": chosen.get("gamma"),
+    }
+    if "rmse" not in chosen:
+        return out
+    out["rmse"] = float(chosen["rmse"][0])
+    if spline and sub.dtype.kind == "f" and order <= 2 and out["window"] > out["degree"] + 2:
+        y = np.asarray(_fill_gaps(sub, x, groups), dtype=np.float64)
+        found = _spline_candidate(y, x, step, order, out["window"], out["degree"])
+        if found is not None and found[1] < out["rmse"] ** 2:
+            out.update(method="spline", window=None, degree=None)
+            out.update(lam=found[0], rmse=float(np.sqrt(found[1])))
+    return out
+
+
+def _spline_candidate(y, x, step, order, window, degree):  # type: ignore[no-untyped-def]
+    """(lam, estimated pooled mean squared error) of the cubic smoothing spline with one
+    smoothing for all rows of ``y`` (the median GCV choice of ``SPLINE_ROWS`` of them),
+    against the reference the Savitzky–Golay choice was made with (degree + 2, same
+    window); None without scipy."""
+    try:
+        from gridgrad import _smooth_spline as spl
+
+        spl._scipy()
+    except ImportError:
+        return None
+    m = y.shape[0]
+    few = np.unique(np.linspace(0, m - 1, min(m, SPLINE_ROWS)).round().astype(np.int64))
+    lam = float(np.median(spl.spline_derivative(y[few], x, order, 5)[1]))
+    if not (np.isfinite(lam) and lam > 0):
+        return None
+    apply = spl.operator(x, order, lam)
+    ref = table(x, step, window, degree + 2, order)
+
+    def apply_ref(z: np.ndarray) -> np.ndarray:
+        return sg.apply_numpy(np.ascontiguousarray(z), 1, ref, np.dtype(np.float64))
+
+    sigma2 = auto.noise_sigma(y, x) ** 2
+    return lam, auto.linear_mse(apply(y), apply, apply_ref(y), apply_ref, sigma2)
+
+
+def has_gaps(arr: Any, kind: str) -> bool:
+    """Whether an array holds NaN samples (False where it cannot be known: JAX tracers)."""
+    if kind == "numpy":
+        return np.dtype(arr.dtype).kind in "fc" and bool(np.isnan(arr).any())
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(arr)
+    if not xp.isdtype(arr.dtype, ("real floating", "complex floating")):
+        return False
+    try:
+        return bool(xp.any(xp.isnan(arr)))
+    except Exception:  # a traced value (jax.jit): gaps cannot be seen
+        return False
+
+
+def savgol(  # type: ignore[no-untyped-def]
+    arr,
+    kind,
+    axis,
+    x,
+    step,
+    window,
+    degrees,
+    order,
+    cutoff,
+    dtype,
+    return_error,
+    per_series,
+    spline=False,
+):
+    """Savitzky–Golay on NumPy or Array-API arrays: ([result, (error)], info fields); with
+    ``spline`` (method="auto", pooled), the GCV spline may be chosen instead."""
     shape = tuple(arr.shape)
     local = arr if kind == "numpy" else None
     need_rows = window is None or return_error or kind == "numpy"
@@ -152,16 +252,19 @@ def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, retu
         local = host(arr)
     f2 = _as_rows(local.astype(dtype, copy=False), axis) if need_rows else None
     groups = _gap_groups(np.isfinite(f2)) if (kind == "numpy" and f2 is not None) else []
-    if kind == "numpy" and window is not None and not groups:
-        out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
-        windows = degs = None
-    elif window is not None:
-        windows = degs = None
-    else:
+    info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
+    windows = degs = None
+    if window is None and not per_series:
+        info.update(choose_pooled(f2, x, step, degrees, order, cutoff, spline))
+        if cutoff is None:
+            noise = auto.noise_sigma(_fill_gaps(f2, x, groups), x)
+            info["noise"] = _per_series(noise, shape, axis)
+        if info["method"] == "spline":
+            return [_spline_rows(arr, kind, f2, shape, axis, x, order, dtype, info["lam"])], info
+        window, degrees = info["window"], (info["degree"],)
+    elif window is None:
         chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
         windows, degs = chosen["window"], chosen["degree"]
-    info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
-    if window is None:
         info.update(
             window=_per_series(windows, shape, axis),
             degree=_per_series(degs, shape, axis),
@@ -171,10 +274,12 @@ def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, retu
             rmse=_per_series(chosen["rmse"], shape, axis) if "rmse" in chosen else None,
         )
     if kind == "numpy":
-        if window is not None and groups:
+        if window is not None and not groups:
+            out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
+        elif window is not None:
             rows = _savgol_rows(f2, x, step, window, degrees[0], order, groups)
             out = _from_rows(rows, shape, axis)
-        elif window is None:
+        else:
             rows = np.empty_like(f2)
             for w, d in sorted(set(zip(windows.tolist(), degs.tolist()))):
                 sel = np.flatnonzero((windows == w) & (degs == d))
@@ -189,8 +294,21 @@ def savgol(arr, kind, axis, x, step, window, degrees, order, cutoff, dtype, retu
         results.append(
             _error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind)
         )
-        info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups)), shape, axis)
+        info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups), x), shape, axis)
     return results, info
+
+
+def _spline_rows(arr, kind, f2, shape, axis, x, order, dtype, lam):  # type: ignore[no-untyped-def]
+    """The rows' spline derivatives with smoothing ``lam``, back in ``arr``'s library."""
+    from gridgrad._smooth_spline import spline_derivative
+
+    rows = spline_derivative(np.asarray(f2, dtype=np.float64), x, order, 5, lam)[0]
+    out = _from_rows(rows, shape, axis).astype(dtype)
+    if kind == "numpy":
+        return out
+    from array_api_compat import array_namespace, device
+
+    return array_namespace(arr).asarray(np.ascontiguousarray(out), device=device(arr))
 
 
 def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):  # type: ignore[no-untyped-def]
@@ -216,7 +334,7 @@ def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):
 
 def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind):  # type: ignore[no-untyped-def]
     m, n = f2.shape
-    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))))
+    sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))), x)
     err = np.empty((m, n))
     if window is not None:
         norms = np.sqrt((table(x, step, window, degree, order)[0] ** 2).sum(axis=1))
@@ -237,10 +355,31 @@ def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, 
     return xp.asarray(np.ascontiguousarray(err), device=device(arr))
 
 
-def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
+_DASK_GAPS = (
+    "`f` has NaN samples (gaps) in a Dask array chunked along `dim`: gaps are fitted on "
+    "whole series; rechunk `dim` to one chunk first (f.rechunk({dim: -1}))."
+)
+
+
+def savgol_dask(arr, axis, x, step, window, degree, order, dtype):  # type: ignore[no-untyped-def]
+    """Savitzky–Golay of a Dask array: whole-series blocks (``dim`` in one chunk) run the
+    NumPy path, gaps included; otherwise blocks with ghost cells (no NaN allowed)."""
     import dask.array as da
 
-    w, start = table
+    meta = np.empty((0,) * arr.ndim, dtype)
+    if arr.numblocks[axis] == 1:
+
+        def whole(b: np.ndarray) -> np.ndarray:
+            b = np.asarray(b)
+            if b.size == 0:
+                return np.empty(b.shape, dtype)
+            f2 = _as_rows(b.astype(dtype, copy=False), axis)
+            groups = _gap_groups(np.isfinite(f2))
+            rows = _savgol_rows(f2, x, step, window, degree, order, groups)
+            return _from_rows(rows, tuple(b.shape), axis)
+
+        return da.map_blocks(whole, arr, dtype=dtype, meta=meta)
+    w, start = table(x, step, window, degree, order)
     window = w.shape[1]
     reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
     chunks = list(arr.chunks)
@@ -258,17 +397,33 @@ def savgol_dask(arr, axis, table, dtype):  # type: ignore[no-untyped-def]
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         first = lo - (reach if k > 0 else 0)  # global index of the block's first sample
         sub = (w[lo:hi], start[lo:hi] - first)
-        return sg.apply_numpy(np.asarray(b), axis, sub, dtype)
+        b = np.asarray(b)
+        if b.dtype.kind in "fc" and np.isnan(b).any():
+            raise ValueError(_DASK_GAPS)
+        return sg.apply_numpy(b, axis, sub, dtype)
 
-    return da.map_blocks(
-        block, ghosted, chunks=arr.chunks, dtype=dtype, meta=np.empty((0,) * arr.ndim, dtype)
-    )
+    return da.map_blocks(block, ghosted, chunks=arr.chunks, dtype=dtype, meta=meta)
 
 
-def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
+def dask_sample_rows(arr, axis):  # type: ignore[no-untyped-def]
+    """The series a pooled choice looks at, computed from a Dask array: (k, n) NumPy."""
+    import dask.array as da
+
+    g = da.moveaxis(arr, axis, -1)
+    lead = g.shape[:-1]
+    m = int(np.prod(lead, dtype=np.int64))
+    rows = auto.pool_rows(m)
+    if not lead:
+        return np.asarray(g.compute())[None, :]
+    idx = np.unravel_index(rows, lead)
+    return np.asarray(g.vindex[idx].compute())
+
+
+def spline(arr, kind, axis, x, order, dtype, lam=None):  # type: ignore[no-untyped-def]
     from gridgrad._smooth_spline import spline_derivative
 
     shape = tuple(arr.shape)
+    lams: list[np.ndarray] = []
 
     def host_run(h: np.ndarray) -> np.ndarray:
         h = np.asarray(h)
@@ -276,17 +431,21 @@ def spline(arr, kind, axis, x, order, dtype):  # type: ignore[no-untyped-def]
         if h.dtype.kind == "c":
             msg = "method='spline' takes real samples; got complex ones."
             raise TypeError(msg)
-        out = spline_derivative(rows, x, order, 5)
+        out, lam_ = spline_derivative(rows, x, order, 5, lam)
+        lams.append(lam_)
         return _from_rows(out, tuple(h.shape), axis).astype(
             dtype.char.lower() if dtype.kind == "c" else dtype
         )
 
-    if kind == "numpy":
-        return host_run(arr)
     if kind == "dask":
         whole = arr.rechunk({axis: -1})
-        return whole.map_blocks(host_run, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
-    from array_api_compat import array_namespace, device
+        meta = np.empty((0,) * len(shape), dtype)
+        return whole.map_blocks(host_run, dtype=dtype, meta=meta), None
+    if kind == "numpy":
+        out = host_run(arr)
+    else:
+        from array_api_compat import array_namespace, device
 
-    xp = array_namespace(arr)
-    return xp.asarray(np.ascontiguousarray(host_run(host(arr))), device=device(arr))
+        xp = array_namespace(arr)
+        out = xp.asarray(np.ascontiguousarray(host_run(host(arr))), device=device(arr))
+    return out, _per_series(lams[0], shape, axis)

@@ -67,9 +67,14 @@ def _fit_rows(t: np.ndarray, degree: int, order: int) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _uniform_rows(window: int, degree: int, order: int) -> np.ndarray:
     """Unit-step weights of the distinct rows: positions 0..window-1 of one window."""
-    offsets = np.arange(window, dtype=np.float64)
-    t = offsets[None, :] - offsets[:, None]  # row j: evaluate at sample j of the window
-    rows = _fit_rows(t, degree, order)
+    # every row fits the same samples (the window mapped onto [-1, 1]) and evaluates at
+    # another of them: one Gram solve for all rows, V (V^T V)^-1 A
+    radius = 0.5 * (window - 1)
+    u = np.arange(window, dtype=np.float64) / radius - 1.0 if window > 1 else np.zeros(1)
+    basis = _legendre(u, degree, 0)  # (window, degree + 1)
+    at = _legendre(u, degree, order)  # row j: the basis' derivative at sample j
+    z = np.linalg.solve(basis.T @ basis, at.T)
+    rows = np.ascontiguousarray((basis @ z).T / (radius**order if order else 1.0))
     rows.setflags(write=False)
     return rows
 
