@@ -458,3 +458,43 @@ def test_torch_compile_fullgraph_calculus(fn):
         (ge,) = torch.autograd.grad(ye, x)
     torch.testing.assert_close(y, ye, rtol=1e-14, atol=1e-12)
     torch.testing.assert_close(g, ge, rtol=1e-14, atol=1e-12)
+
+
+FUSED_OPS = {
+    "laplacian": lambda f: gridgrad.laplacian(f, spacing=0.3, accuracy=4),
+    "laplacian-periodic": lambda f: gridgrad.laplacian(f, boundary="periodic"),
+    "divergence": lambda f: gridgrad.divergence([f, 2 * f], spacing=(0.5, 0.25)),
+    "curl-2d": lambda f: gridgrad.curl([f, f.flip(0)], boundary="periodic", accuracy=6),
+    "curl-3d": lambda f: sum(gridgrad.curl([f, f.flip(0), f.flip(-1)])),
+}
+
+
+@pytest.mark.parametrize("name", list(FUSED_OPS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.complex128])
+def test_fused_operators_on_tensors(name, dtype):
+    """laplacian, divergence and curl of tensors in one pass (gridgrad::combine):
+    bitwise the reference engine's composed sums, with autograd (the backward is the
+    transposed program, the curl's subtracted-only inputs negated after it)."""
+    op = FUSED_OPS[name]
+    shape = (9, 10, 11) if name == "curl-3d" else (13, 17)
+    f = _values(shape, dtype, torch.Generator().manual_seed(5))
+    f = f.transpose(0, 1).contiguous().transpose(0, 1)  # not C-contiguous
+    with gridgrad.use_engine("reference"):
+        ref = op(f)
+    with gridgrad.use_engine("numba"):
+        got = op(f)
+        x = f.clone().to(torch.complex128 if dtype.is_complex else torch.float64).requires_grad_(True)  # fmt: skip
+        assert "Combine" in type(op(x).grad_fn).__name__ or name == "curl-3d"
+        if dtype == torch.float64:
+            small = x.detach()[tuple(slice(0, 7) for _ in shape)].clone().requires_grad_(True)
+            assert torch.autograd.gradcheck(op, (small,), check_forward_ad=True)
+            assert torch.autograd.gradgradcheck(op, (small,))
+    _same(got, ref)
+
+
+def test_fused_operators_vmap_and_five_dims():
+    x = torch.randn(3, 4, 20, 30, dtype=torch.float64)
+    with gridgrad.use_engine("numba"):
+        v = torch.func.vmap(lambda t: gridgrad.laplacian(t, dim=(1, 2)))(x)  # 4-D + batch
+        r = torch.stack([gridgrad.laplacian(t, dim=(1, 2)) for t in x])
+    _same(v, r)

@@ -33,6 +33,7 @@ from gridgrad._engines import small as _small
 from gridgrad._engines.numba import ENGINE as _NUMBA
 from gridgrad._engines.numba import FUSED as _FUSED
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
+from gridgrad._engines.numba import MIN_TENSOR_SIZE as _MIN_TENSOR
 from gridgrad._engines.numba import FusedEngine
 from gridgrad._engines.numba import is_tensor as _is_tensor
 from gridgrad._engines.numba import loader as _numba_loader
@@ -212,7 +213,10 @@ def fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
     name = _switch.name
     if name == "auto":
         x = xs[comb.sources[0]]
-        if type(x) is not np.ndarray or x.size < _MIN_NUMBA or not _FUSED.pays(x):
+        if type(x) is np.ndarray:
+            if x.size < _MIN_NUMBA or not _FUSED.pays(x):
+                return None
+        elif not _is_tensor(x) or x.numel() < _MIN_TENSOR or not _FUSED.pays(x):
             return None
         if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
             return None

@@ -154,6 +154,10 @@ class FusedEngine:
         if len(xs) != comb.inputs or len(xs) > 4 or len(comb.outputs) > 4:
             return False
         x0 = xs[0]
+        if is_tensor(x0):
+            from gridgrad._engines.numba import tensors
+
+            return out is None and tensors.combine_guard(comb, xs)
         if type(x0) is not np.ndarray or not 1 <= x0.ndim <= 4 or not x0.dtype.isnative:
             return False
         if any(type(x) is not np.ndarray or x.shape != x0.shape or x.dtype != x0.dtype for x in xs):
@@ -171,6 +175,11 @@ class FusedEngine:
     def pays(self, x: Any) -> bool:
         """Whether one pass pays off: rows of at least 16 points along the innermost
         dim (on shorter rows the per-row work costs more than the pass saves)."""
+        if is_tensor(x):
+            if x.ndim == 0:
+                return False
+            inner = sorted(range(x.ndim), key=lambda d: -abs(x.stride(d)))[-1]
+            return bool(x.shape[inner] >= 16)
         if type(x) is not np.ndarray or x.ndim == 0:
             return False
         inner = sorted(range(x.ndim), key=lambda d: -abs(x.strides[d]))[-1]
@@ -185,6 +194,10 @@ class FusedEngine:
         if loader.load(wait=True) is None:
             msg = "the numba engine cannot run: numba cannot be imported."
             raise RuntimeError(msg)
+        if is_tensor(xs[0]):
+            from gridgrad._engines.numba import tensors
+
+            return tensors.combine(comb, xs)
         from gridgrad._engines.numba import fused
 
         return fused.combine(comb, xs, out)

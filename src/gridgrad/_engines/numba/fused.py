@@ -23,7 +23,7 @@ from gridgrad._engines.numba.driver import split
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.tables import Table
 
-__all__ = ["combine"]
+__all__ = ["apply", "combine"]
 
 _KERNEL: Any = _kernel
 _BLOCK = 2048  # points per task: whole rows up to this many points, else blocks of a row
@@ -97,8 +97,26 @@ def combine(
     The engine's guard holds: plain native ndarrays of one shape and dtype, at most
     4 dims, 4 inputs and 4 outputs, every table in the result's dtype.
     """
+    found = combination_tables(comb, xs[0].dtype)
+    program = [
+        (k, comb.sources[p], comb.plans[p].axes[a].axis, (p, a), sign)
+        for k, terms in enumerate(comb.outputs)
+        for p, a, sign in terms
+    ]
+    return apply(found, program, xs, len(comb.outputs), out)
+
+
+def apply(
+    found: dict[Any, Table],
+    program: list[tuple[int, int, int, Any, int]],
+    xs: tuple[np.ndarray, ...],
+    nout: int,
+    out: tuple[np.ndarray, ...] | None = None,
+) -> tuple[np.ndarray, ...]:
+    """``nout`` outputs, each the signed sum of the ``program`` entries ``(output,
+    input, dim, table, sign)`` naming it, left to right: the table ``found[table]``
+    applied along ``dim`` of ``xs[input]``. Arrays as :func:`combine`'s."""
     x0 = xs[0]
-    found = combination_tables(comb, x0.dtype)
     index, arrays = _flatten(found)
     dtype = arrays[3].dtype
     order = _memory_order(x0)
@@ -106,14 +124,11 @@ def combine(
     if out is None:  # laid out like the first input: every row is written contiguously
         back = tuple(np.argsort(order))
         out = tuple(np.empty([x0.shape[d] for d in order], dtype).transpose(back)
-                    for _ in comb.outputs)  # fmt: skip
+                    for _ in range(nout))  # fmt: skip
     x4 = tuple(x.transpose(order)[lead] for x in xs)
     o4 = tuple(o.transpose(order)[lead] for o in out)
-    prog = []
-    for k, terms in enumerate(comb.outputs):
-        for p, a, sign in terms:
-            dim = order.index(comb.plans[p].axes[a].axis) + len(lead)
-            prog.append([k, comb.sources[p], dim, index[p, a], sign])
+    prog = [[k, src, order.index(axis) + len(lead), index[key], sign]
+            for k, src, axis, key, sign in program]  # fmt: skip
     x4 = x4 + (x4[0],) * (_SLOTS - len(x4))
     o4 = o4 + (o4[0],) * (_SLOTS - len(o4))
     n0, n1, n2, n3 = o4[0].shape

@@ -41,7 +41,7 @@ from gridgrad._layout import complex_weights
 from gridgrad._plan import AxisPlan, GradientPlan, Run
 from gridgrad._spacing import readable
 
-__all__ = ["Operator", "Stencil", "TracedStencil", "guard", "run"]
+__all__ = ["Combine", "Operator", "Program", "Stencil", "TracedCombine", "TracedStencil", "combine", "combine_guard", "guard", "run"]
 
 _DTYPES = {
     torch.float32: np.dtype(np.float32),
@@ -288,3 +288,184 @@ def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if x.requires_grad:
             op.T.key  # noqa: B018
     return tuple(TracedStencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
+
+
+# --------------------------------------------------------------------------- fused
+
+
+class Program:
+    """Outputs that are signed sums of stencils on inputs (a Laplacian, a divergence,
+    a curl): entries ``(output, input, dim, operator, sign)``, grouped by output, each
+    output's first entry added (sign 1). ``T`` is the program of the transposes: the
+    backward, with one output per input."""
+
+    def __init__(self, entries: list[tuple[int, int, int, Operator, int]], nout: int, nin: int) -> None:  # fmt: skip
+        self.entries = entries
+        self.nout = nout
+        self.nin = nin
+
+    def flat(self) -> list[int]:
+        """The entries as the operator takes them: five ints each, operators by key."""
+        return [v for k, s, d, op, sign in self.entries for v in (k, s, d, op.key, sign)]
+
+    @property
+    def T(self) -> tuple[Program, tuple[int, ...]]:
+        """The transposed program (input ``i``'s gradient is output ``i``, the sum of
+        the transposed stencils of the entries that read it) and the outputs to negate
+        after it (those whose every entry subtracts: the kernel's first entry adds)."""
+        entries: list[tuple[int, int, int, Operator, int]] = []
+        negate = []
+        for i in range(self.nin):
+            mine = [(s, k, d, op.T, sign) for k, s, d, op, sign in self.entries if s == i]
+            if mine and all(e[4] == -1 for e in mine):
+                negate.append(i)
+                mine = [(*e[:4], 1) for e in mine]
+            mine.sort(key=lambda e: -e[4])  # one that adds first
+            entries.extend(mine)
+        return Program(entries, self.nin, self.nout), tuple(negate)
+
+    def read(self) -> set[int]:
+        """The inputs some entry reads."""
+        return {s for _, s, _, _, _ in self.entries}
+
+
+@torch.library.custom_op("gridgrad::combine", mutates_args=())
+def _combine(xs: list[torch.Tensor], program: list[int], nout: int) -> list[torch.Tensor]:
+    """Outputs that are signed sums of registered weight tables applied along dims of
+    the inputs ``xs`` (``program``: five ints per entry, see :class:`Program`), in one
+    pass (the fused kernel); more than 4 dims (a vmapped call), entry by entry."""
+    from gridgrad._engines.numba import loader
+
+    driver = loader.load(wait=True)
+    if driver is None:  # pragma: no cover - the guard checked numba first
+        msg = "the numba engine cannot run: numba cannot be imported."
+        raise RuntimeError(msg)
+    xs = [x.resolve_conj().resolve_neg() for x in xs]
+    xs = [x if _dense(x) else x.contiguous() for x in xs]
+    outs = [_fresh(xs[0]) for _ in range(nout)]
+    entries = [tuple(program[i : i + 5]) for i in range(0, len(program), 5)]
+    before = driver.set_threads(torch.get_num_threads())
+    try:
+        xn = tuple(x.detach().numpy() for x in xs)
+        on = tuple(o.numpy() for o in outs)
+        if xs[0].ndim <= 4:
+            from gridgrad._engines.numba import fused
+
+            found = {key: _TABLES[key] for _, _, _, key, _ in entries}
+            fused.apply(found, entries, xn, nout, on)
+        else:
+            _entrywise(driver, entries, xn, on)
+    finally:
+        driver.set_threads(before)
+    return outs
+
+
+def _entrywise(driver: Any, entries: list[Any], xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...]) -> None:  # fmt: skip
+    """:func:`_combine` one stencil at a time: each output its first entry, then the
+    others added or subtracted (the composed expression's order and numbers)."""
+    order = driver._memory_order(outs[0])
+    done: set[int] = set()
+    for k, s, axis, key, sign in entries:
+        part = np.empty_like(outs[k]) if k in done else outs[k]
+        driver._run_axis(xs[s].transpose(order), part.transpose(order), order.index(axis), _TABLES[key])  # fmt: skip
+        if k in done:
+            (np.add if sign == 1 else np.subtract)(outs[k], part, out=outs[k])
+        done.add(k)
+
+
+@_combine.register_fake
+def _(xs: list[torch.Tensor], program: list[int], nout: int) -> list[torch.Tensor]:
+    return [torch.empty_like(xs[0]) for _ in range(nout)]
+
+
+@torch.library.register_vmap("gridgrad::combine")
+def _(info: Any, in_dims: tuple[Any, ...], xs: list[torch.Tensor], program: list[int], nout: int) -> tuple[list[torch.Tensor], list[int]]:  # fmt: skip
+    dims = in_dims[0]
+    size = info.batch_size
+    moved = [x.unsqueeze(0).expand(size, *x.shape) if d is None else x.movedim(d, 0)
+             for x, d in zip(xs, dims)]  # fmt: skip
+    shifted = [v + 1 if i % 5 == 2 else v for i, v in enumerate(program)]  # the dims
+    return _combine(moved, shifted, nout), [0] * nout
+
+
+class TracedCombine(torch.autograd.Function):
+    """A :class:`Program` on tensors, differentiable in reverse mode (the backward is
+    the transposed program); for torch.compile (no ``jvp``, see :class:`TracedStencil`)."""
+
+    @staticmethod
+    def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return tuple(torch.ops.gridgrad.combine(list(xs), program.flat(), program.nout))
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        ctx.program = inputs[0]
+
+    @staticmethod
+    def backward(ctx: Any, *grads: torch.Tensor) -> tuple[Any, ...]:
+        return (None, *_transposed(TracedCombine, ctx.program, grads))
+
+
+class Combine(TracedCombine):
+    """:class:`TracedCombine` with forward mode (the tangents' program) and vmap."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def backward(ctx: Any, *grads: torch.Tensor) -> tuple[Any, ...]:
+        return (None, *_transposed(Combine, ctx.program, grads))
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: Any) -> tuple[torch.Tensor, ...]:
+        program = ctx.program
+        ts = tangents[1:]
+        ref = next(t for t in ts if t is not None)
+        ts = tuple(torch.zeros_like(ref) if t is None else t for t in ts)
+        return Combine.apply(program, *ts)
+
+
+def _transposed(fn: Any, program: Program, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The inputs' gradients from the outputs' (``fn``: the class that applies the
+    transposed program, so the backward is differentiable again)."""
+    ref = next(g for g in grads if g is not None)
+    grads = tuple(torch.zeros_like(ref) if g is None else g for g in grads)
+    back, negate = program.T
+    results = list(fn.apply(back, *grads))
+    read = program.read()
+    for i in range(len(results)):
+        if i not in read:
+            results[i] = None
+        elif i in negate:
+            results[i] = -results[i]
+    return tuple(results)
+
+
+def combine_guard(comb: Any, xs: tuple[Any, ...]) -> bool:
+    """Whether the fused kernel computes ``comb`` (a :class:`gridgrad._combination.Combination`)
+    on the tensors ``xs`` as the reference engine composes it."""
+    x0 = xs[0]
+    if not all(isinstance(x, torch.Tensor) for x in xs) or not 1 <= x0.ndim <= 4:
+        return False
+    if any(x.shape != x0.shape or x.dtype != x0.dtype or x.device != x0.device for x in xs):
+        return False
+    return all(guard(plan, xs[s]) for plan, s in zip(comb.plans, comb.sources))
+
+
+def combine(comb: Any, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """The outputs of ``comb`` on the tensors ``xs`` in one pass, with autograd."""
+    dtype = _DTYPES[xs[0].dtype]
+    ops: dict[tuple[int, int], Operator] = {}
+    entries = []
+    for k, terms in enumerate(comb.outputs):
+        for p, a, sign in terms:
+            ax = comb.plans[p].axes[a]
+            if (p, a) not in ops:
+                ops[p, a] = Operator(_numpy_axis(ax), dtype)
+            entries.append((k, comb.sources[p], ax.axis, ops[p, a], sign))
+    program = Program(entries, len(comb.outputs), len(xs))
+    if not torch.compiler.is_compiling():
+        return tuple(Combine.apply(program, *xs))
+    for op in ops.values():  # the tables before Dynamo traces the subgraphs (see run)
+        op.key  # noqa: B018
+        if any(x.requires_grad for x in xs):
+            op.T.key  # noqa: B018
+    return tuple(TracedCombine.apply(program, *xs))
