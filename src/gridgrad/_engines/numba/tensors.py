@@ -41,7 +41,7 @@ from gridgrad._layout import complex_weights
 from gridgrad._plan import AxisPlan, GradientPlan, Run
 from gridgrad._spacing import readable
 
-__all__ = ["Combine", "Operator", "Program", "Stencil", "TracedCombine", "TracedStencil", "combine", "combine_guard", "guard", "run"]
+__all__ = ["Combine", "Gradient", "TracedGradient", "Operator", "Program", "Stencil", "TracedCombine", "TracedStencil", "combine", "combine_guard", "guard", "run"]
 
 _DTYPES = {
     torch.float32: np.dtype(np.float32),
@@ -275,21 +275,6 @@ class Stencil(TracedStencil):
         return Stencil.apply(tangent, ctx.axis, ctx.op)
 
 
-def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """The results of ``plan`` on the CPU tensor ``x`` (one per axis), on the kernels."""
-    dtype = _DTYPES[x.dtype]
-    ops = [Operator(_numpy_axis(ax), dtype) for ax in plan.axes]
-    if not torch.compiler.is_compiling():
-        return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
-    # Dynamo traces the forward and backward as subgraphs that must only call
-    # operators: the tables (NumPy) are built here, before them
-    for op in ops:
-        op.key  # noqa: B018
-        if x.requires_grad:
-            op.T.key  # noqa: B018
-    return tuple(TracedStencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
-
-
 # --------------------------------------------------------------------------- fused
 
 
@@ -329,18 +314,24 @@ class Program:
         return {s for _, s, _, _, _ in self.entries}
 
 
+_SLOTS = 4  # inputs and outputs of the operator (fixed: torch's legacy vmap, which
+# ``autograd.grad(is_grads_batched=True)`` and gradcheck use, batches an operator of
+# plain tensor arguments and results only)
+
+
 @torch.library.custom_op("gridgrad::combine", mutates_args=())
-def _combine(xs: list[torch.Tensor], program: list[int], nout: int) -> list[torch.Tensor]:
+def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
     """Outputs that are signed sums of registered weight tables applied along dims of
-    the inputs ``xs`` (``program``: five ints per entry, see :class:`Program`), in one
-    pass (the fused kernel); more than 4 dims (a vmapped call), entry by entry."""
+    the first ``nin`` inputs (``program``: five ints per entry, see :class:`Program`),
+    in one pass (the fused kernel); more than 4 dims (a vmapped call), entry by entry.
+    The first ``nout`` results are the outputs, the others empty."""
     from gridgrad._engines.numba import loader
 
     driver = loader.load(wait=True)
     if driver is None:  # pragma: no cover - the guard checked numba first
         msg = "the numba engine cannot run: numba cannot be imported."
         raise RuntimeError(msg)
-    xs = [x.resolve_conj().resolve_neg() for x in xs]
+    xs = [x.resolve_conj().resolve_neg() for x in (x0, x1, x2, x3)[:nin]]
     xs = [x if _dense(x) else x.contiguous() for x in xs]
     outs = [_fresh(xs[0]) for _ in range(nout)]
     entries = [tuple(program[i : i + 5]) for i in range(0, len(program), 5)]
@@ -357,7 +348,7 @@ def _combine(xs: list[torch.Tensor], program: list[int], nout: int) -> list[torc
             _entrywise(driver, entries, xn, on)
     finally:
         driver.set_threads(before)
-    return outs
+    return tuple(outs + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # type: ignore[return-value]
 
 
 def _entrywise(driver: Any, entries: list[Any], xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...]) -> None:  # fmt: skip
@@ -374,18 +365,25 @@ def _entrywise(driver: Any, entries: list[Any], xs: tuple[np.ndarray, ...], outs
 
 
 @_combine.register_fake
-def _(xs: list[torch.Tensor], program: list[int], nout: int) -> list[torch.Tensor]:
-    return [torch.empty_like(xs[0]) for _ in range(nout)]
+def _(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[torch.Tensor, ...]:  # fmt: skip
+    return tuple([torch.empty_like(x0) for _ in range(nout)] + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # fmt: skip
 
 
 @torch.library.register_vmap("gridgrad::combine")
-def _(info: Any, in_dims: tuple[Any, ...], xs: list[torch.Tensor], program: list[int], nout: int) -> tuple[list[torch.Tensor], list[int]]:  # fmt: skip
-    dims = in_dims[0]
+def _(info: Any, in_dims: tuple[Any, ...], x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[Any, Any]:  # fmt: skip
     size = info.batch_size
     moved = [x.unsqueeze(0).expand(size, *x.shape) if d is None else x.movedim(d, 0)
-             for x, d in zip(xs, dims)]  # fmt: skip
+             for x, d in zip((x0, x1, x2, x3), in_dims[:4])]  # fmt: skip
     shifted = [v + 1 if i % 5 == 2 else v for i, v in enumerate(program)]  # the dims
-    return _combine(moved, shifted, nout), [0] * nout
+    results = _combine(*moved, shifted, nin, nout)
+    return results, tuple([0] * nout + [None] * (_SLOTS - nout))
+
+
+def _call(program: Program, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """The operator on ``xs`` (padded to its four inputs): ``program``'s outputs."""
+    padded = (*xs, *(xs[0],) * (_SLOTS - len(xs)))
+    results = torch.ops.gridgrad.combine(*padded, program.flat(), len(xs), program.nout)
+    return tuple(results[: program.nout])
 
 
 class TracedCombine(torch.autograd.Function):
@@ -394,7 +392,7 @@ class TracedCombine(torch.autograd.Function):
 
     @staticmethod
     def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return tuple(torch.ops.gridgrad.combine(list(xs), program.flat(), program.nout))
+        return _call(program, xs)
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
@@ -469,3 +467,50 @@ def combine(comb: Any, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]
         if any(x.requires_grad for x in xs):
             op.T.key  # noqa: B018
     return tuple(TracedCombine.apply(program, *xs))
+
+
+class TracedGradient(TracedCombine):
+    """The partial derivatives along several axes of one input: one stencil pass per
+    axis forward (one pass reading the input for all of them is slower), the
+    backward ``sum_k D_k^T g_k`` in one fused pass (the transposed :class:`Program`:
+    every upstream gradient read once, the input's gradient written once)."""
+
+    @staticmethod
+    def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        (x,) = xs
+        return tuple(torch.ops.gridgrad.stencil(x, d, op.key) for _, _, d, op, _ in program.entries)
+
+
+class Gradient(Combine):
+    """:class:`TracedGradient` with forward mode and vmap."""
+
+    @staticmethod
+    def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        (x,) = xs
+        return tuple(torch.ops.gridgrad.stencil(x, d, op.key) for _, _, d, op, _ in program.entries)
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: Any) -> tuple[torch.Tensor, ...]:
+        return Gradient.apply(ctx.program, tangents[1])
+
+
+def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The results of ``plan`` on the CPU tensor ``x`` (one per axis), on the kernels:
+    one axis a :class:`Stencil`, several a :class:`Gradient` (its backward fused)."""
+    dtype = _DTYPES[x.dtype]
+    ops = [Operator(_numpy_axis(ax), dtype) for ax in plan.axes]
+    many = len(ops) > 1 and x.ndim <= 4
+    program = Program([(k, 0, ax.axis, op, 1) for k, (ax, op) in enumerate(zip(plan.axes, ops))], len(ops), 1)  # fmt: skip
+    if not torch.compiler.is_compiling():
+        if many:
+            return tuple(Gradient.apply(program, x))
+        return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
+    # Dynamo traces the forward and backward as subgraphs that must only call
+    # operators: the tables (NumPy) are built here, before them
+    for op in ops:
+        op.key  # noqa: B018
+        if x.requires_grad:
+            op.T.key  # noqa: B018
+    if many:
+        return tuple(TracedGradient.apply(program, x))
+    return tuple(TracedStencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
