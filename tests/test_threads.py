@@ -118,3 +118,54 @@ def test_mixed_calls_from_eight_threads() -> None:
     single-threaded one, bitwise, and no call fails."""
     proc = _python(MIXED)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+TORCH_FIRST_USE = """
+import threading
+import torch
+import gridgrad
+torch.manual_seed(0)
+xs = [torch.randn(64, 80 + k % 3, dtype=torch.float64) for k in range(8)]
+start = threading.Barrier(8)
+results, errors = [None] * 8, []
+
+def call(k):
+    try:
+        start.wait()
+        x = xs[k].clone().requires_grad_(True)
+        # the first calls run on torch's operations while the kernels load; the forced
+        # ones wait, import the torch module, register operators and tables at once
+        auto = gridgrad.gradient(x, spacing=0.5)
+        with gridgrad.use_engine("numba"):
+            forced = gridgrad.gradient(x, spacing=0.5)
+            lap = gridgrad.laplacian(x)
+        (g,) = torch.autograd.grad(sum(f.sum() for f in forced) + lap.sum(), x)
+        results[k] = (auto, forced, lap, g)
+    except BaseException as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=call, args=(k,)) for k in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert not errors, errors
+for k, (auto, forced, lap, g) in enumerate(results):
+    x = xs[k].clone().requires_grad_(True)
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(x, spacing=0.5)
+        ref_lap = gridgrad.laplacian(x)
+    (ref_g,) = torch.autograd.grad(sum(f.sum() for f in ref) + ref_lap.sum(), x)
+    assert all(torch.equal(a, r) and torch.equal(b, r) for a, b, r in zip(auto, forced, ref))
+    assert torch.equal(lap, ref_lap) and torch.allclose(g, ref_g, rtol=1e-12, atol=1e-12)
+print("ok")
+"""
+
+
+def test_torch_first_calls_from_eight_threads() -> None:
+    """8 threads' first calls on torch tensors at once in a fresh process (kernels
+    loading, the torch module imported, operators and weight tables registered):
+    no error, the reference engine's results and gradients in every thread."""
+    pytest.importorskip("torch")
+    proc = _python(TORCH_FIRST_USE)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
