@@ -28,7 +28,9 @@ from gridgrad._request import derivative_request, gradient_request  # noqa: E402
 
 driver = loader.load()
 # torch's gradcheck and compile import modules that warn about torch.jit on import
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script` is deprecated:DeprecationWarning"
+)
 DTYPES = [torch.float32, torch.float64, torch.complex64, torch.complex128]
 REAL = {torch.float32: torch.float32, torch.complex64: torch.float32,
         torch.float64: torch.float64, torch.complex128: torch.float64}  # fmt: skip
@@ -156,7 +158,9 @@ def _axis_plans():
         yield derivative_request, [x], (2, None, "periodic", float(x[-1] - x[0]) + 0.9), 1, n
 
 
-@pytest.mark.parametrize("case", list(_axis_plans()), ids=lambda c: f"{c[0].__name__}-{c[2]}-{c[4]}")
+@pytest.mark.parametrize(
+    "case", list(_axis_plans()), ids=lambda c: f"{c[0].__name__}-{c[2]}-{c[4]}"
+)
 def test_transpose_is_the_exact_adjoint(case):
     """``<D x, y> == <x, D^T y>`` on random vectors, and D^T's dense matrix is D's
     transposed, for every stencil kind (edges, coordinates, periodic wraps)."""
@@ -296,12 +300,29 @@ def _engine_of(x, **kwargs):
         lambda: (torch.zeros(64, 64, dtype=torch.float16), {}),
         lambda: (torch.zeros(64, 64, dtype=torch.bfloat16), {}),
         lambda: (torch.zeros(64, 64, dtype=torch.int32), {}),
-        lambda: (torch.zeros(64, 64), {"spacing": (torch.linspace(0, 1, 64, dtype=torch.float64)**2, 1.0)}),  # fmt: skip
-        lambda: (torch.zeros(64, 64, dtype=torch.float64),
-                 {"spacing": (torch.linspace(0, 1, 64, dtype=torch.float64).requires_grad_(True)**2, 1.0)}),  # fmt: skip
+        lambda: (
+            torch.zeros(64, 64),
+            {"spacing": (torch.linspace(0, 1, 64, dtype=torch.float64) ** 2, 1.0)},
+        ),
+        lambda: (
+            torch.zeros(64, 64, dtype=torch.float64),
+            {
+                "spacing": (
+                    torch.linspace(0, 1, 64, dtype=torch.float64).requires_grad_(True) ** 2,
+                    1.0,
+                )
+            },
+        ),
         lambda: (torch.zeros(64, 64, dtype=torch.float64), {"spacing": 1j}),
     ],
-    ids=["float16", "bfloat16", "int32", "float32-with-float64-coordinates", "coordinates-require-grad", "complex-step"],  # fmt: skip
+    ids=[
+        "float16",
+        "bfloat16",
+        "int32",
+        "float32-with-float64-coordinates",
+        "coordinates-require-grad",
+        "complex-step",
+    ],
 )
 def test_what_the_kernels_do_not_serve_stays_on_the_reference_engine(make):
     x, kwargs = make()

@@ -3,12 +3,14 @@ estimates, vector calculus and stencil weights, all on the one plan -> engine pa
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -20,6 +22,8 @@ from gridgrad._plan import normalize_dims
 from gridgrad._request import derivative_request
 from gridgrad._spacing import check_spacing_length, one_dim_spacing
 from gridgrad._stencils import fornberg
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["curl", "derivative", "divergence", "fd_weights", "hessian", "jacobian", "laplacian"]
 
@@ -118,6 +122,49 @@ def fd_weights(offsets: Any, order: int = 1, x0: float = 0.0) -> np.ndarray:
 # --------------------------------------------------------------------------- derivative
 
 
+_SKIP = object()
+
+
+def _compilable(shape: Callable[[Any, dict[str, Any]], Any]) -> Callable[[F], F]:
+    """Under ``torch.compile``, the decorated function is one opaque call for Dynamo
+    (:func:`gridgrad._compile.call`). ``shape(first, arguments)`` says how its results
+    come back (None: one tensor, ``k``: a tuple, ``(n, m)``: rows), or ``_SKIP`` to
+    let Dynamo trace the call as usual; outside ``torch.compile`` nothing changes."""
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+        first_name = next(iter(signature.parameters))
+
+        @functools.wraps(fn)
+        def wrapper(first: Any, *args: Any, **kwargs: Any) -> Any:
+            if _compiling(first):
+                bound = signature.bind(first, *args, **kwargs)
+                bound.apply_defaults()
+                arguments = dict(bound.arguments)
+                del arguments[first_name]
+                how = shape(first, arguments)
+                if how is not _SKIP:
+                    from gridgrad import _compile
+
+                    done = _compile.call(wrapper, first, arguments, how)
+                    if done is not None:
+                        return done
+            return fn(first, *args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def _count(components: Any) -> int:
+    return len(components) if isinstance(components, (list, tuple)) else 0
+
+
+def _dims(f: Any, arguments: dict[str, Any]) -> int:
+    dim = arguments["dim"]
+    return f.ndim if dim is None else len(dim) if isinstance(dim, (list, tuple)) else 1
+
+
 def _checked(f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1) -> Call:
     """Every check of one derivative request, and its plan."""
     return checked(derivative_request, f, dim, spacing, options, order)
@@ -152,6 +199,7 @@ def _sequential(call: Call, indices: Sequence[int] | None = None) -> Any:
     return g
 
 
+@_compilable(lambda f, a: _SKIP if a["return_error"] else None)
 def derivative(
     f: Any,
     dim: Any,
@@ -221,10 +269,6 @@ def derivative(
     >>> bool(np.allclose(gridgrad.derivative(f, (0, 1), spacing=0.1), 2 * x[None, :]))
     True
     """
-    if not return_error:
-        done = _compiled(derivative, f, None, order=order, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
-        if done is not None:
-            return done
     spacing = one_dim_spacing(spacing, dim, f)  # one int dim: its coordinates or step
     dims = list(dim) if isinstance(dim, (list, tuple)) else [dim]
     call = _checked(f, dims, spacing, Options(accuracy, edge_order, boundary, period), order)
@@ -235,16 +279,6 @@ def derivative(
     if not return_error:
         return value
     return value, abs(value - _sequential(finer))
-
-
-def _compiled(fn: Any, first: Any, shape: Any, **kwargs: Any) -> Any:
-    """Under ``torch.compile``: ``fn`` as one opaque call (:mod:`gridgrad._compile`),
-    or None to trace it as usual."""
-    if not _compiling(first):
-        return None
-    from gridgrad import _compile
-
-    return _compile.call(fn, first, kwargs, shape)
 
 
 def _check_many(items: Sequence[tuple[Any, Any, Any, Options]]) -> list[Call]:
@@ -294,6 +328,7 @@ def _entry(spacing: Any, k: int) -> Any:
     return (spacing[k],)
 
 
+@_compilable(lambda f, a: None)
 def laplacian(
     f: Any,
     *,
@@ -325,15 +360,13 @@ def laplacian(
     >>> bool(np.allclose(gridgrad.laplacian(X**2 + 3 * Y**2, spacing=0.1), 8.0))
     True
     """
-    done = _compiled(laplacian, f, None, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
-    if done is not None:
-        return done
     call = _checked(f, dim, spacing, Options(accuracy, edge_order, boundary, period), 2)
     terms = tuple((0, a, 1) for a in range(len(call.plan.axes)))
     (out,) = _combined([call], (0,), (terms,))
     return out
 
 
+@_compilable(lambda c, a: None)
 def divergence(
     components: Any,
     *,
@@ -363,9 +396,6 @@ def divergence(
     >>> bool(np.allclose(gridgrad.divergence([X * Y, Y**2], spacing=0.1), 3 * Y))
     True
     """
-    done = _compiled(divergence, components, None, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
-    if done is not None:
-        return done
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
     calls = _check_many(
@@ -380,6 +410,7 @@ def divergence(
     return out
 
 
+@_compilable(lambda c, a: {2: None, 3: 3}.get(_count(c), _SKIP))
 def curl(
     components: Any,
     *,
@@ -408,10 +439,6 @@ def curl(
     >>> bool(np.allclose(gridgrad.curl([-Y, X], spacing=0.1), 2.0))
     True
     """
-    n = len(components) if isinstance(components, (list, tuple)) else 0
-    done = _compiled(curl, components, None if n == 2 else 3, spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period) if n in (2, 3) else None
-    if done is not None:
-        return done
     comps, dims = _components(components, dim)
     if len(comps) not in (2, 3):
         msg = f"`components` must hold 2 or 3 arrays for a curl; got {len(comps)}."
@@ -436,6 +463,7 @@ def curl(
     return results[0] if n == 2 else results
 
 
+@_compilable(lambda c, a: (_count(c), _count(c)) if _count(c) else _SKIP)
 def jacobian(
     components: Any,
     *,
@@ -458,10 +486,6 @@ def jacobian(
     >>> [[round(float(J[i][j].mean()), 6) for j in range(2)] for i in range(2)]
     [[1.0, 2.0], [3.0, 0.0]]
     """
-    k = len(components) if isinstance(components, (list, tuple)) else 0
-    done = _compiled(jacobian, components, (k, k), spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period) if k else None
-    if done is not None:
-        return done
     comps, dims = _components(components, dim)
     check_spacing_length(spacing, dims)
     options = Options(accuracy, edge_order, boundary, period)
@@ -469,6 +493,7 @@ def jacobian(
     return tuple(tuple(_run(call)) for call in calls)
 
 
+@_compilable(lambda f, a: (_dims(f, a), _dims(f, a)))
 def hessian(
     f: Any,
     *,
@@ -492,11 +517,6 @@ def hessian(
     >>> bool(np.allclose(H[0][0], 2 * Y) and np.allclose(H[0][1], 2 * X))
     True
     """
-    if _compiling(f):
-        n = f.ndim if dim is None else len(dim) if isinstance(dim, (list, tuple)) else 1
-        done = _compiled(hessian, f, (n, n), spacing=spacing, dim=dim, accuracy=accuracy, edge_order=edge_order, boundary=boundary, period=period)
-        if done is not None:
-            return done
     options = Options(accuracy, edge_order, boundary, period)
     pure = _checked(f, dim, spacing, options, 2)
     first = _checked(f, dim, spacing, options, 1)

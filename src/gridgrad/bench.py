@@ -271,7 +271,6 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
         f"float64: gridgrad {ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms "
         f"({peer / ours:.2f}x)"
     )
-    del x, ys
     img = torch.from_numpy(np.random.default_rng(2).standard_normal((32, 3, 256, 256), dtype=np.float32))  # fmt: skip
     xi = img.clone().requires_grad_(True)
     ours = _best(lambda: gridgrad.gradient(xi, dim=(2, 3)), repeat)

@@ -118,8 +118,8 @@ class NumbaEngine:
         return "now" if loader.load(wait=True) is not None else "no"
 
     def run(
-        self, plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None
-    ) -> tuple[np.ndarray, ...]:
+        self, plan: GradientPlan, x: Any, out: tuple[np.ndarray, ...] | None
+    ) -> tuple[Any, ...]:
         driver = loader.load(wait=True)
         if driver is None:
             msg = "the numba engine cannot run: numba cannot be imported."
@@ -175,22 +175,18 @@ class FusedEngine:
     def pays(self, x: Any) -> bool:
         """Whether one pass pays off: rows of at least 16 points along the innermost
         dim (on shorter rows the per-row work costs more than the pass saves)."""
-        if is_tensor(x):
-            if x.ndim == 0:
-                return False
-            inner = sorted(range(x.ndim), key=lambda d: -abs(x.stride(d)))[-1]
-            return bool(x.shape[inner] >= 16)
-        if type(x) is not np.ndarray or x.ndim == 0:
+        if is_tensor(x) and x.ndim:
+            strides = x.stride()
+        elif type(x) is np.ndarray and x.ndim:
+            strides = x.strides
+        else:
             return False
-        inner = sorted(range(x.ndim), key=lambda d: -abs(x.strides[d]))[-1]
-        return x.shape[inner] >= 16
+        inner = max(range(x.ndim), key=lambda d: (-abs(strides[d]), d))  # the last of the smallest
+        return bool(x.shape[inner] >= 16)
 
     def run(
-        self,
-        comb: Combination,
-        xs: tuple[np.ndarray, ...],
-        out: tuple[np.ndarray, ...] | None = None,
-    ) -> tuple[np.ndarray, ...]:
+        self, comb: Combination, xs: tuple[Any, ...], out: tuple[np.ndarray, ...] | None = None
+    ) -> tuple[Any, ...]:
         if loader.load(wait=True) is None:
             msg = "the numba engine cannot run: numba cannot be imported."
             raise RuntimeError(msg)

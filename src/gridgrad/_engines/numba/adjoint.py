@@ -19,6 +19,7 @@ of ``D`` up to one rounding per weight: ``<D x, y> == <x, D^T y>`` to round-off.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -90,7 +91,7 @@ def transpose(ax: AxisPlan, dtype: np.dtype) -> Table:
     bounds = [0, *cut.tolist(), n]
     weights = weights.astype(dtype)
     builder = _Builder(np.dtype(dtype))
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         k = int(count[a])
         for lo, hi, shared in _pieces(weights[:, :k], a, b):
             if shared:

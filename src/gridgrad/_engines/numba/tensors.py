@@ -27,10 +27,12 @@ own operations), as before.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import sys
 import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -41,9 +43,22 @@ from gridgrad._layout import complex_weights
 from gridgrad._plan import AxisPlan, GradientPlan, Run
 from gridgrad._spacing import readable
 
-__all__ = ["Combine", "Gradient", "TracedGradient", "Operator", "Program", "Stencil", "TracedCombine", "TracedStencil", "combine", "combine_guard", "guard", "run"]
+__all__ = [
+    "Combine",
+    "Gradient",
+    "Operator",
+    "Program",
+    "Stencil",
+    "TracedCombine",
+    "TracedGradient",
+    "TracedStencil",
+    "combine",
+    "combine_guard",
+    "guard",
+    "run",
+]
 
-_DTYPES = {
+_DTYPES: dict[torch.dtype, np.dtype] = {
     torch.float32: np.dtype(np.float32),
     torch.float64: np.dtype(np.float64),
     torch.complex64: np.dtype(np.complex64),
@@ -75,7 +90,7 @@ def guard(plan: GradientPlan, x: torch.Tensor) -> bool:
     reference engine does."""
     if x.device.type != "cpu" or x.layout != torch.strided or x.dtype not in _DTYPES:
         return False
-    if x.is_quantized or x.is_nested or type(x) is not torch.Tensor and not _traced(x):
+    if x.is_quantized or x.is_nested or (type(x) is not torch.Tensor and not _traced(x)):
         return False
     if plan.value_dtype not in (None, x.dtype) or plan.out_dtype not in (None, x.dtype):
         return False
@@ -159,7 +174,9 @@ class Operator:
             from gridgrad._engines.numba.adjoint import transpose
 
             coef = _TABLES[self.key].coef.dtype
-            self._transposed = Operator(self.ax, self.dtype, _register(transpose(self.ax, coef)), self)
+            self._transposed = Operator(
+                self.ax, self.dtype, _register(transpose(self.ax, coef)), self
+            )
         return self._transposed
 
 
@@ -200,31 +217,40 @@ def _fresh(x: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _dense(x: torch.Tensor) -> bool:
-    """Whether no two elements of ``x`` share memory (an expanded tensor does)."""
-    return all(s != 0 for s, n in zip(x.stride(), x.shape) if n > 1)
+def _readable(x: torch.Tensor) -> torch.Tensor:
+    """``x`` as memory the kernels read: lazy conjugate and negative views resolved,
+    an expanded tensor (elements sharing memory) made contiguous."""
+    x = x.resolve_conj().resolve_neg()
+    if any(s == 0 for s, n in zip(x.stride(), x.shape) if n > 1):
+        x = x.contiguous()
+    return x
 
 
-@torch.library.custom_op("gridgrad::stencil", mutates_args=())
-def _stencil(x: torch.Tensor, axis: int, table: int) -> torch.Tensor:
-    """Apply the registered weight table ``table`` along dim ``axis`` of ``x``."""
+@contextlib.contextmanager
+def _kernels() -> Iterator[Any]:
+    """The driver, its calls on ``torch.get_num_threads()`` threads meanwhile."""
     from gridgrad._engines.numba import loader
 
     driver = loader.load(wait=True)
     if driver is None:  # pragma: no cover - the guard checked numba first
         msg = "the numba engine cannot run: numba cannot be imported."
         raise RuntimeError(msg)
-    x = x.resolve_conj().resolve_neg()
-    if not _dense(x):
-        x = x.contiguous()
-    out = _fresh(x)
-    xn, on = x.detach().numpy(), out.numpy()
-    order = driver._memory_order(on)
     before = driver.set_threads(torch.get_num_threads())
     try:
-        driver._run_axis(xn.transpose(order), on.transpose(order), order.index(axis), _TABLES[table])  # fmt: skip
+        yield driver
     finally:
         driver.set_threads(before)
+
+
+@torch.library.custom_op("gridgrad::stencil", mutates_args=())
+def _stencil(x: torch.Tensor, axis: int, table: int) -> torch.Tensor:
+    """Apply the registered weight table ``table`` along dim ``axis`` of ``x``."""
+    x = _readable(x)
+    out = _fresh(x)
+    xn, on = x.detach().numpy(), out.numpy()
+    with _kernels() as driver:
+        order = driver._memory_order(on)
+        driver._run_axis(xn.transpose(order), on.transpose(order), order.index(axis), _TABLES[table])  # fmt: skip
     return out
 
 
@@ -242,10 +268,10 @@ def _(info: Any, in_dims: tuple[Any, ...], x: torch.Tensor, axis: int, table: in
 
 class TracedStencil(torch.autograd.Function):
     """``D x`` along one axis, differentiable in reverse mode: the backward is
-    ``D^T``, applied by the same class (so it is differentiable again; a subclass
-overrides ``backward`` to apply itself: functorch wraps the class it runs). Without
-    ``jvp``: for ``torch.compile``, whose Dynamo does not trace an autograd.Function
-    that defines one."""
+        ``D^T``, applied by the same class (so it is differentiable again; a subclass
+    overrides ``backward`` to apply itself: functorch wraps the class it runs). Without
+        ``jvp``: for ``torch.compile``, whose Dynamo does not trace an autograd.Function
+        that defines one."""
 
     @staticmethod
     def forward(x: torch.Tensor, axis: int, op: Operator) -> torch.Tensor:
@@ -325,20 +351,15 @@ def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Ten
     the first ``nin`` inputs (``program``: five ints per entry, see :class:`Program`),
     in one pass (the fused kernel); more than 4 dims (a vmapped call), entry by entry.
     The first ``nout`` results are the outputs, the others empty."""
-    from gridgrad._engines.numba import loader
-
-    driver = loader.load(wait=True)
-    if driver is None:  # pragma: no cover - the guard checked numba first
-        msg = "the numba engine cannot run: numba cannot be imported."
-        raise RuntimeError(msg)
-    xs = [x.resolve_conj().resolve_neg() for x in (x0, x1, x2, x3)[:nin]]
-    xs = [x if _dense(x) else x.contiguous() for x in xs]
+    xs = [_readable(x) for x in (x0, x1, x2, x3)[:nin]]
     outs = [_fresh(xs[0]) for _ in range(nout)]
-    entries = [tuple(program[i : i + 5]) for i in range(0, len(program), 5)]
-    before = driver.set_threads(torch.get_num_threads())
-    try:
-        xn = tuple(x.detach().numpy() for x in xs)
-        on = tuple(o.numpy() for o in outs)
+    entries: list[tuple[int, int, int, Any, int]] = [
+        (program[i], program[i + 1], program[i + 2], program[i + 3], program[i + 4])
+        for i in range(0, len(program), 5)
+    ]
+    xn = tuple(x.detach().numpy() for x in xs)
+    on = tuple(o.numpy() for o in outs)
+    with _kernels() as driver:
         if xs[0].ndim <= 4:
             from gridgrad._engines.numba import fused
 
@@ -346,8 +367,6 @@ def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Ten
             fused.apply(found, entries, xn, nout, on)
         else:
             _entrywise(driver, entries, xn, on)
-    finally:
-        driver.set_threads(before)
     return tuple(outs + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # type: ignore[return-value]
 
 
@@ -462,11 +481,17 @@ def combine(comb: Any, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]
     program = Program(entries, len(comb.outputs), len(xs))
     if not torch.compiler.is_compiling():
         return tuple(Combine.apply(program, *xs))
-    for op in ops.values():  # the tables before Dynamo traces the subgraphs (see run)
-        op.key  # noqa: B018
-        if any(x.requires_grad for x in xs):
-            op.T.key  # noqa: B018
+    _before_tracing(ops.values(), any(x.requires_grad for x in xs))
     return tuple(TracedCombine.apply(program, *xs))
+
+
+def _before_tracing(ops: Iterable[Operator], backward: bool) -> None:
+    """Register the tables (NumPy work) before torch.compile traces the forward and
+    backward as subgraphs that must only call operators."""
+    for op in ops:
+        op.key  # noqa: B018
+        if backward:
+            op.T.key  # noqa: B018
 
 
 class TracedGradient(TracedCombine):
@@ -484,10 +509,7 @@ class TracedGradient(TracedCombine):
 class Gradient(Combine):
     """:class:`TracedGradient` with forward mode and vmap."""
 
-    @staticmethod
-    def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        (x,) = xs
-        return tuple(torch.ops.gridgrad.stencil(x, d, op.key) for _, _, d, op, _ in program.entries)
+    forward = TracedGradient.forward
 
     @staticmethod
     def jvp(ctx: Any, *tangents: Any) -> tuple[torch.Tensor, ...]:
@@ -505,12 +527,7 @@ def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if many:
             return tuple(Gradient.apply(program, x))
         return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
-    # Dynamo traces the forward and backward as subgraphs that must only call
-    # operators: the tables (NumPy) are built here, before them
-    for op in ops:
-        op.key  # noqa: B018
-        if x.requires_grad:
-            op.T.key  # noqa: B018
+    _before_tracing(ops, x.requires_grad)
     if many:
         return tuple(TracedGradient.apply(program, x))
     return tuple(TracedStencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
