@@ -3,7 +3,8 @@
 Every engine implements :class:`Engine` and owns its guard, its loading and its
 caches; :func:`select` is the one place that chooses one for a call:
 
-- ``dask``: dask arrays (lazily, the reference engine on each block);
+- ``dask``: dask arrays (lazily, the reference engine on each block; a Laplacian,
+  divergence or curl as one task per block on the fused NumPy path);
 - ``numba``: large plain float/complex ndarrays, once numba is loaded (it loads in the
   background after the first such call, which runs without it);
 - ``small``: plain ndarrays whose plan the plan cache keeps (compiled NumPy programs);
@@ -179,18 +180,7 @@ def select(plan: GradientPlan, x: Any) -> Engine:
     ndarray for every NumPy input, datetimes viewed as timedeltas)."""
     name = _switch.name
     if name == "auto":
-        if type(x) is not np.ndarray:
-            if not _is_tensor(x):
-                return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
-            numba = _NUMBA.choice(plan, x)
-            if numba == "now":
-                return _NUMBA
-            return _ThenLoadNumba(_reference.ENGINE) if numba == "later" else _reference.ENGINE
-        numba = _NUMBA.choice(plan, x) if x.size >= _MIN_NUMBA else "no"
-        if numba == "now":
-            return _NUMBA
-        engine: Engine = _SMALL if _SMALL.prepared(plan) else _reference.ENGINE
-        return _ThenLoadNumba(engine) if numba == "later" else engine
+        return _automatic(plan, x)
     if name not in ENGINES:
         _check_name(name, f"the environment variable {ENV}")
     engine = ENGINES[name]
@@ -205,22 +195,68 @@ def select(plan: GradientPlan, x: Any) -> Engine:
     return engine
 
 
-def fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
+def _automatic(plan: GradientPlan, x: Any) -> Engine:
+    """The automatic choice of :func:`select`."""
+    if type(x) is not np.ndarray:
+        if not _is_tensor(x):
+            return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
+        numba = _NUMBA.choice(plan, x)
+        if numba == "now":
+            return _NUMBA
+        return _ThenLoadNumba(_reference.ENGINE) if numba == "later" else _reference.ENGINE
+    numba = _NUMBA.choice(plan, x) if x.size >= _MIN_NUMBA else "no"
+    if numba == "now":
+        return _NUMBA
+    engine: Engine = _SMALL if _SMALL.prepared(plan) else _reference.ENGINE
+    return _ThenLoadNumba(engine) if numba == "later" else engine
+
+
+class Fused(Protocol):
+    """How a :class:`Combination` is computed in one pass."""
+
+    def run(self, comb: Combination, xs: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The outputs of ``comb`` on the inputs ``xs``."""
+        ...
+
+
+def _automatic_fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | None:
+    """The automatic choice of :func:`fused` for ndarrays and tensors."""
+    x = xs[comb.sources[0]]
+    if type(x) is np.ndarray:
+        if x.size < _MIN_NUMBA or not _FUSED.pays(x):
+            return None
+    elif not _is_tensor(x) or x.numel() < _MIN_TENSOR or not _FUSED.pays(x):
+        return None
+    if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
+        return None
+    return _FUSED
+
+
+def _blocks(comb: Combination, xs: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+    """``comb`` on plain ndarrays (the blocks of dask arrays) as on NumPy input, by the
+    automatic choice whatever the thread forces: in one pass on the Numba kernels
+    where they take it, else composed from the derivatives one by one."""
+    engine = _automatic_fused(comb, xs)
+    if engine is not None:
+        return engine.run(comb, xs)
+    parts = [_automatic(plan, xs[s]).run(plan, xs[s], None) for plan, s in zip(comb.plans, comb.sources)]  # fmt: skip
+    return comb.compose(parts)
+
+
+_DASK_FUSED = _dask.FusedDaskEngine(_blocks)
+
+
+def fused(comb: Combination, xs: tuple[Any, ...]) -> Fused | None:
     """The engine that computes ``comb`` on ``xs`` in one pass (the Numba kernels, on
-    large plain ndarrays once numba is loaded, or forced), or None: then each
+    large plain ndarrays once numba is loaded, or forced; on dask arrays one task per
+    block, automatically or with the dask engine forced), or None: then each
     derivative runs on the engine :func:`select` chooses for it and the outputs are
     composed from them (:meth:`Combination.compose`), the same numbers."""
     name = _switch.name
+    if name in ("auto", "dask") and _DASK_FUSED.guard(comb, xs):
+        return _DASK_FUSED
     if name == "auto":
-        x = xs[comb.sources[0]]
-        if type(x) is np.ndarray:
-            if x.size < _MIN_NUMBA or not _FUSED.pays(x):
-                return None
-        elif not _is_tensor(x) or x.numel() < _MIN_TENSOR or not _FUSED.pays(x):
-            return None
-        if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
-            return None
-        return _FUSED
+        return _automatic_fused(comb, xs)
     if name != "numba" or not _FUSED.guard(comb, xs):
         return None
     return _FUSED if _numba_loader.load(wait=True) is not None else None
