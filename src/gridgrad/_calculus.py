@@ -349,7 +349,11 @@ def laplacian(
     large NumPy array of float32/float64 (up to 4 dims) the Numba kernels compute
     the sum in one pass: the input read once, the result written once, no
     intermediate arrays; the numbers are those of the derivatives computed one by
-    one and then added, bit for bit.
+    one and then added, bit for bit. On a dask array it is one graph: the input
+    overlapped once with the ghost cells of every dim of ``dim``, one task per block
+    computing the sum on the NumPy path, lazily; the results have the input's chunks
+    (those narrower than the stencils' reach merged with a neighbour) and the NumPy
+    array's numbers, bitwise.
 
     Examples
     --------
@@ -385,7 +389,9 @@ def divergence(
     Notes
     -----
     On large NumPy arrays the Numba kernels read each component once and write the
-    sum once (see :func:`laplacian`); the same numbers as the composed sum.
+    sum once (see :func:`laplacian`); the same numbers as the composed sum. Dask
+    components (rechunked to the first's chunks) are one graph with one task per
+    block, as in :func:`laplacian`.
 
     Examples
     --------
@@ -428,7 +434,9 @@ def curl(
     -----
     On large NumPy arrays the Numba kernels compute every output in one pass that
     reads each component once (see :func:`laplacian`); the same numbers as the
-    differences of the derivatives computed one by one.
+    differences of the derivatives computed one by one. Dask components (rechunked
+    to the first's chunks) are one graph whose tasks, one per block, compute every
+    output (see :func:`laplacian`).
 
     Examples
     --------

@@ -137,8 +137,10 @@ def use_engine(name: EngineName) -> Iterator[None]:
     -----
     The setting is thread-local; the environment variable ``GRIDGRAD_ENGINE``
     (read when gridgrad is imported) sets every thread's default. The dask engine
-    runs each block on the reference engine; forced, ``"reference"`` runs on a dask
-    array as on any other array library (one graph of slices and concatenations).
+    runs each block on the reference engine (a Laplacian, divergence or curl: on the
+    automatic choice for NumPy arrays, whatever is forced); forced, ``"reference"``
+    runs on a dask array as on any other array library (one graph of slices and
+    concatenations).
 
     Examples
     --------
