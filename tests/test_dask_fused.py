@@ -397,3 +397,11 @@ def test_dask_and_numpy_components_are_composed() -> None:
     out = gridgrad.divergence([da.from_array(comps[0], chunks=4), comps[1]])
     assert _fused_layers(out) == []
     np.testing.assert_array_equal(np.asarray(out), gridgrad.divergence(comps))
+
+
+def test_five_dims() -> None:
+    f = np.random.default_rng(21).standard_normal((4, 5, 4, 5, 6))
+    _check("laplacian", f, da.from_array(f, chunks=(2, 5, 4, 3, 6)), accuracy=2, edge_order=1)
+    comps = [f, f * 2, f + 1]
+    lazy = [da.from_array(c, chunks=(2, 3, 4, 5, 3)) for c in comps]
+    _check("curl", comps, lazy, boundary="periodic")
