@@ -442,6 +442,25 @@ def test_noise_estimate_irregular_samples() -> None:
     np.testing.assert_allclose(_smooth_auto.noise_sigma(z, even), _smooth_auto.noise_sigma(z))
 
 
+def test_noise_estimate_sees_through_curvature() -> None:
+    # a chirp up to 3.7 cycles per unit, 100 samples per unit, 1% noise: the line through
+    # the two neighbours takes the curvature for noise (about 40% high here); the cubic
+    # through four does not, on even and on jittered samples
+    from gridgrad import _smooth_auto
+
+    for irregular in (False, True):
+        t = signals.times(irregular)
+        y = np.sin(2 * np.pi * (0.5 * t + 0.4 * t**2)) + 0.007 * RNG.standard_normal((16, t.size))
+        # each series' estimate is a MAD of ~400 residuals (a few % off); their mean
+        assert np.mean(_smooth_auto.noise_sigma(y, t)) == pytest.approx(0.007, rel=0.08)
+    # no noise: a cubic on uneven steps leaves nothing (exact Lagrange weights)
+    x = np.sort(RNG.uniform(0, 3, 50))
+    cubic = (2 * x**3 - x**2 + 4 * x - 1)[None, :]
+    assert _smooth_auto.noise_sigma(cubic, x)[0] < 1e-9
+    # fewer than five samples: the straight line through the neighbours
+    assert _smooth_auto.noise_sigma(np.array([[0.0, 1.0, 0.0, 1.0]]))[0] > 0
+
+
 def test_error_estimate_matches_the_noise() -> None:
     # pure noise: the result is all noise, and its spread is what return_error says
     y = RNG.standard_normal((400, 200))

@@ -3,9 +3,9 @@
 Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen (per series, or
 pooled over a sample of the series) by an estimate of the mean squared error of the derivative
 (:func:`choose_mse`): the noise part is exact for a linear filter, ``sigma**2 * ||w_i||**2``
-with ``sigma`` estimated from each sample's distance to the line through its neighbours
-(:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree ``p`` with the fit of
-degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
+with ``sigma`` estimated from each sample's distance to the cubic through its four nearest
+neighbours (:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree
+``p`` with the fit of degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
 stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
 non-decreasing in the window (a wider window of the same degree is never less biased; this
 keeps windows near the whole series, where both fits are equally poor, from looking good).
@@ -85,21 +85,35 @@ def loss(y: np.ndarray, d: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarr
 def noise_sigma(y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
     r"""Per series: a robust estimate of white-noise standard deviation.
 
-    Each interior sample less the straight line through its two neighbours (at
-    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - a_i y_{i-1} - b_i y_{i+1}`
-    with :math:`a_i = h_{i}/(h_{i-1} + h_i)`, :math:`b_i = 1 - a_i`, carries noise variance
-    :math:`\sigma^2 (1 + a_i^2 + b_i^2)` and no first-derivative term on any spacing
-    (on even samples it is half the second difference); :math:`\sigma` is the MAD of the
-    normalized residuals.
+    Each sample less the cubic through its four nearest neighbours (two on each side, at
+    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - \sum_j c_{ij} y_j` with
+    :math:`c_{ij}` the Lagrange weights of the neighbours at :math:`x_i`, carries noise
+    variance :math:`\sigma^2 (1 + \sum_j c_{ij}^2)` and no polynomial term up to degree
+    3 on any spacing (a difference-based estimator, Hall, Kay & Titterington 1990: the
+    signal leaks in only through its fourth derivative, so curved, fast signals do not
+    pass for noise); :math:`\sigma` is the MAD of the normalized residuals. Series of
+    fewer than 5 samples use the straight line through the two neighbours.
     """
     if np.iscomplexobj(y):  # independent noise in both parts: sigma^2 = re^2 + im^2
         return np.hypot(noise_sigma(y.real, x), noise_sigma(y.imag, x))
-    if x is None or y.shape[1] < 3:
-        x = np.arange(y.shape[1], dtype=np.float64)
-    steps = np.diff(x)
-    a = steps[1:] / (steps[:-1] + steps[1:])
-    b = 1.0 - a
-    r = (y[:, 1:-1] - a * y[:, :-2] - b * y[:, 2:]) / np.sqrt(1.0 + a * a + b * b)
+    n = y.shape[1]
+    if x is None or n < 3:
+        x = np.arange(n, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    reach = 2 if n >= 5 else 1
+    centre = x[reach : n - reach]
+    offsets = [k for k in range(-reach, reach + 1) if k]
+    nodes = [x[reach + k : n - reach + k] for k in offsets]
+    r = y[:, reach : n - reach].copy()
+    norm = np.ones_like(centre)
+    for j, k in enumerate(offsets):
+        c = np.ones_like(centre)
+        for i, other in enumerate(nodes):
+            if i != j:
+                c *= (centre - other) / (nodes[j] - other)
+        r -= c * y[:, reach + k : n - reach + k]
+        norm += c * c
+    r /= np.sqrt(norm)
     mad = np.median(np.abs(r - np.median(r, axis=1, keepdims=True)), axis=1)
     return mad / 0.6745
 
