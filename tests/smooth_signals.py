@@ -2,7 +2,12 @@
 sampled evenly (step 0.01 over [0, 4), 400 samples, as pynumdiff's defaults) or irregularly
 (each sample time jittered by up to +-0.4 steps), with Gaussian noise of a given fraction of
 the clean signal's standard deviation. Shared by tests/test_smooth.py and
-benchmarks/smooth_bench.py."""
+benchmarks/smooth_bench.py.
+
+``HELD_OUT`` are signals the benchmark's accuracy targets do not use (a chirp, a sum of
+three sines, Gaussian bumps of different widths, a cubic), for checking that a change to
+the automatic choice is not fitted to the benchmark's four
+(``smooth_bench.py --held-out``)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import numpy as np
 
 DURATION, DT = 4.0, 0.01
 SIGNALS = ("sine", "triangle", "lorenz_x", "pop_dyn")
+HELD_OUT = ("chirp", "sines", "bumps", "cubic")
 _FINE = 1e-3  # the fine grid the irregular sample times are drawn from
 
 
@@ -82,7 +88,37 @@ def _lorenz(t):
     return pos, vel
 
 
-_CLEAN = {"sine": _sine, "triangle": _triangle, "lorenz_x": _lorenz, "pop_dyn": _pop_dyn}
+def _chirp(t):
+    phase = 2 * np.pi * (0.5 * t + 0.4 * t**2)  # 0.5 to 3.7 cycles per unit
+    return np.sin(phase), np.cos(phase) * 2 * np.pi * (0.5 + 0.8 * t)
+
+
+def _sines(t):
+    parts = ((1.0, 0.7), (0.4, 1.9), (0.15, 3.3))  # (amplitude, frequency)
+    pos = sum(a * np.sin(2 * np.pi * f * t + f) for a, f in parts)
+    return pos, sum(a * 2 * np.pi * f * np.cos(2 * np.pi * f * t + f) for a, f in parts)
+
+
+def _bumps(t):
+    parts = ((0.6, 0.15), (1.5, 0.05), (2.2, 0.3), (3.4, 0.1))  # (centre, width)
+    pos = sum(np.exp(-0.5 * ((t - c) / w) ** 2) for c, w in parts)
+    return pos, sum(-(t - c) / w**2 * np.exp(-0.5 * ((t - c) / w) ** 2) for c, w in parts)
+
+
+def _cubic(t):
+    return 0.5 * t**3 - 2 * t**2 + t, 1.5 * t**2 - 4 * t + 1
+
+
+_CLEAN = {
+    "sine": _sine,
+    "triangle": _triangle,
+    "lorenz_x": _lorenz,
+    "pop_dyn": _pop_dyn,
+    "chirp": _chirp,
+    "sines": _sines,
+    "bumps": _bumps,
+    "cubic": _cubic,
+}
 
 
 def times(irregular: bool, seed: int = 0) -> np.ndarray:

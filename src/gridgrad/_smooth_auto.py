@@ -3,12 +3,13 @@
 Without a cutoff frequency, Savitzky–Golay windows and degrees are chosen (per series, or
 pooled over a sample of the series) by an estimate of the mean squared error of the derivative
 (:func:`choose_mse`): the noise part is exact for a linear filter, ``sigma**2 * ||w_i||**2``
-with ``sigma`` estimated from each sample's distance to the line through its neighbours
-(:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree ``p`` with the fit of
-degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
+with ``sigma`` estimated from each sample's distance to the cubic through its four nearest
+neighbours (:func:`noise_sigma`); the bias part is estimated by comparing the fit of degree
+``p`` with the fit of degree ``p + 2`` on the same window (the a-posteriori error estimate of the finite-difference
 stencils, ``|D_p - D_{p+2}|``), its noise part subtracted (known from the weights), and made
 non-decreasing in the window (a wider window of the same degree is never less biased; this
 keeps windows near the whole series, where both fits are equally poor, from looking good).
+A pooled choice then chooses again for each end of the series (:func:`choose_edges`).
 
 With a cutoff frequency, windows are chosen per series by the loss of van Breugel, Kutz and Brunton
 (pynumdiff's optimizer without ground truth)::
@@ -26,9 +27,12 @@ from collections.abc import Callable
 import numpy as np
 
 __all__ = [
+    "EDGE_ROWS",
+    "EDGE_Z",
     "POOL_ROWS",
     "candidate_windows",
     "choose",
+    "choose_edges",
     "choose_mse",
     "gamma",
     "linear_mse",
@@ -85,21 +89,35 @@ def loss(y: np.ndarray, d: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarr
 def noise_sigma(y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
     r"""Per series: a robust estimate of white-noise standard deviation.
 
-    Each interior sample less the straight line through its two neighbours (at
-    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - a_i y_{i-1} - b_i y_{i+1}`
-    with :math:`a_i = h_{i}/(h_{i-1} + h_i)`, :math:`b_i = 1 - a_i`, carries noise variance
-    :math:`\sigma^2 (1 + a_i^2 + b_i^2)` and no first-derivative term on any spacing
-    (on even samples it is half the second difference); :math:`\sigma` is the MAD of the
-    normalized residuals.
+    Each sample less the cubic through its four nearest neighbours (two on each side, at
+    coordinates ``x``; evenly spaced without), :math:`r_i = y_i - \sum_j c_{ij} y_j` with
+    :math:`c_{ij}` the Lagrange weights of the neighbours at :math:`x_i`, carries noise
+    variance :math:`\sigma^2 (1 + \sum_j c_{ij}^2)` and no polynomial term up to degree
+    3 on any spacing (a difference-based estimator, Hall, Kay & Titterington 1990: the
+    signal leaks in only through its fourth derivative, so curved, fast signals do not
+    pass for noise); :math:`\sigma` is the MAD of the normalized residuals. Series of
+    fewer than 5 samples use the straight line through the two neighbours.
     """
     if np.iscomplexobj(y):  # independent noise in both parts: sigma^2 = re^2 + im^2
         return np.hypot(noise_sigma(y.real, x), noise_sigma(y.imag, x))
-    if x is None or y.shape[1] < 3:
-        x = np.arange(y.shape[1], dtype=np.float64)
-    steps = np.diff(x)
-    a = steps[1:] / (steps[:-1] + steps[1:])
-    b = 1.0 - a
-    r = (y[:, 1:-1] - a * y[:, :-2] - b * y[:, 2:]) / np.sqrt(1.0 + a * a + b * b)
+    n = y.shape[1]
+    if x is None or n < 3:
+        x = np.arange(n, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    reach = 2 if n >= 5 else 1
+    centre = x[reach : n - reach]
+    offsets = [k for k in range(-reach, reach + 1) if k]
+    nodes = [x[reach + k : n - reach + k] for k in offsets]
+    r = y[:, reach : n - reach].copy()
+    norm = np.ones_like(centre)
+    for j, k in enumerate(offsets):
+        c = np.ones_like(centre)
+        for i, other in enumerate(nodes):
+            if i != j:
+                c *= (centre - other) / (nodes[j] - other)
+        r -= c * y[:, reach + k : n - reach + k]
+        norm += c * c
+    r /= np.sqrt(norm)
     mad = np.median(np.abs(r - np.median(r, axis=1, keepdims=True)), axis=1)
     return mad / 0.6745
 
@@ -128,6 +146,8 @@ def choose(
 
 
 SIGNIFICANCE = 10.0
+#: the bias of the fit of degree p is estimated against the fit of degree p + REF_DEGREE
+REF_DEGREE = 2
 #: a pooled choice looks at this many series at most, evenly spaced through the batch
 POOL_ROWS = 32
 
@@ -171,11 +191,12 @@ def choose_mse(
 
     for p in degrees:
         bias2 = np.zeros(m)
-        for w in candidate_windows(n, p + 2):
-            if w > max_window or w <= p + 2:  # the degree p + 2 fit needs p + 3 samples
+        q = p + REF_DEGREE
+        for w in candidate_windows(n, q):
+            if w > max_window or w <= q:  # the degree q fit needs q + 1 samples
                 break
             tp, dp = get(w, p)
-            tq, dq = get(w, p + 2)
+            tq, dq = get(w, q)
             var = float((tp * tp).sum(axis=1).mean())
             dvar = float(((tp - tq) ** 2).sum(axis=1).mean())
             raw = np.mean(np.abs(dp - dq) ** 2, axis=1) - sigma2 * dvar
@@ -196,6 +217,108 @@ def choose_mse(
         for key in [k for k in cache if k[1] <= p]:
             del cache[key]
     return window, degree, best, np.sqrt(sigma2)
+
+
+#: an end gets its own (window, degree) when the estimated saving exceeds this many of
+#: its standard errors
+EDGE_Z = 2.0
+#: the fewest series that give an end its own choice (a standard error needs several)
+EDGE_ROWS = 8
+
+
+def choose_edges(
+    y: np.ndarray,
+    degrees: tuple[int, ...],
+    window: int,
+    degree: int,
+    fit: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+    sigma2: np.ndarray,
+) -> tuple[tuple[int, int], tuple[int, int], float]:
+    r"""The (window, degree) for each end of the series, pooled over the rows of ``y``, and
+    the estimated saving in the mean squared error (per sample) over using ``(window,
+    degree)`` there too.
+
+    The ends are the ``window // 2`` samples at either end, where the fit of ``(window,
+    degree)`` is evaluated off the centre of its (shifted) window: its noise and bias are
+    larger there and grow differently with the window than in the interior, so each end
+    may get its own choice (a boundary bandwidth; Rice 1984, Fan & Gijbels 1996) among
+    the windows no wider than ``window``, by the same estimate as :func:`choose_mse`
+    summed over the end's samples: per sample the noise part ``sigma**2 * ||w_i||**2``,
+    the bias part ``|D_p - D_{p+2}|**2`` less its noise part. An end's few samples make
+    that estimate noisy, so each series gives its own estimate of the saving over
+    ``(window, degree)``; a candidate replaces it only where the mean saving less
+    ``EDGE_Z`` standard errors of that mean is positive (the largest such bound wins).
+    The standard error is the larger of the spread between the series and the spread
+    the noise alone gives a series' estimate, exact for Gaussian noise: the estimate's
+    random part is a quadratic form :math:`e^T Q e`, :math:`Q = A^T A - B^T B` (``A``,
+    ``B`` the end's rows of ``D_p - D_{p+2}`` of the two candidates), of variance
+    :math:`2 \sigma^4 \lVert Q \rVert_F^2` -- the spread between a few series can
+    come out small by chance where the stencils amplify noise most (high degrees on short
+    shifted windows). With fewer than ``EDGE_ROWS`` series, the ends keep ``(window,
+    degree)``.
+    """
+    m, n = y.shape
+    half = window // 2
+    keep = ((window, degree), (window, degree), 0.0)
+    if half == 0 or m < EDGE_ROWS:
+        return keep
+    ends = (slice(0, half), slice(n - half, n))
+    s2 = np.asarray(sigma2, dtype=np.float64)[:, None]
+    cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(w: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+        if (w, p) not in cache:
+            cache[(w, p)] = fit(w, p)
+        return cache[(w, p)]
+
+    def per_row(w: int, p: int) -> list[np.ndarray]:
+        """Per end, per series: the estimated squared error of (w, p) summed over the end."""
+        tp, dp = get(w, p)
+        tq, dq = get(w, p + REF_DEGREE)
+        est = np.abs(dp - dq) ** 2 - s2 * ((tp - tq) ** 2).sum(axis=1) + s2 * (tp * tp).sum(axis=1)
+        return [est[:, end].sum(axis=1) for end in ends]
+
+    def operator(w: int, p: int, k: int) -> np.ndarray:
+        """End ``k``'s rows of ``D_p - D_{p+2}`` of (w, p) as a dense operator on the
+        ``window + half`` samples nearest that end (all its windows lie there)."""
+        tp, tq = get(w, p)[0], get(w, p + REF_DEGREE)[0]
+        width = min(window + half, n)
+        starts = np.clip(np.arange(n) - w // 2, 0, n - w)[ends[k]]  # shifted windows
+        if k == 1:
+            starts = starts - (n - width)
+        op = np.zeros((half, width))
+        op[np.arange(half)[:, None], starts[:, None] + np.arange(w)] = (tp - tq)[ends[k]]
+        return op
+
+    def fro2(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.sum((a @ b.T) ** 2))
+
+    current = per_row(window, degree)
+    cur_ops = [operator(window, degree, k) for k in range(2)]
+    s4 = float(np.mean(sigma2)) ** 2
+    best = [(0.0, window, degree, 0.0), (0.0, window, degree, 0.0)]
+    for p in degrees:
+        q = p + REF_DEGREE
+        for w in candidate_windows(n, q):
+            if w > window or w <= q:
+                break
+            if (w, p) == (window, degree):
+                continue
+            for k, est in enumerate(per_row(w, p)):
+                gain = current[k] - est
+                mean = float(np.mean(gain))
+                bound = mean - EDGE_Z * np.sqrt(float(np.var(gain, ddof=1)) / m)
+                if not (np.isfinite(bound) and bound > best[k][0]):
+                    continue  # the exact noise spread can only lower the bound further
+                a, b = cur_ops[k], operator(w, p, k)
+                noise_var = 2.0 * s4 * max(fro2(a, a) + fro2(b, b) - 2.0 * fro2(a, b), 0.0)
+                bound = min(bound, mean - EDGE_Z * np.sqrt(noise_var / m))
+                if bound > best[k][0]:
+                    best[k] = (bound, w, p, mean)
+        for key in [k for k in cache if k[1] <= p and k != (window, degree)]:
+            del cache[key]
+    (_, wl, pl, gl), (_, wr, pr, gr) = best
+    return (wl, pl), (wr, pr), (gl + gr) / n
 
 
 #: up to this many samples, linear_mse computes the norms of the operators exactly

@@ -36,10 +36,28 @@ def host(a: Any) -> np.ndarray:
         return np.from_dlpack(a)
 
 
-def table(x: np.ndarray, step: float | None, window: int, degree: int, order: int) -> sg.Table:
+#: the (window, degree) at the start and at the end of the series (see choose_edges)
+Edges = tuple[tuple[int, int], tuple[int, int]]
+
+
+def table(
+    x: np.ndarray,
+    step: float | None,
+    window: int,
+    degree: int,
+    order: int,
+    edges: Edges | None = None,
+) -> sg.Table:
+    """The Savitzky–Golay table at ``x`` (evenly spaced by ``step`` when given); with
+    ``edges``, the points near either end from their own (window, degree)."""
     if step is not None:
-        return sg.table_uniform(x.size, window, degree, order, step)
-    return sg.table_nonuniform(x, window, degree, order)
+        out = sg.table_uniform(x.size, window, degree, order, step)
+    else:
+        out = sg.table_nonuniform(x, window, degree, order)
+    if not edges or all(e == (window, degree) for e in edges):
+        return out
+    (wl, pl), (wr, pr) = edges
+    return sg.with_edges(out, table(x, step, wl, pl, order), table(x, step, wr, pr, order))
 
 
 # --------------------------------------------------------------------------- NumPy rows
@@ -67,16 +85,17 @@ def _savgol_rows(
     degree: int,
     order: int,
     groups: list[tuple[np.ndarray, np.ndarray]],
+    edges: Edges | None = None,
 ) -> np.ndarray:
     """Savitzky–Golay on the rows of ``f2`` (m, n); rows in ``groups`` have NaN gaps,
     fitted on their finite samples (NaN where a gap was, or where too few remain)."""
-    out = sg.apply_numpy(f2, 1, table(x, step, window, degree, order), f2.dtype)
+    out = sg.apply_numpy(f2, 1, table(x, step, window, degree, order, edges), f2.dtype)
     for rows, mask in groups:
         keep = np.flatnonzero(mask)
         out[rows] = np.nan
         if keep.size < window:
             continue
-        local = sg.table_nonuniform(x[keep], window, degree, order)
+        local = table(x[keep], None, window, degree, order, edges)
         sub = np.ascontiguousarray(f2[np.ix_(rows, keep)])
         out[np.ix_(rows, keep)] = sg.apply_numpy(sub, 1, local, f2.dtype)
     return out
@@ -128,7 +147,13 @@ def _choose(
 
         usable = tuple(p for p in degrees if p >= order)
         window, degree, mse, sigma = auto.choose_mse(y, x, usable, n, fit, pool)
-        return {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
+        out = {"window": window, "degree": degree, "rmse": np.sqrt(mse), "noise": sigma}
+        if pool and np.isfinite(mse[0]):  # the ends of the series: their own choice
+            w0, p0 = int(window[0]), int(degree[0])
+            *ends, saving = auto.choose_edges(y, usable, w0, p0, fit, sigma**2)
+            out["rmse"] = np.sqrt(np.maximum(mse - saving, 0.0))
+            out["edges"] = tuple(ends)
+        return out
     dt = abs(x[-1] - x[0]) / max(n - 1, 1)
     cut = np.full(m, float(cutoff))
     g = auto.gamma(cut, dt)
@@ -174,6 +199,7 @@ def choose_pooled(f2, x, step, degrees, order, cutoff, spline=False):  # type: i
         "degree": int(chosen["degree"][0]),
         "cutoff": cutoff,
         "gamma": chosen.get("gamma"),
+        "edges": chosen.get("edges"),
     }
     if "rmse" not in chosen:
         return out
@@ -182,7 +208,7 @@ def choose_pooled(f2, x, step, degrees, order, cutoff, spline=False):  # type: i
         y = np.asarray(_fill_gaps(sub, x, groups), dtype=np.float64)
         found = _spline_candidate(y, x, step, order, out["window"], out["degree"])
         if found is not None and found[1] < out["rmse"] ** 2:
-            out.update(method="spline", window=None, degree=None)
+            out.update(method="spline", window=None, degree=None, edges=None)
             out.update(lam=found[0], rmse=float(np.sqrt(found[1])))
     return out
 
@@ -204,7 +230,7 @@ def _spline_candidate(y, x, step, order, window, degree):  # type: ignore[no-unt
     if not (np.isfinite(lam) and lam > 0):
         return None
     apply = spl.operator(x, order, lam)
-    ref = table(x, step, window, degree + 2, order)
+    ref = table(x, step, window, degree + auto.REF_DEGREE, order)
 
     def apply_ref(z: np.ndarray) -> np.ndarray:
         return sg.apply_numpy(np.ascontiguousarray(z), 1, ref, np.dtype(np.float64))
@@ -253,7 +279,7 @@ def savgol(  # type: ignore[no-untyped-def]
     f2 = _as_rows(local.astype(dtype, copy=False), axis) if need_rows else None
     groups = _gap_groups(np.isfinite(f2)) if (kind == "numpy" and f2 is not None) else []
     info: dict[str, Any] = {"method": "savgol", "window": window, "degree": degrees[0]}
-    windows = degs = None
+    windows = degs = edges = None
     if window is None and not per_series:
         info.update(choose_pooled(f2, x, step, degrees, order, cutoff, spline))
         if cutoff is None:
@@ -261,7 +287,7 @@ def savgol(  # type: ignore[no-untyped-def]
             info["noise"] = _per_series(noise, shape, axis)
         if info["method"] == "spline":
             return [_spline_rows(arr, kind, f2, shape, axis, x, order, dtype, info["lam"])], info
-        window, degrees = info["window"], (info["degree"],)
+        window, degrees, edges = info["window"], (info["degree"],), info.get("edges")
     elif window is None:
         chosen = _choose(f2, x, step, degrees, order, cutoff, groups)
         windows, degs = chosen["window"], chosen["degree"]
@@ -275,9 +301,10 @@ def savgol(  # type: ignore[no-untyped-def]
         )
     if kind == "numpy":
         if window is not None and not groups:
-            out = sg.apply_numpy(local, axis, table(x, step, window, degrees[0], order), dtype)
+            weights = table(x, step, window, degrees[0], order, edges)
+            out = sg.apply_numpy(local, axis, weights, dtype)
         elif window is not None:
-            rows = _savgol_rows(f2, x, step, window, degrees[0], order, groups)
+            rows = _savgol_rows(f2, x, step, window, degrees[0], order, groups, edges)
             out = _from_rows(rows, shape, axis)
         else:
             rows = np.empty_like(f2)
@@ -288,11 +315,13 @@ def savgol(  # type: ignore[no-untyped-def]
                 rows[sel] = _savgol_rows(np.ascontiguousarray(f2[sel]), x, step, w, d, order, sub)
             out = _from_rows(rows, shape, axis)
     else:
-        out = _savgol_xp(arr, axis, x, step, window, degrees[0], order, windows, degs, shape)
+        out = _savgol_xp(arr, axis, x, step, window, degrees[0], order, windows, degs, shape, edges)
     results: list[Any] = [out]
     if return_error:
         results.append(
-            _error(f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind)
+            _error(
+                f2, x, step, window, degrees[0], order, windows, degs, shape, axis, arr, kind, edges
+            )
         )
         info["noise"] = _per_series(auto.noise_sigma(_fill_gaps(f2, x, groups), x), shape, axis)
     return results, info
@@ -311,7 +340,7 @@ def _spline_rows(arr, kind, f2, shape, axis, x, order, dtype, lam):  # type: ign
     return array_namespace(arr).asarray(np.ascontiguousarray(out), device=device(arr))
 
 
-def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):  # type: ignore[no-untyped-def]
+def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape, edges=None):  # type: ignore[no-untyped-def]
     from array_api_compat import array_namespace, device
 
     xp = array_namespace(arr)
@@ -321,7 +350,8 @@ def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):
         fdtype = xp.__array_namespace_info__().default_dtypes(device=dev)["real floating"]
         arr = xp.astype(arr, fdtype)
     if window is not None:
-        return sg.apply_xp(arr, axis, table(x, step, window, degree, order), xp, fdtype, dev)
+        weights = table(x, step, window, degree, order, edges)
+        return sg.apply_xp(arr, axis, weights, xp, fdtype, dev)
     out = None
     lead = (*shape[:axis], *shape[axis + 1 :])
     for w, d in sorted(set(zip(windows.tolist(), degs.tolist()))):
@@ -332,12 +362,12 @@ def _savgol_xp(arr, axis, x, step, window, degree, order, windows, degs, shape):
     return out
 
 
-def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind):  # type: ignore[no-untyped-def]
+def _error(f2, x, step, window, degree, order, windows, degs, shape, axis, arr, kind, edges=None):  # type: ignore[no-untyped-def]
     m, n = f2.shape
     sigma = auto.noise_sigma(_fill_gaps(f2, x, _gap_groups(np.isfinite(f2))), x)
     err = np.empty((m, n))
     if window is not None:
-        norms = np.sqrt((table(x, step, window, degree, order)[0] ** 2).sum(axis=1))
+        norms = np.sqrt((table(x, step, window, degree, order, edges)[0] ** 2).sum(axis=1))
         err[:] = sigma[:, None] * norms
     else:
         for w, d in set(zip(windows.tolist(), degs.tolist())):
@@ -361,7 +391,7 @@ _DASK_GAPS = (
 )
 
 
-def savgol_dask(arr, axis, x, step, window, degree, order, dtype):  # type: ignore[no-untyped-def]
+def savgol_dask(arr, axis, x, step, window, degree, order, dtype, edges=None):  # type: ignore[no-untyped-def]
     """Savitzky–Golay of a Dask array: whole-series blocks (``dim`` in one chunk) run the
     NumPy path, gaps included; otherwise blocks with ghost cells (no NaN allowed)."""
     import dask.array as da
@@ -375,11 +405,11 @@ def savgol_dask(arr, axis, x, step, window, degree, order, dtype):  # type: igno
                 return np.empty(b.shape, dtype)
             f2 = _as_rows(b.astype(dtype, copy=False), axis)
             groups = _gap_groups(np.isfinite(f2))
-            rows = _savgol_rows(f2, x, step, window, degree, order, groups)
+            rows = _savgol_rows(f2, x, step, window, degree, order, groups, edges)
             return _from_rows(rows, tuple(b.shape), axis)
 
         return da.map_blocks(whole, arr, dtype=dtype, meta=meta)
-    w, start = table(x, step, window, degree, order)
+    w, start = table(x, step, window, degree, order, edges)
     window = w.shape[1]
     reach = window // 2  # chunks of at least `window` samples hold every shifted edge window
     chunks = list(arr.chunks)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Table", "apply_numpy", "apply_xp", "table_nonuniform", "table_uniform"]
+__all__ = ["Table", "apply_numpy", "apply_xp", "table_nonuniform", "table_uniform", "with_edges"]
 
 Table = tuple[np.ndarray, np.ndarray]  # weights (n, window) float64, start (n,) int64
 
@@ -102,6 +102,29 @@ def table_nonuniform(x: np.ndarray, window: int, degree: int, order: int) -> Tab
 
 _KERNELS: dict[str, Any] = {}
 _POOL: ThreadPoolExecutor | None = None
+
+
+def with_edges(table: Table, left: Table, right: Table) -> Table:
+    """``table`` with the rows of its first and last ``window // 2`` points (its shifted
+    windows) taken from ``left`` and ``right`` (tables of the same points, windows no
+    wider), placed in ``table``'s width with zero weights around them: still one table,
+    so every way of applying one serves it."""
+    w, start = table
+    n, width = w.shape
+    half = width // 2
+    w = w.copy()
+    start = start.copy()
+    for (pw, ps), lo, hi in ((left, 0, half), (right, n - half, n)):
+        if hi <= lo:
+            continue
+        rows = np.arange(lo, hi)
+        begin = np.minimum(ps[lo:hi], n - width)  # a window of ``width`` that holds it
+        offset = ps[lo:hi] - begin
+        w[lo:hi] = 0.0
+        for j in range(pw.shape[1]):
+            w[rows, offset + j] = pw[lo:hi, j]
+        start[lo:hi] = begin
+    return w, start
 
 
 def _kernels() -> dict[str, Any]:

@@ -72,6 +72,11 @@ class SmoothInfo:
         ``inf`` for data on a straight line); not available for Dask arrays (lazy).
         When ``method="auto"`` chose the spline: the one smoothing parameter of all
         series (a float).
+    edges : tuple or None
+        A pooled data-driven Savitzky–Golay choice (no ``cutoff``): the ``(window,
+        degree)`` of the first and of the last ``window // 2`` points, ``((w, p), (w,
+        p))``, chosen for each end of the series (see Notes); the interior's own where
+        the data do not show a significant saving. None otherwise.
 
     Examples
     --------
@@ -96,6 +101,7 @@ class SmoothInfo:
     noise: Any = None
     rmse: Any = None
     lam: Any = None
+    edges: Any = None
 
 
 # --------------------------------------------------------------------------- checks
@@ -377,7 +383,14 @@ def derivative(
     the linear filter; the bias part is the difference to the fit of degree ``degree + 2``
     on the same window, its noise part subtracted, made non-decreasing in the window.
     Pooled (default): the mean of the estimates over the series looked at; per series
-    with ``per_series=True`` (noisier: one series is a small sample). With ``cutoff``,
+    with ``per_series=True`` (noisier: one series is a small sample). A pooled choice
+    then chooses again for each end (the first and last ``window // 2`` points, whose
+    windows are shifted), among windows no wider and any degree, by the same estimate
+    summed over the end; it replaces the interior's choice there only where the mean
+    saving over the series less two standard errors is positive (at least 8 series;
+    ``info.edges``). :math:`\hat\sigma` is the median absolute deviation of each
+    sample's distance to the cubic through its four nearest neighbours (exact for cubics
+    on any spacing). With ``cutoff``,
     the windows minimize the loss of van Breugel et al. [2]_: the RMS misfit of the
     integrated derivative to the samples plus :math:`\gamma` times the total variation
     of the derivative (pooled in the same way). ``return_error`` then gives the noise
@@ -527,7 +540,15 @@ def derivative(
             result = run.spline(arr, kind, axis, x, order, dtype, fields["lam"])[0]
         else:
             result = run.savgol_dask(
-                arr, axis, x, step, fields["window"], fields["degree"], order, dtype
+                arr,
+                axis,
+                x,
+                step,
+                fields["window"],
+                fields["degree"],
+                order,
+                dtype,
+                fields.get("edges"),
             )
         return (result, SmoothInfo(**fields)) if return_info else result
     if kind == "xp" and run.has_gaps(arr, kind):
