@@ -7,6 +7,13 @@ the innermost dim (up to ``_BLOCK`` points; a block of one row where rows are
 longer), and each thread runs one contiguous range of tasks, so it walks the rows in
 order and the planes its stencils read stay in cache. Each input is read once and
 each output written once; memory beyond them is two blocks per thread.
+
+Where every term is a plain difference in the interior (a uniform grid's central
+difference or compact second difference, one scale per term) and the arrays are
+contiguous, the interior box is computed first by :func:`.fused_kernels.interior`:
+each output's terms summed in registers, one vector loop per row and output, the
+rows' end points from the tables; the generic kernel then computes only the rows
+outside the box. Both give the same bits.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from gridgrad._combination import Combination
 from gridgrad._engines.numba import combination_tables
 from gridgrad._engines.numba.driver import split
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
+from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import Table
 
 __all__ = ["apply", "combine"]
 
 _KERNEL: Any = _kernel
+_INTERIOR: Any = _interior_kernel
+_ROW_BLOCK = 8192  # points of a row per task of the interior kernel
 _BLOCK = 2048  # points per task: whole rows up to this many points, else blocks of a row
 _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 # compiled variant per layout and dtypes, whatever the number of inputs and outputs
@@ -53,6 +63,87 @@ def _entry(xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...], args: tuple
         _KERNEL.compile(sig)
         entry = _ENTRY[key] = _KERNEL.overloads[sig].entry_point
     return entry
+
+
+def _interior_entry(xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...], args: tuple[Any, ...], shape: tuple[int, int, int, int]) -> Any:  # fmt: skip
+    """The interior kernel compiled for this dtype and this sum's structure
+    (``shape``: outputs, then terms per output, kind and how, compiled in as literals)."""
+    key = ("interior", xs[0].dtype, *shape[1:])
+    entry = _ENTRY.get(key)
+    if entry is None:
+        value = numba.from_dtype(xs[0].dtype)
+        xt = types.Array(value, 1, "C", readonly=True)
+        ot = types.Array(value, 1, "C")
+        sig = (types.UniTuple(xt, _SLOTS), types.UniTuple(ot, _SLOTS), types.int64,
+               types.int64, *(numba.typeof(a) for a in args),
+               types.int64, *(types.IntegerLiteral(v) for v in shape[1:]))  # fmt: skip
+        _INTERIOR.compile(sig)
+        entry = _ENTRY[key] = _INTERIOR.overloads[sig].entry_point
+    return entry
+
+
+def _plain_run(table: Any, first: int, stop: int) -> tuple[int, int, int, int, int, tuple[int, ...]] | None:  # fmt: skip
+    """The longest run of rows ``first:stop`` of the flattened tables that is a plain
+    difference (kind 1) or a difference of two (kind 2) with one scale: (start,
+    stop, kind, how, its scale's row, the samples' offsets), or None."""
+    runs, terms = table[1], table[2]
+    best = None
+    for r in range(first, stop):
+        start, end, t, count, sbase, sstep, how = runs[r].tolist()
+        if sstep or terms[t : t + count, 2].any():
+            continue
+        kinds = terms[t : t + count, 3].tolist()
+        if kinds == [1]:
+            found = (start, end, 1, how, sbase, (*terms[t, :2].tolist(), 0, 0))
+        elif kinds == [1, -1]:
+            found = (start, end, 2, how, sbase, (*terms[t, :2].tolist(), *terms[t + 1, :2].tolist()))  # fmt: skip
+        else:
+            continue
+        if best is None or end - start > best[1] - best[0]:
+            best = found
+    return best
+
+
+def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, ...], nout: int) -> Any:  # fmt: skip
+    """The interior box of the 4-D ``shape`` where every term of ``prog`` is plain
+    (:func:`_plain_run`) with one kind and one way of scaling, and each output has
+    as many terms: ``(geom, src, offs, scales, signs, structure)`` for
+    :func:`.fused_kernels.interior`, or None where there is no such box."""
+    tabs, runs, terms, coef, scale, _ = arrays
+    if coef.dtype.kind != "f" or not 1 <= len(prog) <= _SLOTS * _SLOTS:
+        return None
+    counts = [sum(1 for row in prog if row[0] == k) for k in range(nout)]
+    if len(set(counts)) != 1 or counts[0] > _SLOTS:
+        return None
+    box = [[0, n] for n in shape]
+    strides = [int(np.prod(shape[d + 1 :], dtype=np.int64)) for d in range(_NDIM)]
+    src = np.zeros((_SLOTS, _SLOTS, 3), np.int64)
+    offs = np.zeros((_SLOTS, _SLOTS, 4), np.int64)
+    scales = np.ones((_SLOTS, _SLOTS), coef.dtype)
+    signs = np.ones((_SLOTS, _SLOTS), coef.dtype)
+    kinds: set[int] = set()
+    hows: set[int] = set()
+    seen = [0] * nout
+    for k, xi, dim, tab, sign in prog:
+        found = _plain_run((tabs, runs, terms), tabs[tab, 0], tabs[tab, 1])
+        if found is None:
+            return None
+        start, end, kind, how, sbase, samples = found
+        kinds.add(kind)
+        hows.add(how)
+        box[dim] = [max(box[dim][0], start), min(box[dim][1], end)]
+        t = seen[k]
+        seen[k] += 1
+        src[k, t] = xi, dim, tabs[tab, 0]
+        offs[k, t] = [v * strides[dim] for v in samples]
+        scales[k, t] = scale[sbase]
+        signs[k, t] = -1 if t and sign == -1 else 1
+    if len(kinds) != 1 or len(hows) != 1 or any(a >= b for a, b in box):
+        return None
+    width = box[3][1] - box[3][0]
+    rows = max(1, _ROW_BLOCK // width)  # rows per task; longer rows are cut in blocks
+    geom = np.array([*shape, *(v for ab in box for v in ab), rows, _ROW_BLOCK], np.int64)
+    return geom, src, offs, scales, signs, (nout, counts[0], kinds.pop(), hows.pop())
 
 
 def _parallel(run: Any, ntask: int, xs: Any, outs: Any, *rest: Any) -> None:
@@ -132,8 +223,23 @@ def apply(
     x4 = x4 + (x4[0],) * (_SLOTS - len(x4))
     o4 = o4 + (o4[0],) * (_SLOTS - len(o4))
     n0, n1, n2, n3 = o4[0].shape
+    entries = np.asarray(prog, np.int64)
+    skip = np.zeros(6, np.int64)  # no rows skipped
+    inner = None
+    if all(a.flags.c_contiguous for a in (*x4, *o4)):
+        inner = _interior(prog, arrays, o4[0].shape, nout)
+    if inner is not None:  # the interior box first, on its own kernel
+        geom, *rest, structure = inner
+        iargs = (geom, *rest, *arrays[1:])
+        xf = tuple(a.reshape(-1) for a in x4)
+        of = tuple(a.reshape(-1) for a in o4)
+        box = geom[4:12]
+        nrow = int(np.prod(box[1:6:2] - box[0:6:2]))
+        ntask = -(-nrow // int(geom[12])) * -(-(int(box[7]) - int(box[6])) // _ROW_BLOCK)
+        _parallel(_interior_entry(xf, of, iargs, structure), ntask, xf, of, *iargs, *structure)
+        skip = geom[4:10].copy()
     rows = max(1, _BLOCK // max(1, n3)) if n3 <= _BLOCK else 1
-    args = (np.int64(_BLOCK), np.int64(rows), np.asarray(prog, np.int64), *arrays)
+    args = (np.int64(_BLOCK), np.int64(rows), skip, entries, *arrays)
     run = _entry(x4, o4, args)
     ntask = n0 * n1 * -(-n2 // rows) * -(-n3 // _BLOCK)
     _parallel(run, ntask, x4, o4, *args)

@@ -24,7 +24,7 @@ import numpy as np
 
 from gridgrad._engines.numba.kernels import _add, _scaled
 
-__all__ = ["combine"]
+__all__ = ["combine", "interior"]
 
 _U = np.uint64  # indices: unsigned ones skip Numba's negative-index wrap-around
 
@@ -350,13 +350,16 @@ def _along(acc, buf, b, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, sc
 
 
 @numba.njit(nogil=True, cache=True)
-def _combine(xs, outs, t0, t1, block, rows, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
+def _combine(xs, outs, t0, t1, block, rows, skip, prog, tabs, runs, terms, coef, scale, init):  # type: ignore[no-untyped-def]
     """Tasks ``t0:t1``, each ``rows`` consecutive rows (i0, i1, i2:i2 + rows) of the
     last dim, or, where rows are longer than ``block``, a block of one row.
 
     Tasks walk the rows in memory order. Within a task each term runs over all of
     its rows before the next term starts, so that it reads its input as one long
     stretch (what memory prefetches well) and the rows other terms read are in cache.
+
+    Tasks whose rows all lie in the box ``skip`` (begin and end along dims 0, 1 and
+    2; :func:`_interior` computes those rows) are skipped.
 
     ``prog`` has one row per term, the terms of an output consecutive and in order:
     output, input, dim (0-3), table, sign (1 adds, -1 subtracts; the first term of an
@@ -393,6 +396,9 @@ def _combine(xs, outs, t0, t1, block, rows, prog, tabs, runs, terms, coef, scale
                         i0 += 1
         ia = ch * rows
         ib = min(n2, ia + rows)
+        if (skip[0] <= i0 < skip[1] and skip[2] <= i1 < skip[3]
+                and skip[4] <= ia and ib <= skip[5]):  # fmt: skip
+            continue
         j0 = q * block
         j1 = min(n3, j0 + block)
         nj = j1 - j0
@@ -420,5 +426,161 @@ def _combine(xs, outs, t0, t1, block, rows, prog, tabs, runs, terms, coef, scale
                         out[v0, v1, v2, ju + t] = acc[bu + t]
 
 
-#: the entry point the driver compiles
+# --------------------------------------------------------------------------- interior
+#
+# The interior of a uniform grid, where every term of every output is a plain
+# difference of two samples (a central difference) or of two such differences (the
+# compact second derivative), with one scale: each output's terms are evaluated and
+# summed in registers, point by point, and the output written once, without the
+# buffers above. The structure of the sum (the number of outputs and of terms of
+# each, the kind of term, how it is scaled) is compiled in (literal arguments: one
+# compiled variant per structure, each vectorized); which input, which dim and
+# which sign are run-time values. A subtracted term is added times -1: IEEE
+# subtraction is the addition of the negation, and -1 * v is exactly -v, so the
+# sums are bitwise those of :func:`_combine`.
+
+
+@numba.njit(inline="always")
+def _pick(s, x0, x1, x2, x3):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    return x0 if s == 0 else x1 if s == 1 else x2 if s == 2 else x3
+
+
+@numba.njit(inline="always")
+def _plain(x, t, a, b, c, d, init, s, how, kind):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """A term: ``(init + (x[a+t] - x[b+t])) / s`` (kind 1) or ``(init + (x[a+t] -
+    x[b+t]) - (x[c+t] - x[d+t])) / s`` (kind 2)."""
+    v = init + (x[a + t] - x[b + t])
+    if kind == 2:
+        v = v - (x[c + t] - x[d + t])
+    return _scaled(v, s, how)
+
+
+@numba.njit(inline="always")
+def _run_at(src, k, t, j, runs):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """The run of term ``t`` of output ``k`` holding point ``j`` if the term runs
+    along the last dim, else -1."""
+    if src[k, t, 1] != 3:
+        return -1
+    r = src[k, t, 2]
+    while not (runs[r, 0] <= j < runs[r, 1]):
+        r += 1
+    return r
+
+
+@numba.njit(inline="always")
+def _by_run(x, p, j, r, runs, terms, coef, scale, init, zero):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled only
+    """A term along the last dim at flat index ``p`` (point ``j``) by run ``r`` of
+    its table, as :func:`_combine` evaluates it."""
+    pos = j - runs[r, 0]
+    u = init
+    for e in range(runs[r, 2], runs[r, 2] + runs[r, 3]):
+        dx = x[_U(p + terms[e, 0])] - (zero if terms[e, 2] else x[_U(p + terms[e, 1])])
+        u = _add(u, dx, coef[terms[e, 4] + pos * terms[e, 5]], terms[e, 3])
+    return _scaled(u, scale[runs[r, 4] + pos * runs[r, 5]], runs[r, 6])
+
+
+@numba.njit(nogil=True, cache=True)
+def _interior(xs, outs, t0, t1, geom, src, offs, scales, signs, runs, terms, coef, scale, init, nout, nt, kind, how):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Tasks ``t0:t1`` of the interior box: a task is ``geom[12]`` consecutive rows
+    (i0, i1, i2) of the box (in memory order), or, where rows are longer than
+    ``geom[13]``, a block of that many points of one row; the tasks at either end
+    of a row also compute its points outside the box along the last dim
+    (:func:`_edge`).
+
+    Arrays are flat (C order of the 4-D shape ``geom[0:4]``); the box is
+    ``geom[4:12]`` (begin and end along each dim). Output ``k`` (of ``nout``) is
+    the sum of terms ``0:nt``: term ``t`` reads input ``src[k, t, 0]`` along dim
+    ``src[k, t, 1]`` (its table's first run ``src[k, t, 2]``) at the four flat
+    offsets ``offs[k, t]``, is scaled by ``scales[k, t]`` and, after the first,
+    added times ``signs[k, t]`` (+1 or -1). ``nt``, ``kind`` (1 or 2,
+    :func:`_plain`) and ``how`` (:func:`kernels._scaled`) are literals: one
+    compiled variant each, whose loop has no branch. ``runs`` to ``init``: the
+    tables, as :func:`_combine` reads them.
+    """
+    x0, x1, x2, x3 = xs
+    w0, w1, w2, w3 = outs
+    zero = x0.dtype.type(0)
+    n1, n2, n3 = geom[1], geom[2], geom[3]
+    lo0, lo1, lo2, lo3 = geom[4], geom[6], geom[8], geom[10]
+    m1, m2, hi3 = geom[7] - lo1, geom[9] - lo2, geom[11]
+    nrow = (geom[5] - lo0) * m1 * m2
+    rows, block = geom[12], geom[13]
+    nblock = (hi3 - lo3 + block - 1) // block
+    for task in range(t0, t1):
+        chunk, q = divmod(task, nblock)
+        ra = chunk * rows
+        rb = min(nrow, ra + rows)
+        j0 = lo3 + q * block
+        nj = min(hi3, j0 + block) - j0
+        for k in range(nout):
+            w = w0 if k == 0 else w1 if k == 1 else w2 if k == 2 else w3
+            xa = _pick(src[k, 0, 0], x0, x1, x2, x3)
+            xb = _pick(src[k, 1, 0], x0, x1, x2, x3)
+            xc = _pick(src[k, 2, 0], x0, x1, x2, x3)
+            xd = _pick(src[k, 3, 0], x0, x1, x2, x3)
+            sa, sb, sc, sd = scales[k, 0], scales[k, 1], scales[k, 2], scales[k, 3]
+            gb, gc, gd = signs[k, 1], signs[k, 2], signs[k, 3]
+            r01, i2 = divmod(ra, m2)
+            i0, i1 = divmod(r01, m1)
+            for _ in range(ra, rb):
+                at = (((i0 + lo0) * n1 + i1 + lo1) * n2 + i2 + lo2) * n3 + j0
+                # each sample's first index, exact (offsets are signed; the loop
+                # counts up from these, so the compiler sees consecutive addresses)
+                a0, a1, a2, a3 = _U(at + offs[k, 0, 0]), _U(at + offs[k, 0, 1]), _U(at + offs[k, 0, 2]), _U(at + offs[k, 0, 3])  # fmt: skip
+                b0, b1, b2, b3 = _U(at + offs[k, 1, 0]), _U(at + offs[k, 1, 1]), _U(at + offs[k, 1, 2]), _U(at + offs[k, 1, 3])  # fmt: skip
+                c0, c1, c2, c3 = _U(at + offs[k, 2, 0]), _U(at + offs[k, 2, 1]), _U(at + offs[k, 2, 2]), _U(at + offs[k, 2, 3])  # fmt: skip
+                d0, d1, d2, d3 = _U(at + offs[k, 3, 0]), _U(at + offs[k, 3, 1]), _U(at + offs[k, 3, 2]), _U(at + offs[k, 3, 3])  # fmt: skip
+                ou = _U(at)
+                for t in range(_U(nj)):
+                    v = _plain(xa, t, a0, a1, a2, a3, init, sa, how, kind)
+                    if nt >= 2:
+                        v = v + gb * _plain(xb, t, b0, b1, b2, b3, init, sb, how, kind)
+                    if nt >= 3:
+                        v = v + gc * _plain(xc, t, c0, c1, c2, c3, init, sc, how, kind)
+                    if nt >= 4:
+                        v = v + gd * _plain(xd, t, d0, d1, d2, d3, init, sd, how, kind)
+                    w[ou + t] = v
+                if q == 0 or q == nblock - 1:  # the row's points outside the box
+                    left = lo3 if q == 0 else 0
+                    for m in range(left + (n3 - hi3 if q == nblock - 1 else 0)):
+                        j = m if m < left else hi3 + m - left
+                        p = at - j0 + j
+                        r = _run_at(src, k, 0, j, runs)
+                        if r < 0:
+                            v = _plain(xa, _U(0), _U(p + offs[k, 0, 0]), _U(p + offs[k, 0, 1]), _U(p + offs[k, 0, 2]), _U(p + offs[k, 0, 3]), init, sa, how, kind)  # fmt: skip
+                        else:
+                            v = _by_run(xa, p, j, r, runs, terms, coef, scale, init, zero)
+                        if nt >= 2:
+                            r = _run_at(src, k, 1, j, runs)
+                            if r < 0:
+                                u = _plain(xb, _U(0), _U(p + offs[k, 1, 0]), _U(p + offs[k, 1, 1]), _U(p + offs[k, 1, 2]), _U(p + offs[k, 1, 3]), init, sb, how, kind)  # fmt: skip
+                            else:
+                                u = _by_run(xb, p, j, r, runs, terms, coef, scale, init, zero)
+                            v = v + gb * u
+                        if nt >= 3:
+                            r = _run_at(src, k, 2, j, runs)
+                            if r < 0:
+                                u = _plain(xc, _U(0), _U(p + offs[k, 2, 0]), _U(p + offs[k, 2, 1]), _U(p + offs[k, 2, 2]), _U(p + offs[k, 2, 3]), init, sc, how, kind)  # fmt: skip
+                            else:
+                                u = _by_run(xc, p, j, r, runs, terms, coef, scale, init, zero)
+                            v = v + gc * u
+                        if nt >= 4:
+                            r = _run_at(src, k, 3, j, runs)
+                            if r < 0:
+                                u = _plain(xd, _U(0), _U(p + offs[k, 3, 0]), _U(p + offs[k, 3, 1]), _U(p + offs[k, 3, 2]), _U(p + offs[k, 3, 3]), init, sd, how, kind)  # fmt: skip
+                            else:
+                                u = _by_run(xd, p, j, r, runs, terms, coef, scale, init, zero)
+                            v = v + gd * u
+                        w[_U(p)] = v
+                i2 += 1
+                if i2 == m2:
+                    i2 = 0
+                    i1 += 1
+                    if i1 == m1:
+                        i1 = 0
+                        i0 += 1
+
+
+#: the entry points the driver compiles
 combine = _combine
+interior = _interior
