@@ -358,8 +358,8 @@ def _combine(xs, outs, t0, t1, block, rows, skip, prog, tabs, runs, terms, coef,
     its rows before the next term starts, so that it reads its input as one long
     stretch (what memory prefetches well) and the rows other terms read are in cache.
 
-    Tasks whose rows all lie in the box ``skip`` (begin and end along dims 0, 1 and
-    2; :func:`_interior` computes those rows) are skipped.
+    Rows that lie in the box ``skip`` (begin and end along dims 0, 1 and 2;
+    :func:`_interior` computes those rows) are skipped.
 
     ``prog`` has one row per term, the terms of an output consecutive and in order:
     output, input, dim (0-3), table, sign (1 adds, -1 subtracts; the first term of an
@@ -396,9 +396,11 @@ def _combine(xs, outs, t0, t1, block, rows, skip, prog, tabs, runs, terms, coef,
                         i0 += 1
         ia = ch * rows
         ib = min(n2, ia + rows)
-        if (skip[0] <= i0 < skip[1] and skip[2] <= i1 < skip[3]
-                and skip[4] <= ia and ib <= skip[5]):  # fmt: skip
+        boxed = skip[0] <= i0 < skip[1] and skip[2] <= i1 < skip[3]
+        if boxed and skip[4] <= ia and ib <= skip[5]:
             continue
+        # rows ra2:rb2 of the task lie in the box (none if ra2 == rb2)
+        ra2, rb2 = (max(ia, skip[4]), min(ib, skip[5])) if boxed else (ib, ib)
         j0 = q * block
         j1 = min(n3, j0 + block)
         nj = j1 - j0
@@ -409,6 +411,8 @@ def _combine(xs, outs, t0, t1, block, rows, skip, prog, tabs, runs, terms, coef,
             ra, rb = tabs[tab, 0], tabs[tab, 1]
             r = ra
             for i2 in range(ia, ib):
+                if ra2 <= i2 < rb2:
+                    continue
                 b = (i2 - ia) * nj
                 if dim == 3:
                     _along(acc, buf, b, op, x, i0, i1, i2, j0, j1, ra, rb, runs, terms, coef, scale, init, zero)  # fmt: skip
@@ -421,6 +425,8 @@ def _combine(xs, outs, t0, t1, block, rows, skip, prog, tabs, runs, terms, coef,
                 out = w0 if o == 0 else w1 if o == 1 else w2 if o == 2 else w3
                 v0, v1, ju = _U(i0), _U(i1), _U(j0)
                 for i2 in range(ia, ib):
+                    if ra2 <= i2 < rb2:
+                        continue
                     v2, bu = _U(i2), _U((i2 - ia) * nj)
                     for t in range(_U(nj)):
                         out[v0, v1, v2, ju + t] = acc[bu + t]

@@ -1,0 +1,230 @@
+"""The fused kernel's interior path (``fused_kernels.interior``): where every term is
+a plain difference with one scale, each output's terms are summed in registers.
+It must give the bits of the reference engine (each derivative on its own, then
+added left to right), take exactly the cases it claims, and leave the others to
+the generic kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gridgrad
+from gridgrad._api import checked
+from gridgrad._combination import Combination
+from gridgrad._combination import gradient as all_dims
+from gridgrad._options import Options
+from gridgrad._request import gradient_request
+
+pytest.importorskip("numba")
+fused = pytest.importorskip("gridgrad._engines.numba.fused")
+driver = pytest.importorskip("gridgrad._engines.numba.driver")
+loader = pytest.importorskip("gridgrad._engines.numba.loader")
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    return a.view({4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
+
+
+def _same_bits(fast: tuple[np.ndarray, ...], ref: tuple[np.ndarray, ...]) -> None:
+    assert len(fast) == len(ref)
+    for a, b in zip(fast, ref):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(_bits(a), _bits(b))
+
+
+class _Spy:
+    """Counts the interior kernel's runs (and lets them run)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        loader.load()  # the background warm-up's own runs are not counted
+        self.structures: list[tuple[int, ...]] = []
+        real = fused._interior_entry
+
+        def spy(xs, outs, args, shape):  # type: ignore[no-untyped-def]
+            self.structures.append(tuple(shape))
+            return real(xs, outs, args, shape)
+
+        monkeypatch.setattr(fused, "_interior_entry", spy)
+
+
+def _ops(name: str, f: np.ndarray, **kw):  # type: ignore[no-untyped-def]
+    """The operator ``name`` on ``f`` (components built from ``f``) as a tuple."""
+    comps = [f * (k + 1) - k for k in range(f.ndim)]
+    if name == "laplacian":
+        return (gridgrad.laplacian(f, **kw),)
+    if name == "divergence":
+        return (gridgrad.divergence(comps, **kw),)
+    if name == "curl":
+        out = gridgrad.curl(comps, **kw)
+        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+    raise AssertionError(name)
+
+
+def _both(name: str, f: np.ndarray, **kw):  # type: ignore[no-untyped-def]
+    with gridgrad.use_engine("numba"):
+        fast = _ops(name, f, **kw)
+    with gridgrad.use_engine("reference"):
+        ref = _ops(name, f, **kw)
+    return fast, ref
+
+
+@pytest.mark.parametrize("name", ["laplacian", "divergence"])
+@pytest.mark.parametrize("shape", [(50,), (9, 13), (5, 6, 7), (4, 5, 4, 6)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_interior_taken_and_bitwise(monkeypatch, name, shape, dtype) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = (np.random.default_rng(1).standard_normal(shape) * 3).astype(dtype)
+    fast, ref = _both(name, f, spacing=0.3)
+    _same_bits(fast, ref)
+    kind = 2 if name == "laplacian" else 1
+    assert spy.structures == [(1, len(shape), kind, 1)]  # one output, a term per dim, divided
+
+
+def test_curl_three_outputs_of_two_terms(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(2).standard_normal((6, 7, 8))
+    fast, ref = _both("curl", f, spacing=0.5)
+    _same_bits(fast, ref)
+    assert spy.structures == [(3, 2, 1, 2)]  # a power-of-two step: multiplied
+
+
+def test_all_dims_one_pass_four_outputs(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(3).standard_normal((5, 6, 7, 9))
+    call = checked(gradient_request, f, None, 0.7, Options())
+    comb = all_dims(call.plan)
+    with gridgrad.use_engine("numba"):
+        fast = fused.combine(comb, (f,))
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(f, spacing=0.7)
+    _same_bits(fast, tuple(ref))
+    assert spy.structures == [(4, 1, 1, 3)]  # divided, then halved (torch.gradient's expression)
+
+
+@pytest.mark.parametrize(
+    "spacing",
+    [
+        pytest.param("coords", id="coordinates: per-point weights"),
+        pytest.param([0.5, 0.3, 0.25], id="mixed scalings: divide and multiply"),
+    ],
+)
+def test_not_plain_left_to_generic(monkeypatch, spacing) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    rng = np.random.default_rng(4)
+    f = rng.standard_normal((6, 7, 8))
+    if spacing == "coords":
+        spacing = [np.cumsum(rng.uniform(0.5, 1.5, n)) for n in f.shape]
+    fast, ref = _both("laplacian", f, spacing=spacing)
+    _same_bits(fast, ref)
+    assert spy.structures == []
+
+
+def test_higher_accuracy_left_to_generic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(5).standard_normal((12, 13))
+    fast, ref = _both("laplacian", f, accuracy=4)
+    _same_bits(fast, ref)
+    assert spy.structures == []
+
+
+def test_strided_layout_left_to_generic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(6).standard_normal((10, 12, 14))[:, ::2, 1:]
+    fast, ref = _both("laplacian", f)
+    _same_bits(fast, ref)
+    assert spy.structures == []
+
+
+def test_fortran_order_takes_the_interior(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.asfortranarray(np.random.default_rng(7).standard_normal((9, 10, 11)))
+    fast, ref = _both("laplacian", f, spacing=[0.1, 0.2, 0.3])
+    _same_bits(fast, ref)
+    assert fast[0].flags.f_contiguous
+    assert len(spy.structures) == 1
+
+
+@pytest.mark.parametrize("n", [8191, 8192, 8195, 20001])
+def test_rows_cut_in_blocks(monkeypatch, n) -> None:  # type: ignore[no-untyped-def]
+    """Rows longer than a task's block: the end points only in the first and last."""
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(8).standard_normal((4, n))
+    for eo in (1, 2):
+        fast, ref = _both("laplacian", f, edge_order=eo)
+        _same_bits(fast, ref)
+    assert len(spy.structures) == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_signed_zeros_and_nonfinite(dtype) -> None:  # type: ignore[no-untyped-def]
+    """Zeros of either sign, infinities and NaNs: the same bits (a subtracted term is
+    added times -1 on the interior path, which IEEE makes exactly a subtraction)."""
+    rng = np.random.default_rng(9)
+    f = rng.choice(np.array([0.0, -0.0, 1.0, -1.0, 2.5], dtype), size=(7, 8, 9))
+    f[3, 4, 5], f[1, 2, 3], f[5, 5, 5] = np.inf, -np.inf, np.nan
+    for name in ("laplacian", "divergence", "curl"):
+        for spacing in (None, 0.3):
+            fast, ref = _both(name, f, spacing=spacing)
+            _same_bits(fast, ref)
+
+
+def test_periodic_wraps_at_the_row_ends(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(monkeypatch)
+    f = np.random.default_rng(10).standard_normal((6, 7, 40))
+    for boundary in ("periodic", ["one-sided", "periodic", "periodic"]):
+        fast, ref = _both("laplacian", f, boundary=boundary)
+        _same_bits(fast, ref)
+        fast, ref = _both("divergence", f, boundary=boundary, spacing=0.2)
+        _same_bits(fast, ref)
+    assert len(spy.structures) == 4
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_any_number_of_threads(threads) -> None:  # type: ignore[no-untyped-def]
+    f = np.random.default_rng(11).standard_normal((17, 19, 23))
+    with gridgrad.use_engine("reference"):
+        ref = _ops("curl", f, spacing=0.3)
+    before = driver.set_threads(threads)
+    try:
+        with gridgrad.use_engine("numba"):
+            fast = _ops("curl", f, spacing=0.3)
+    finally:
+        driver.set_threads(before)
+    _same_bits(fast, ref)
+
+
+def test_into_given_outputs() -> None:
+    f = np.random.default_rng(12).standard_normal((8, 9, 10))
+    call = checked(gradient_request, f, None, 0.25, Options())
+    comb = Combination((call.plan,), (0,), (((0, 0, 1), (0, 1, -1), (0, 2, 1)),))
+    out = (np.full_like(f, np.nan),)
+    with gridgrad.use_engine("numba"):
+        got = fused.combine(comb, (f,), out)
+    assert got[0] is out[0]
+    g = gridgrad.gradient(f, spacing=0.25)
+    _same_bits(got, ((g[0] - g[1]) + g[2],))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.lists(st.integers(4, 12), min_size=1, max_size=4).map(tuple),
+    name=st.sampled_from(["laplacian", "divergence", "curl"]),
+    spacing=st.sampled_from([None, 0.5, 0.3, 2.0]),
+    edge_order=st.sampled_from([1, 2]),
+    periodic=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_hypothesis(shape, name, spacing, edge_order, periodic, dtype, seed) -> None:  # type: ignore[no-untyped-def]
+    if name == "curl" and len(shape) not in (2, 3):
+        name = "divergence"
+    f = (np.random.default_rng(seed).standard_normal(shape) * 4).astype(dtype)
+    kw = {"spacing": spacing, "boundary": "periodic" if periodic else "one-sided"}
+    if name == "laplacian":
+        kw["edge_order"] = edge_order
+    fast, ref = _both(name, f, **kw)
+    _same_bits(fast, ref)
