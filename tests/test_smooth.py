@@ -282,6 +282,34 @@ def test_spline_reports_its_gcv_lambda() -> None:
     assert info3.lam.shape == (3, 1)
 
 
+@pytest.mark.parametrize("dim", [0, 1])
+@pytest.mark.parametrize("uniform", [True, False])
+def test_spline_lambda_per_series_equals_scipy_1d(dim, uniform) -> None:
+    """Each series gets its own GCV smoothing: the derivative and lambda of scipy's 1-D
+    ``make_smoothing_spline(x, y_j)`` on that series alone, for series of clearly different
+    noise (a lambda shared by the batch would fail both checks)."""
+    interpolate = require("scipy.interpolate")
+    n = 120
+    rng = np.random.default_rng(7)
+    # unit-sized steps: the GCV lambdas are far above scipy's search tolerance (1e-5)
+    x = np.arange(n, dtype=float) if uniform else np.cumsum(rng.uniform(0.5, 1.5, n))
+    noise = np.array([0.003, 0.03, 0.1, 0.3])
+    rows = np.sin(x / 9) + noise[:, None] * rng.standard_normal((noise.size, n))
+    f = rows if dim == 1 else rows.T.copy()
+    d, info = smooth.derivative(f, dim, spacing=x, method="spline", return_info=True)
+    got = d if dim == 1 else d.T
+    assert info.lam.shape == (noise.size,)
+    for j in range(noise.size):
+        alone = interpolate.make_smoothing_spline(x, rows[j])
+        ref = alone.derivative()(x)
+        np.testing.assert_allclose(got[j], ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+        # the lambda reported is the one scipy's GCV chose for this series alone
+        again = interpolate.make_smoothing_spline(x, rows[j], lam=info.lam[j]).derivative()(x)
+        np.testing.assert_allclose(again, ref, rtol=1e-7, atol=1e-9 * np.abs(ref).max())
+    assert (np.diff(info.lam) > 0).all()  # more noise, more smoothing: one lambda each
+    assert info.lam[-1] > 10 * info.lam[0]
+
+
 def test_spline_gaps_decreasing_coordinates_and_dask() -> None:
     interpolate = require("scipy.interpolate")
     da = require("dask.array")

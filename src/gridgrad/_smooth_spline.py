@@ -1,9 +1,16 @@
 """Cubic smoothing splines with the smoothing chosen by generalized cross-validation.
 
 scipy's ``make_smoothing_spline`` (imported here, on first use) fits every series of a batch
-at once, each with its own GCV parameter; series with NaN gaps are fitted on their finite
-samples, grouped by gap pattern. scipy does not return the parameter; it is read back from
-the fit (:func:`_lam`).
+at once, each with its own GCV parameter (scipy >= 1.16 loops ``minimize_scalar`` over the
+columns: the same spline and parameter as a 1-D call on each series alone); series with NaN
+gaps are fitted on their finite samples, grouped by gap pattern. scipy does not return the
+parameter; it is read back from the fit (:func:`_lam`).
+
+scipy searches the parameter on ``(0, n)`` by bounded Brent with its default absolute
+tolerance ``xatol=1e-5``, so values below about 1e-5 (in the units of ``x``; the parameter
+scales with the cube of the coordinate unit) are not resolved: series of similar shape and
+noise then get the same parameter to every digit. That is scipy's choice for each series,
+kept as is (the contract is scipy's spline).
 """
 
 from __future__ import annotations

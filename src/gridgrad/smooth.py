@@ -70,6 +70,8 @@ class SmoothInfo:
         ``method="spline"``: per series, the smoothing parameter (lambda) chosen by
         generalized cross-validation (NaN for a series with too few finite samples;
         ``inf`` for data on a straight line); not available for Dask arrays (lazy).
+        scipy's search resolves lambda to about 1e-5 in the units of the coordinates
+        (see :func:`derivative`, Notes): smaller values may be equal for similar series.
         When ``method="auto"`` chose the spline: the one smoothing parameter of all
         series (a float).
     edges : tuple or None
@@ -374,8 +376,13 @@ def derivative(
     **Spline.** The cubic spline :math:`s` minimizing
     :math:`\sum_i (f_i - s(x_i))^2 + \lambda \int s''(x)^2\,dx`, :math:`\lambda` by
     generalized cross-validation [3]_ per series (scipy's ``make_smoothing_spline``), and
-    its derivative at the samples. Runs on the host: torch/JAX inputs are copied (no
-    autograd), Dask arrays are rechunked to one chunk along ``dim``.
+    its derivative at the samples: for each series exactly scipy's spline of that series
+    alone. scipy minimizes the GCV criterion over :math:`0 < \lambda < n` with an
+    absolute tolerance of :math:`10^{-5}`, and :math:`\lambda` scales with the cube of the
+    coordinate unit: on short coordinate ranges (fine steps) the chosen :math:`\lambda`
+    is near that tolerance and series of similar shape and noise get the same value.
+    Runs on the host: torch/JAX inputs are copied (no autograd), Dask arrays are
+    rechunked to one chunk along ``dim``.
 
     **Data-driven windows** (no ``cutoff``) minimize an estimate of the mean squared
     error of the derivative over odd windows spaced by factors of about 1.25 and degrees 2
