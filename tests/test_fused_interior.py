@@ -228,3 +228,25 @@ def test_hypothesis(shape, name, spacing, edge_order, periodic, dtype, seed) -> 
         kw["edge_order"] = edge_order
     fast, ref = _both(name, f, **kw)
     _same_bits(fast, ref)
+
+
+def test_one_pass_gradient_only_where_plain(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``gradient`` over all dims goes through the fused kernel (``ONE_PASS``) only
+    where the interior path takes most of the array: not for coordinates, whose lone
+    plain points (a one-sided end) would leave every point to the generic kernel."""
+    spy = _Spy(monkeypatch)
+    rng = np.random.default_rng(13)
+    f = rng.standard_normal((9, 10, 20))  # rows of at least 16 points: one pass pays
+    coords = [np.cumsum(rng.uniform(0.5, 1.5, n)) for n in f.shape]
+    uniform = all_dims(checked(gradient_request, f, None, 0.3, Options()).plan)
+    irregular = all_dims(checked(gradient_request, f, None, coords, Options()).plan)
+    assert fused.plain(uniform, (f,))
+    assert not fused.plain(irregular, (f,))
+    assert not fused.plain(uniform, (f[:, ::2],))  # strided: the generic kernel
+    for spacing in (0.3, coords):
+        with gridgrad.use_engine("numba"):
+            fast = gridgrad.gradient(f, spacing=spacing)
+        with gridgrad.use_engine("reference"):
+            ref = gridgrad.gradient(f, spacing=spacing)
+        _same_bits(tuple(fast), tuple(ref))
+    assert spy.structures == [(3, 1, 1, 3)]

@@ -31,7 +31,7 @@ from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import Table
 
-__all__ = ["apply", "combine"]
+__all__ = ["apply", "combine", "plain"]
 
 _KERNEL: Any = _kernel
 _INTERIOR: Any = _interior_kernel
@@ -108,7 +108,8 @@ def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, 
     """The interior box of the 4-D ``shape`` where every term of ``prog`` is plain
     (:func:`_plain_run`) with one kind and one way of scaling, and each output has
     as many terms: ``(geom, src, offs, scales, signs, structure)`` for
-    :func:`.fused_kernels.interior`, or None where there is no such box."""
+    :func:`.fused_kernels.interior`, or None where there is no such box holding at
+    least half the points along each dim."""
     tabs, runs, terms, coef, scale, _ = arrays
     if coef.dtype.kind != "f" or not 1 <= len(prog) <= _SLOTS * _SLOTS:
         return None
@@ -138,8 +139,10 @@ def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, 
         offs[k, t] = [v * strides[dim] for v in samples]
         scales[k, t] = scale[sbase]
         signs[k, t] = -1 if t and sign == -1 else 1
-    if len(kinds) != 1 or len(hows) != 1 or any(a >= b for a, b in box):
+    if len(kinds) != 1 or len(hows) != 1:
         return None
+    if any(2 * (b - a) < n for (a, b), n in zip(box, shape)):  # mostly edges (or a lone
+        return None  # plain point: a one-sided end of a non-uniform axis): not worth it
     width = box[3][1] - box[3][0]
     rows = max(1, _ROW_BLOCK // width)  # rows per task; longer rows are cut in blocks
     geom = np.array([*shape, *(v for ab in box for v in ab), rows, _ROW_BLOCK], np.int64)
@@ -180,6 +183,33 @@ def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int],
     return index, arrays
 
 
+def _program(comb: Combination, dtype: np.dtype) -> tuple[dict[Any, Table], list[tuple[int, int, int, Any, int]]]:  # fmt: skip
+    """The tables of ``comb`` and its program (as :func:`apply` takes them)."""
+    found = combination_tables(comb, dtype)
+    program = [
+        (k, comb.sources[p], comb.plans[p].axes[a].axis, (p, a), sign)
+        for k, terms in enumerate(comb.outputs)
+        for p, a, sign in terms
+    ]
+    return found, program
+
+
+def plain(comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None) -> bool:  # fmt: skip
+    """Whether :func:`combine` computes the interior of ``comb`` on ``xs`` with the
+    interior kernel (every term plain there, the arrays contiguous in memory order)."""
+    found, program = _program(comb, xs[0].dtype)
+    index, arrays = _flatten(found)
+    order = _memory_order(xs[0])
+    views = [x.transpose(order) for x in (*xs, *(out or ()))]
+    if not all(v.flags.c_contiguous for v in views):
+        return False
+    lead = _NDIM - xs[0].ndim
+    shape = (1,) * lead + views[0].shape
+    prog = [[k, src, order.index(axis) + lead, index[key], sign]
+            for k, src, axis, key, sign in program]  # fmt: skip
+    return _interior(prog, arrays, shape, len(comb.outputs)) is not None
+
+
 def combine(
     comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None
 ) -> tuple[np.ndarray, ...]:
@@ -188,12 +218,7 @@ def combine(
     The engine's guard holds: plain native ndarrays of one shape and dtype, at most
     4 dims, 4 inputs and 4 outputs, every table in the result's dtype.
     """
-    found = combination_tables(comb, xs[0].dtype)
-    program = [
-        (k, comb.sources[p], comb.plans[p].axes[a].axis, (p, a), sign)
-        for k, terms in enumerate(comb.outputs)
-        for p, a, sign in terms
-    ]
+    found, program = _program(comb, xs[0].dtype)
     return apply(found, program, xs, len(comb.outputs), out)
 
 
