@@ -21,16 +21,11 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+from fused_bench import _line  # benchmarks/ is the script's folder
 
 import gridgrad
 from gridgrad._engines.numba import loader
 from gridgrad.bench import _best
-
-
-def _line(name: str, ms: dict[str, float], base: str) -> str:
-    cells = [f"{k} {v * 1e3:7.1f} ms" for k, v in ms.items()]
-    ratios = [f"{k}/{base} {v / ms[base]:5.2f}x" for k, v in ms.items() if k != base]
-    return f"{name:<26} " + " | ".join(cells) + "   (" + ", ".join(ratios) + ")"
 
 
 def main() -> None:
@@ -73,14 +68,14 @@ def main() -> None:
             "numpy array": in_memory["laplacian"],
             "numpy expr": numpy["laplacian"],
         }
-        print(_line(f"laplacian  {chunks}", lap, "fused"))
+        print(_line(f"laplacian  {chunks}", lap, "fused", 26))
         div = {
             "fused": _best(lambda xs=xs: gridgrad.divergence(xs).compute(), r),
             "before": _best(div_before, r),
             "numpy array": in_memory["divergence"],
             "numpy expr": numpy["divergence"],
         }
-        print(_line(f"divergence {chunks}", div, "fused"))
+        print(_line(f"divergence {chunks}", div, "fused", 26))
 
 
 if __name__ == "__main__":

@@ -37,10 +37,11 @@ def _copy_into(f: np.ndarray, outs: tuple[np.ndarray, ...]) -> None:
         list(_POOL.map(lambda pair: np.copyto(*pair), pairs))
 
 
-def _line(name: str, ms: dict[str, float], base: str) -> str:
+def _line(name: str, ms: dict[str, float], base: str, width: int = 12) -> str:
+    """One row: each time, then each time over ``base``'s."""
     cells = [f"{k} {v * 1e3:7.1f} ms" for k, v in ms.items()]
     ratios = [f"{k}/{base} {v / ms[base]:5.2f}x" for k, v in ms.items() if k != base]
-    return f"{name:<12} " + " | ".join(cells) + "   (" + ", ".join(ratios) + ")"
+    return f"{name:<{width}} " + " | ".join(cells) + "   (" + ", ".join(ratios) + ")"
 
 
 def main() -> None:
