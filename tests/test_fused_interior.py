@@ -209,17 +209,19 @@ def test_into_given_outputs() -> None:
     _same_bits(got, ((g[0] - g[1]) + g[2],))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# float64 and three kinds of steps only: each structure the interior path meets is a
+# compiled variant (float32 and the other scalings are covered above)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     shape=st.lists(st.integers(4, 12), min_size=1, max_size=4).map(tuple),
     name=st.sampled_from(["laplacian", "divergence", "curl"]),
-    spacing=st.sampled_from([None, 0.5, 0.3, 2.0]),
+    spacing=st.sampled_from([None, 0.5, 0.3]),
     edge_order=st.sampled_from([1, 2]),
     periodic=st.booleans(),
-    dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
 )
-def test_hypothesis(shape, name, spacing, edge_order, periodic, dtype, seed) -> None:  # type: ignore[no-untyped-def]
+def test_hypothesis(shape, name, spacing, edge_order, periodic, seed) -> None:  # type: ignore[no-untyped-def]
+    dtype = np.float64
     if name == "curl" and len(shape) not in (2, 3):
         name = "divergence"
     f = (np.random.default_rng(seed).standard_normal(shape) * 4).astype(dtype)
