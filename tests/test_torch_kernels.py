@@ -386,23 +386,28 @@ def test_threads_racing_on_first_use():
             _same(a, b)
 
 
-def test_runs_on_torch_get_num_threads(monkeypatch):
+@pytest.mark.parametrize(("shape", "kernels"), [((50, 6), "driver"), ((50, 60), "fused")])
+def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
+    """Per-dim passes (rows of 6) and the one pass (rows of 60) alike."""
+    from gridgrad._engines.numba import fused
+
     seen = []
-    parallel = driver._parallel
+    module = driver if kernels == "driver" else fused
+    parallel = module._parallel
 
     def spy(kernel, ntask, arrays, *args):
         seen.append(driver._THREADS.count)
         return parallel(kernel, ntask, arrays, *args)
 
-    monkeypatch.setattr(driver, "_parallel", spy)
+    monkeypatch.setattr(module, "_parallel", spy)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with gridgrad.use_engine("numba"):
-            gridgrad.gradient(torch.randn(50, 60, dtype=torch.float64))
+            gridgrad.gradient(torch.randn(*shape, dtype=torch.float64))
     finally:
         torch.set_num_threads(before)
-    assert seen == [1, 1]
+    assert seen == [1, 1]  # two dims: two passes, or the interior and the rest
     assert driver._THREADS.count is None  # restored after the call
 
 
@@ -519,3 +524,103 @@ def test_fused_operators_vmap_and_five_dims():
         v = torch.func.vmap(lambda t: gridgrad.laplacian(t, dim=(1, 2)))(x)  # 4-D + batch
         r = torch.stack([gridgrad.laplacian(t, dim=(1, 2)) for t in x])
     _same(v, r)
+
+
+# (shape, dtype, kwargs, layout, one pass?): where the NumPy path reads the input once
+# for all dims (rows of 16+ points along the innermost dim, plain differences in the
+# interior, contiguous in memory order), the tensor's forward does too
+ONE_PASS_CASES = [
+    ((6, 7, 20), torch.float64, {}, None, True),
+    ((6, 7, 20), torch.float32, {"spacing": (0.3, 0.7, 3.0), "edge_order": 2}, None, True),
+    ((6, 7, 20), torch.float32, {"spacing": (0.5, 2.0, 3.0)}, None, False),  # scaled two ways
+    ((6, 7, 20), torch.complex128, {"spacing": 0.3}, None, False),  # real weights, complex values
+    ((6, 7, 20), torch.float64, {"boundary": "periodic"}, None, True),
+    ((2, 3, 24, 20), torch.float32, {"dim": (2, 3)}, None, True),  # an image batch
+    ((5, 6, 17), torch.float64, {"dim": (2, 0)}, None, True),
+    ((20, 7, 6), torch.float64, {}, lambda x: _layout(x, "transposed"), True),  # rows along dim 0
+    ((20, 7, 6), torch.float64, {}, None, False),  # rows of 6 points
+    ((6, 7, 20), torch.float64, {"accuracy": 4}, None, False),  # not a plain difference
+    ((6, 7, 20), torch.float64, {}, lambda x: x.repeat(1, 1, 2)[:, :, :20], False),  # strided
+    (
+        (6, 7, 20),
+        torch.float64,
+        {"spacing": (torch.arange(6.0, dtype=torch.float64) ** 1.5, 1.0, 2.0)},
+        None,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("shape", "dtype", "kwargs", "layout", "one"), ONE_PASS_CASES, ids=str)
+def test_gradient_forward_in_one_pass_where_the_numpy_path_takes_one(monkeypatch, shape, dtype, kwargs, layout, one):  # fmt: skip
+    """The forward of ``gradient`` over several dims: one fused pass (the operator
+    ``gridgrad::combine``, one call writing every output) exactly where the NumPy path
+    takes one, else a stencil per dim; bitwise the reference engine and the NumPy
+    path either way, with autograd and forward mode through it."""
+    from gridgrad._engines.numba import fused
+
+    x = _values(shape, dtype, torch.Generator().manual_seed(11))
+    if layout is not None:
+        x = layout(x)
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(x, **kwargs)
+    nout = len(ref)
+    calls = []
+    real = fused.apply
+    monkeypatch.setattr(fused, "apply", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    with gridgrad.use_engine("numba"):
+        got = gridgrad.gradient(x, **kwargs)
+        assert calls == ([nout] if one else [])
+        calls.clear()
+        on_numpy = gridgrad.gradient(x.numpy(), **kwargs)
+        if not isinstance(kwargs.get("spacing"), tuple) or not any(isinstance(s, torch.Tensor) for s in kwargs["spacing"]):  # fmt: skip
+            assert calls == ([nout] if one else [])  # the NumPy path decides alike
+        y = x.clone().requires_grad_(True)
+        g = gridgrad.gradient(y, **kwargs)
+        assert type(g[0].grad_fn).__name__ == "GradientBackward"
+        ups = [_values(shape, dtype, torch.Generator().manual_seed(12 + k)) for k in range(nout)]
+        torch.autograd.backward(g, ups)
+    for a, r in zip(got, ref, strict=True):
+        _same(a, r)
+    if not isinstance(kwargs.get("spacing"), tuple) or not any(isinstance(s, torch.Tensor) for s in kwargs["spacing"]):  # fmt: skip
+        for a, n in zip(got, on_numpy, strict=True):
+            np.testing.assert_array_equal(a.numpy(), n)
+    for a, r in zip(g, ref, strict=True):
+        _same(a.detach(), r)
+    # the backward is the transpose: <D x, u> summed over outputs == <x, sum D^T u>
+    lhs = sum((a.detach().to(torch.complex128) * u.to(torch.complex128).conj()).sum() for a, u in zip(got, ups))  # fmt: skip
+    rhs = (x.to(torch.complex128) * y.grad.to(torch.complex128).conj()).sum()
+    tol = 1e-4 if dtype in (torch.float32, torch.complex64) else 1e-10
+    torch.testing.assert_close(lhs, rhs, rtol=tol, atol=tol * float(lhs.abs()))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64])
+def test_gradcheck_through_the_one_pass_forward(monkeypatch, dtype):
+    """gradcheck, gradgradcheck, forward mode, batched gradients and vmap on a shape
+    whose forward is one pass (rows of 17 points)."""
+    from gridgrad._engines.numba import fused
+
+    calls = []
+    real = fused.apply
+    monkeypatch.setattr(fused, "apply", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    x = torch.randn(4, 5, 17, dtype=dtype, requires_grad=True)
+
+    def f(x):
+        return gridgrad.gradient(x, spacing=(0.3, 0.7, 1.1), edge_order=2)
+
+    with gridgrad.use_engine("numba"):
+        f(x.detach())
+        assert calls == [3]
+        assert torch.autograd.gradcheck(f, (x,), check_forward_ad=True, check_batched_grad=True, check_batched_forward_grad=True)  # fmt: skip
+        assert torch.autograd.gradgradcheck(f, (x,), check_fwd_over_rev=True, check_rev_over_rev=True)  # fmt: skip
+        b = torch.randn(3, 4, 5, 17, dtype=dtype)
+        v = torch.func.vmap(f)(b)
+        jr = torch.func.jacrev(lambda t: f(t)[2])(x.detach())
+        jf = torch.func.jacfwd(lambda t: f(t)[2])(x.detach())
+    with gridgrad.use_engine("reference"):
+        r = [torch.stack(t) for t in zip(*(f(t) for t in b))]
+        jref = torch.func.jacrev(lambda t: f(t)[2])(x.detach())
+    for a, e in zip(v, r, strict=True):
+        _same(a, e)
+    torch.testing.assert_close(jr, jref, rtol=0, atol=1e-15)
+    torch.testing.assert_close(jf, jref, rtol=0, atol=1e-15)

@@ -197,17 +197,28 @@ def _program(comb: Combination, dtype: np.dtype) -> tuple[dict[Any, Table], list
 def plain(comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None) -> bool:  # fmt: skip
     """Whether :func:`combine` computes the interior of ``comb`` on ``xs`` with the
     interior kernel (every term plain there, the arrays contiguous in memory order)."""
-    found, program = _program(comb, xs[0].dtype)
-    index, arrays = _flatten(found)
     order = _memory_order(xs[0])
-    views = [x.transpose(order) for x in (*xs, *(out or ()))]
-    if not all(v.flags.c_contiguous for v in views):
+    if not all(v.transpose(order).flags.c_contiguous for v in (*xs, *(out or ()))):
         return False
-    lead = _NDIM - xs[0].ndim
-    shape = (1,) * lead + views[0].shape
+    found, program = _program(comb, xs[0].dtype)
+    return plain_program(found, program, order, xs[0].shape, len(comb.outputs))
+
+
+def plain_program(
+    found: dict[Any, Table],
+    program: list[tuple[int, int, int, Any, int]],
+    order: tuple[int, ...],
+    shape: tuple[int, ...],
+    nout: int,
+) -> bool:
+    """:func:`plain` for the arguments of :func:`apply`, on arrays of ``shape``
+    contiguous in the memory ``order`` (dims from the largest stride)."""
+    index, arrays = _flatten(found)
+    lead = _NDIM - len(shape)
+    shape4 = (1,) * lead + tuple(shape[d] for d in order)
     prog = [[k, src, order.index(axis) + lead, index[key], sign]
             for k, src, axis, key, sign in program]  # fmt: skip
-    return _interior(prog, arrays, shape, len(comb.outputs)) is not None
+    return _interior(prog, arrays, shape4, nout) is not None
 
 
 def combine(

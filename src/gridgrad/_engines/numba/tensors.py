@@ -314,6 +314,7 @@ class Program:
         self.entries = entries
         self.nout = nout
         self.nin = nin
+        self.one_pass = False  # a gradient's forward: its outputs in one pass (the operator)
 
     def flat(self) -> list[int]:
         """The entries as the operator takes them: five ints each, operators by key."""
@@ -495,13 +496,16 @@ def _before_tracing(ops: Iterable[Operator], backward: bool) -> None:
 
 
 class TracedGradient(TracedCombine):
-    """The partial derivatives along several axes of one input: one stencil pass per
-    axis forward (one pass reading the input for all of them is slower), the
-    backward ``sum_k D_k^T g_k`` in one fused pass (the transposed :class:`Program`:
-    every upstream gradient read once, the input's gradient written once)."""
+    """The partial derivatives along several axes of one input: forward in one pass
+    reading the input once where the NumPy path takes one (``program.one_pass``, see
+    :func:`_one_pass`), else one stencil pass per axis; the backward
+    ``sum_k D_k^T g_k`` in one fused pass (the transposed :class:`Program`: every
+    upstream gradient read once, the input's gradient written once)."""
 
     @staticmethod
     def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if program.one_pass:
+            return _call(program, xs)
         (x,) = xs
         return tuple(torch.ops.gridgrad.stencil(x, d, op.key) for _, _, d, op, _ in program.entries)
 
@@ -516,6 +520,23 @@ class Gradient(Combine):
         return Gradient.apply(ctx.program, tangents[1])
 
 
+def _one_pass(program: Program, x: torch.Tensor) -> bool:
+    """Whether the gradient's forward on ``x`` reads it once for all outputs: where
+    the NumPy path would on the same memory (``ONE_PASS``, rows long enough, the
+    fused kernel's interior path); the results are the same bits either way."""
+    from gridgrad._engines import numba as engine
+    from gridgrad._engines.numba import fused
+
+    if not engine.ONE_PASS or not engine.FUSED.pays(x) or x.is_conj() or x.is_neg():
+        return False
+    order = tuple(sorted(range(x.ndim), key=lambda d: -abs(x.stride(d))))  # as NumPy's
+    if not x.permute(order).is_contiguous():
+        return False
+    found = {op.key: _TABLES[op.key] for _, _, _, op, _ in program.entries}
+    entries = [(k, s, d, op.key, sign) for k, s, d, op, sign in program.entries]
+    return fused.plain_program(found, entries, order, tuple(x.shape), program.nout)
+
+
 def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The results of ``plan`` on the CPU tensor ``x`` (one per axis), on the kernels:
     one axis a :class:`Stencil`, several a :class:`Gradient` (its backward fused)."""
@@ -525,6 +546,7 @@ def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
     program = Program([(k, 0, ax.axis, op, 1) for k, (ax, op) in enumerate(zip(plan.axes, ops))], len(ops), 1)  # fmt: skip
     if not torch.compiler.is_compiling():
         if many:
+            program.one_pass = _one_pass(program, x)
             return tuple(Gradient.apply(program, x))
         return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
     _before_tracing(ops, x.requires_grad)
