@@ -266,10 +266,19 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
 
     ours = _best(both(gridgrad.gradient, x, dense), min(repeat, 3))
     peer = _best(both(torch.gradient, x, dense), min(repeat, 3))
+    gs = [torch.randn_like(t).requires_grad_(True) for _ in range(f.ndim)]
+
+    def loss_alone() -> None:  # the loss's own forward and backward, given the g_i
+        dense(gs).backward()
+        for g in gs:
+            g.grad = None
+
+    alone = _best(loss_alone, min(repeat, 3))
     lines.append(
         f"torch forward + backward, dense upstream (sum((g_i * y_i).sum())), {tuple(f.shape)} "
         f"float64: gridgrad {ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms "
-        f"({peer / ours:.2f}x)"
+        f"({peer / ours:.2f}x); the loss alone {alone * 1e3:.1f} ms (no gradient can make "
+        f"the step faster than that: at most {peer / alone:.2f}x)"
     )
     img = torch.from_numpy(np.random.default_rng(2).standard_normal((32, 3, 256, 256), dtype=np.float32))  # fmt: skip
     xi = img.clone().requires_grad_(True)
