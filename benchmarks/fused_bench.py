@@ -1,8 +1,9 @@
 """Issue 11's fused operators, side by side in one process (best of ``--repeat``):
 
 - ``laplacian(f)`` against ``gradient(f, dim=0)`` (one read, one write), the composed
-  path of before (each second derivative on its own, then added) and the NumPy
-  expression ``sum(np.gradient(np.gradient(f, axis=i), axis=i))``;
+  path of before (each second derivative on its own, then added), the NumPy
+  expression ``sum(np.gradient(np.gradient(f, axis=i), axis=i))`` and findiff's
+  operator (``findiff.Laplacian``, ``Divergence``, ``Curl``) where installed;
 - ``divergence([u, v, w])`` against the same, with ``sum(np.gradient(u_i, axis=i))``;
 - ``curl([u, v, w])`` against the composed path and numpy's expression;
 - the gradient over all dims in one pass (``ONE_PASS``) against one pass per dim
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +44,20 @@ def _line(name: str, ms: dict[str, float], base: str, width: int = 12) -> str:
     cells = [f"{k} {v * 1e3:7.1f} ms" for k, v in ms.items()]
     ratios = [f"{k}/{base} {v / ms[base]:5.2f}x" for k, v in ms.items() if k != base]
     return f"{name:<{width}} " + " | ".join(cells) + "   (" + ", ".join(ratios) + ")"
+
+
+def _findiff(ndim: int) -> dict[str, Any]:
+    """findiff's operators (unit steps, accuracy 2) where it is installed."""
+    try:
+        import findiff
+    except ImportError:
+        return {}
+    h = [1.0] * ndim
+    return {
+        "laplacian": findiff.Laplacian(h=h, acc=2),
+        "divergence": findiff.Divergence(h=h, acc=2),
+        "curl": findiff.Curl(h=h, acc=2),
+    }
 
 
 def main() -> None:
@@ -73,6 +89,9 @@ def main() -> None:
             lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)), r
         ),
     }
+    fd = _findiff(3)
+    if fd:
+        lap["findiff"] = _best(lambda: fd["laplacian"](f), r)
     print(_line("laplacian", lap, "laplacian"))
 
     def div_before() -> np.ndarray:
@@ -87,6 +106,9 @@ def main() -> None:
         "before": _best(div_before, r),
         "numpy": _best(lambda: sum(np.gradient(u[i], axis=i) for i in range(3)), r),
     }
+    if fd:
+        stacked = np.stack(u)  # findiff takes the components stacked (not timed)
+        div["findiff"] = _best(lambda: fd["divergence"](stacked), r)
     print(_line("divergence", div, "divergence"))
 
     def d(a: np.ndarray, k: int) -> np.ndarray:
@@ -105,6 +127,8 @@ def main() -> None:
         ),
         "numpy": _best(curl_numpy, r),
     }
+    if fd:
+        curl["findiff"] = _best(lambda: fd["curl"](stacked), r)
     print(_line("curl", curl, "curl"))
 
     outs = tuple(np.empty_like(f) for _ in range(3))

@@ -87,6 +87,20 @@ def test_forced_numba_runs_the_fused_kernel() -> None:
     assert _engines.fused(comb, (f,)) is None
 
 
+def test_automatic_choice_fuses_from_its_own_size() -> None:
+    """A fused operator pays from far smaller arrays than a gradient does (the
+    composed path makes several NumPy passes per term): from ``FUSED_MIN_SIZE``."""
+    from gridgrad._engines.numba import FUSED_MIN_SIZE, MIN_SIZE, loader
+
+    assert FUSED_MIN_SIZE < MIN_SIZE
+    loader.load(wait=True)
+    for n, fused in [(31, False), (32, True), (64, True)]:  # 32**3 == FUSED_MIN_SIZE
+        f = np.random.default_rng(0).standard_normal((n, n, n))
+        call = checked(gradient_request, f, None, None, Options())
+        comb = Combination((call.plan,), (0,), (((0, 0, 1), (0, 1, 1), (0, 2, 1)),))
+        assert (_engines.fused(comb, (f,)) is FUSED) is fused
+
+
 @pytest.mark.parametrize(
     "make",
     [

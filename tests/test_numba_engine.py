@@ -395,6 +395,35 @@ print("ok")
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
 
 
+def test_first_medium_fused_call_starts_loading_and_later_ones_fuse() -> None:
+    """A fresh process: a Laplacian of 40**3 points (between FUSED_MIN_SIZE and
+    MIN_SIZE) is composed on the NumPy engines while the kernels start loading; once
+    they are loaded the same call runs in one pass, the same bits; a gradient of that
+    size never starts them."""
+    code = """
+import numpy as np
+import gridgrad
+from gridgrad._engines.numba import FUSED_MIN_SIZE, MIN_SIZE, loader
+f = np.random.default_rng(0).standard_normal((40, 40, 40))
+assert FUSED_MIN_SIZE <= f.size < MIN_SIZE
+gridgrad.gradient(f)
+assert not loader.started()
+first = gridgrad.laplacian(f)
+assert loader.started()
+loader.load()
+from gridgrad._engines.numba import fused
+calls = []
+real = fused.apply
+fused.apply = lambda *a, **k: calls.append(a[3]) or real(*a, **k)
+later = gridgrad.laplacian(f)
+assert calls == [1], calls
+assert np.array_equal(first, later)
+print("ok")
+"""
+    proc = _python(code)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
 def test_float16_stays_off_the_kernels() -> None:
     """A fresh process: float16 never loads the kernels (the NumPy engines round after
     each operation, as numpy and torch do: the same bits at every size), and the numba

@@ -33,6 +33,7 @@ from gridgrad._engines import reference as _reference
 from gridgrad._engines import small as _small
 from gridgrad._engines.numba import ENGINE as _NUMBA
 from gridgrad._engines.numba import FUSED as _FUSED
+from gridgrad._engines.numba import FUSED_MIN_SIZE as _MIN_FUSED
 from gridgrad._engines.numba import MIN_SIZE as _MIN_NUMBA
 from gridgrad._engines.numba import MIN_TENSOR_SIZE as _MIN_TENSOR
 from gridgrad._engines.numba import FusedEngine
@@ -225,13 +226,16 @@ def _automatic_fused(comb: Combination, xs: tuple[Any, ...]) -> FusedEngine | No
     """The automatic choice of :func:`fused` for ndarrays and tensors."""
     x = xs[comb.sources[0]]
     if type(x) is np.ndarray:
-        if x.size < _MIN_NUMBA or not _FUSED.pays(x):
+        if x.size < _MIN_FUSED or not _FUSED.pays(x):
             return None
     elif not _is_tensor(x) or x.numel() < _MIN_TENSOR or not _FUSED.pays(x):
         return None
-    if not _FUSED.guard(comb, xs) or _NUMBA.choice(comb.plans[0], x) != "now":
+    if not _FUSED.guard(comb, xs):
         return None
-    return _FUSED
+    choice = _NUMBA.choice(comb.plans[0], x, _MIN_FUSED)
+    if choice == "later":  # composed this time; the kernels load meanwhile
+        _numba_loader.start()
+    return _FUSED if choice == "now" else None
 
 
 def _blocks(comb: Combination, xs: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
