@@ -529,7 +529,7 @@ def _one_pass(program: Program, x: torch.Tensor) -> bool:
 
     if not engine.ONE_PASS or not engine.FUSED.pays(x) or x.is_conj() or x.is_neg():
         return False
-    order = tuple(sorted(range(x.ndim), key=lambda d: -abs(x.stride(d))))  # as NumPy's
+    order = tuple(sorted(range(x.ndim), key=lambda d: -abs(x.stride()[d])))  # as NumPy's
     if not x.permute(order).is_contiguous():
         return False
     found = {op.key: _TABLES[op.key] for _, _, _, op, _ in program.entries}
