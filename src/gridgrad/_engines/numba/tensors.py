@@ -532,9 +532,19 @@ def _one_pass(program: Program, x: torch.Tensor) -> bool:
     order = tuple(sorted(range(x.ndim), key=lambda d: -abs(x.stride()[d])))  # as NumPy's
     if not x.permute(order).is_contiguous():
         return False
-    found = {op.key: _TABLES[op.key] for _, _, _, op, _ in program.entries}
-    entries = [(k, s, d, op.key, sign) for k, s, d, op, sign in program.entries]
-    return fused.plain_program(found, entries, order, tuple(x.shape), program.nout)
+    entries = tuple((k, s, d, op.key, sign) for k, s, d, op, sign in program.entries)
+    known = (entries, order, tuple(x.shape), program.nout)  # keys name table contents
+    answer = _PLAIN.get(known)
+    if answer is None:
+        found = {e[3]: _TABLES[e[3]] for e in entries}
+        answer = fused.plain_program(found, list(entries), order, tuple(x.shape), program.nout)
+        if len(_PLAIN) >= 256:
+            _PLAIN.clear()
+        _PLAIN[known] = answer
+    return answer
+
+
+_PLAIN: dict[tuple[Any, ...], bool] = {}  # :func:`_one_pass`'s answers (plans are reused)
 
 
 def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
