@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import subprocess
 import sys
@@ -150,10 +151,19 @@ def test_backends_savgol(backend) -> None:
     np.testing.assert_allclose(backend.to_numpy(out0), ref0, rtol=0, atol=1e-9)
 
 
+@functools.cache
+def _auto_ref(name: str, per_series: bool = False):  # type: ignore[no-untyped-def]
+    """``(t, y, NumPy result, info)`` of the pooled choice on the test signal ``name``:
+    the same deterministic call for every backend of test_backends_auto, made once."""
+    t, y, _ = signals.signal(name, 0.05, series=3 if name == "sine" else 20)
+    kw = {"per_series": True} if per_series else {}
+    ref, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True, **kw)
+    return t, y, ref, info
+
+
 def test_backends_auto(backend) -> None:
     # the pooled choice on every backend, Dask included (only the sampled series computed)
-    t, y, _ = signals.signal("sine", 0.05, series=3)
-    ref, info = smooth.derivative(y, 1, spacing=t, method="auto", return_info=True)
+    t, y, ref, info = _auto_ref("sine")
     out, info2 = smooth.derivative(
         backend.asarray(y), 1, spacing=t, method="auto", return_info=True
     )
@@ -162,15 +172,13 @@ def test_backends_auto(backend) -> None:
     assert (info2.window, info2.degree) == (info.window, info.degree)
     assert info2.rmse == pytest.approx(info.rmse)
     # ends with their own windows (the Lorenz transient): the same table on every backend
-    tl, yl, _ = signals.signal("lorenz_x", 0.05, series=20)
-    ref, info = smooth.derivative(yl, 1, spacing=tl, method="auto", return_info=True)
+    tl, yl, ref, info = _auto_ref("lorenz_x")
     out, info2 = smooth.derivative(
         backend.asarray(yl), 1, spacing=tl, method="auto", return_info=True
     )
     assert info.edges[0] != (info.window, info.degree) and info2.edges == info.edges
     np.testing.assert_allclose(backend.to_numpy(out), ref, atol=1e-10)
-    tt, yt, _ = signals.signal("triangle", 0.05, series=20)
-    ref, info = smooth.derivative(yt, 1, spacing=tt, method="auto", return_info=True)
+    tt, yt, ref, info = _auto_ref("triangle")
     out, info2 = smooth.derivative(
         backend.asarray(yt), 1, spacing=tt, method="auto", return_info=True
     )
@@ -181,7 +189,7 @@ def test_backends_auto(backend) -> None:
         with pytest.raises(ValueError, match="`per_series=True` needs every series"):
             smooth.derivative(backend.asarray(y), 1, method="auto", per_series=True)
         return
-    ref, info = smooth.derivative(y, 1, spacing=t, method="auto", per_series=True, return_info=True)
+    _, _, ref, info = _auto_ref("sine", per_series=True)
     out, info2 = smooth.derivative(
         backend.asarray(y), 1, spacing=t, method="auto", per_series=True, return_info=True
     )
