@@ -51,6 +51,16 @@ def main() -> None:
                 lambda a=a: gridgrad.divergence([a[0], a[0]]),
                 lambda a=a: gridgrad.curl([a[0], a[0]]),
             ]
+    # the interior kernel's structures (terms per output, kind, scaling) on 1 to 4 dims
+    for dtype in (np.float64, np.float32):
+        for shape in ((40,), (7, 20), (3, 4, 5, 20)):
+            a = rng.standard_normal(shape).astype(dtype)
+            for step in (None, 0.3, 0.5):
+                calls += [
+                    lambda a=a, step=step: gridgrad.laplacian(a, spacing=step),
+                    lambda a=a, step=step: gridgrad.divergence([a] * a.ndim, spacing=step),
+                    lambda a=a, step=step: gridgrad.gradient(a, spacing=step),
+                ]
     for dtype in (np.float64, np.float32, np.complex128, np.complex64):
         for a in _layouts(base.astype(dtype)):
             calls += [
