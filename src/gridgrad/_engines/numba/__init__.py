@@ -141,8 +141,9 @@ class NumbaEngine:
             if FUSED.guard(comb, (x,), out):
                 from gridgrad._engines.numba import fused
 
-                if fused.plain(comb, (x,), out):
-                    return FUSED.run(comb, (x,), out)
+                fused_results = fused.combine_plain(comb, (x,), out)
+                if fused_results is not None:
+                    return fused_results
         results: tuple[np.ndarray, ...] = driver.gradient(plan, x, out)
         return results
 

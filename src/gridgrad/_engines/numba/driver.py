@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -197,9 +198,15 @@ def _native(dtype: np.dtype) -> np.dtype:
     return dtype.newbyteorder("=")
 
 
+def order_of(strides: Sequence[int]) -> tuple[int, ...]:
+    """Dims from the largest to the smallest stride (ties in dim order): the order
+    memory is laid out in (strides in bytes or elements alike)."""
+    return tuple(sorted(range(len(strides)), key=lambda d: -abs(strides[d])))
+
+
 def _memory_order(x: np.ndarray) -> tuple[int, ...]:
-    """Dims from the largest to the smallest stride: the order memory is laid out in."""
-    return tuple(sorted(range(x.ndim), key=lambda d: -abs(x.strides[d])))
+    """:func:`order_of` the array's strides."""
+    return order_of(x.strides)
 
 
 def gradient(plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, ...]:  # fmt: skip

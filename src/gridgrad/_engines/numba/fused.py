@@ -26,12 +26,12 @@ from numba import types
 
 from gridgrad._combination import Combination
 from gridgrad._engines.numba import combination_tables
-from gridgrad._engines.numba.driver import split
+from gridgrad._engines.numba.driver import _memory_order, split
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import Table
 
-__all__ = ["apply", "combine", "plain"]
+__all__ = ["apply", "combine", "combine_plain", "plain", "plain_program"]
 
 _KERNEL: Any = _kernel
 _INTERIOR: Any = _interior_kernel
@@ -42,11 +42,6 @@ _SLOTS = 4  # the input and output tuples are padded to this many arrays: one
 _NDIM = 4
 
 _ENTRY: dict[tuple[Any, ...], Any] = {}
-
-
-def _memory_order(x: np.ndarray) -> tuple[int, ...]:
-    """Dims from the largest to the smallest stride: the order memory is laid out in."""
-    return tuple(sorted(range(x.ndim), key=lambda d: -abs(x.strides[d])))
 
 
 def _entry(xs: tuple[np.ndarray, ...], outs: tuple[np.ndarray, ...], args: tuple[Any, ...]) -> Any:
@@ -194,14 +189,37 @@ def _program(comb: Combination, dtype: np.dtype) -> tuple[dict[Any, Table], list
     return found, program
 
 
+def _planned(
+    found: dict[Any, Table],
+    program: list[tuple[int, int, int, Any, int]],
+    order: tuple[int, ...],
+    shape: tuple[int, ...],
+    nout: int,
+    contiguous: bool,
+) -> tuple[tuple[np.ndarray, ...], list[list[int]], Any]:
+    """The flattened tables, the program on the 4-D shape in memory ``order``, and
+    the interior path's plan (:func:`_interior`; None where the arrays are not all
+    ``contiguous`` in that order or no term is plain enough)."""
+    index, arrays = _flatten(found)
+    lead = _NDIM - len(shape)
+    prog = [[k, src, order.index(axis) + lead, index[key], sign]
+            for k, src, axis, key, sign in program]  # fmt: skip
+    shape4 = (1,) * lead + tuple(shape[d] for d in order)
+    return arrays, prog, _interior(prog, arrays, shape4, nout) if contiguous else None
+
+
+def _contiguous(order: tuple[int, ...], arrays: tuple[np.ndarray, ...]) -> bool:
+    return all(a.transpose(order).flags.c_contiguous for a in arrays)
+
+
 def plain(comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None) -> bool:  # fmt: skip
     """Whether :func:`combine` computes the interior of ``comb`` on ``xs`` with the
     interior kernel (every term plain there, the arrays contiguous in memory order)."""
     order = _memory_order(xs[0])
-    if not all(v.transpose(order).flags.c_contiguous for v in (*xs, *(out or ()))):
+    if not _contiguous(order, (*xs, *(out or ()))):
         return False
     found, program = _program(comb, xs[0].dtype)
-    return plain_program(found, program, order, xs[0].shape, len(comb.outputs))
+    return _planned(found, program, order, xs[0].shape, len(comb.outputs), True)[2] is not None
 
 
 def plain_program(
@@ -213,12 +231,7 @@ def plain_program(
 ) -> bool:
     """:func:`plain` for the arguments of :func:`apply`, on arrays of ``shape``
     contiguous in the memory ``order`` (dims from the largest stride)."""
-    index, arrays = _flatten(found)
-    lead = _NDIM - len(shape)
-    shape4 = (1,) * lead + tuple(shape[d] for d in order)
-    prog = [[k, src, order.index(axis) + lead, index[key], sign]
-            for k, src, axis, key, sign in program]  # fmt: skip
-    return _interior(prog, arrays, shape4, nout) is not None
+    return _planned(found, program, order, shape, nout, True)[2] is not None
 
 
 def combine(
@@ -233,6 +246,15 @@ def combine(
     return apply(found, program, xs, len(comb.outputs), out)
 
 
+def combine_plain(
+    comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None
+) -> tuple[np.ndarray, ...] | None:
+    """:func:`combine` where its interior path takes the interior (:func:`plain`),
+    else None, nothing computed; planned once either way."""
+    found, program = _program(comb, xs[0].dtype)
+    return _apply(found, program, xs, len(comb.outputs), out, plain_only=True)
+
+
 def apply(
     found: dict[Any, Table],
     program: list[tuple[int, int, int, Any, int]],
@@ -243,10 +265,29 @@ def apply(
     """``nout`` outputs, each the signed sum of the ``program`` entries ``(output,
     input, dim, table, sign)`` naming it, left to right: the table ``found[table]``
     applied along ``dim`` of ``xs[input]``. Arrays as :func:`combine`'s."""
+    results = _apply(found, program, xs, nout, out, plain_only=False)
+    assert results is not None  # computed whatever the interior
+    return results
+
+
+def _apply(
+    found: dict[Any, Table],
+    program: list[tuple[int, int, int, Any, int]],
+    xs: tuple[np.ndarray, ...],
+    nout: int,
+    out: tuple[np.ndarray, ...] | None,
+    plain_only: bool,
+) -> tuple[np.ndarray, ...] | None:
+    """:func:`apply`; with ``plain_only``, None where the interior path does not
+    take the interior (before any output is allocated)."""
     x0 = xs[0]
-    index, arrays = _flatten(found)
-    dtype = arrays[3].dtype
     order = _memory_order(x0)
+    # outputs made here are laid out like the first input: contiguous in its order
+    contiguous = _contiguous(order, (*xs, *(out or ())))
+    arrays, prog, inner = _planned(found, program, order, x0.shape, nout, contiguous)
+    if inner is None and plain_only:
+        return None
+    dtype = arrays[3].dtype
     lead = (None,) * (_NDIM - x0.ndim)
     if out is None:  # laid out like the first input: every row is written contiguously
         back = tuple(np.argsort(order))
@@ -254,16 +295,11 @@ def apply(
                     for _ in range(nout))  # fmt: skip
     x4 = tuple(x.transpose(order)[lead] for x in xs)
     o4 = tuple(o.transpose(order)[lead] for o in out)
-    prog = [[k, src, order.index(axis) + len(lead), index[key], sign]
-            for k, src, axis, key, sign in program]  # fmt: skip
     x4 = x4 + (x4[0],) * (_SLOTS - len(x4))
     o4 = o4 + (o4[0],) * (_SLOTS - len(o4))
     n0, n1, n2, n3 = o4[0].shape
     entries = np.asarray(prog, np.int64)
     skip = np.zeros(6, np.int64)  # no rows skipped
-    inner = None
-    if all(a.flags.c_contiguous for a in (*x4, *o4)):
-        inner = _interior(prog, arrays, o4[0].shape, nout)
     if inner is not None:  # the interior box first, on its own kernel
         geom, *rest, structure = inner
         iargs = (geom, *rest, *arrays[1:])

@@ -526,10 +526,11 @@ def _one_pass(program: Program, x: torch.Tensor) -> bool:
     fused kernel's interior path); the results are the same bits either way."""
     from gridgrad._engines import numba as engine
     from gridgrad._engines.numba import fused
+    from gridgrad._engines.numba.driver import order_of
 
     if not engine.ONE_PASS or not engine.FUSED.pays(x) or x.is_conj() or x.is_neg():
         return False
-    order = tuple(sorted(range(x.ndim), key=lambda d: -abs(x.stride()[d])))  # as NumPy's
+    order = order_of(x.stride())  # as for the NumPy array
     if not x.permute(order).is_contiguous():
         return False
     entries = tuple((k, s, d, op.key, sign) for k, s, d, op, sign in program.entries)
