@@ -197,6 +197,62 @@ def test_any_number_of_threads(threads) -> None:  # type: ignore[no-untyped-def]
     _same_bits(fast, ref)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_split_jobs_runs_every_task_once_on_one_hand_over(monkeypatch, threads) -> None:  # type: ignore[no-untyped-def]
+    """Jobs of different sizes (the interior and the other rows): every task of
+    each job runs once, in contiguous ranges; the pool is handed work once, not
+    once per job."""
+    import threading
+
+    ran: list[tuple[str, int, int]] = []
+    lock = threading.Lock()
+
+    def job(name):  # type: ignore[no-untyped-def]
+        def run(before, t0, t1, after):  # type: ignore[no-untyped-def]
+            assert (before, after) == ("b", "a")
+            with lock:
+                ran.append((name, t0, t1))
+
+        return run
+
+    sizes = {"interior": 10, "rows": 3, "none": 0}
+    submitted = []
+    real_submit = driver.ThreadPoolExecutor.submit
+    monkeypatch.setattr(driver.ThreadPoolExecutor, "submit", lambda self, *a: submitted.append(1) or real_submit(self, *a))  # fmt: skip
+    before = driver.set_threads(threads)
+    try:
+        driver.split_jobs([(job(n), k, ("b",), ("a",)) for n, k in sizes.items()])
+    finally:
+        driver.set_threads(before)
+    for name, size in sizes.items():
+        mine = sorted((t0, t1) for n, t0, t1 in ran if n == name)
+        covered = [t for t0, t1 in mine for t in range(t0, t1)]
+        assert covered == list(range(size))  # each task once, ranges contiguous
+    assert len(submitted) == min(threads, 10) - 1  # one hand-over for all the jobs
+
+
+def test_repeated_calls_plan_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A repeated call (the same plan, so the same tables) plans nothing again; a
+    new shape or new tables plan anew, and every call gives the same bits."""
+    loader.load()  # its warm-up plans too
+    built = []
+    real = fused._interior
+    monkeypatch.setattr(fused, "_interior", lambda *a: built.append(1) or real(*a))
+    f = np.random.default_rng(13).standard_normal((9, 10, 20))  # rows of 20: one pass
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(f, spacing=0.5)
+    with gridgrad.use_engine("numba"):
+        first = gridgrad.gradient(f, spacing=0.5)
+        again = gridgrad.gradient(f, spacing=0.5)
+        assert len(built) == 1
+        gridgrad.gradient(f[:8], spacing=0.5)  # another shape: planned
+        assert len(built) == 2
+        gridgrad.gradient(f, spacing=0.25)  # other tables: planned
+        assert len(built) == 3
+    _same_bits(first, ref)
+    _same_bits(again, ref)
+
+
 def test_into_given_outputs() -> None:
     f = np.random.default_rng(12).standard_normal((8, 9, 10))
     call = checked(gradient_request, f, None, 0.25, Options())

@@ -392,14 +392,14 @@ def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
     from gridgrad._engines.numba import fused
 
     seen = []
-    module = driver if kernels == "driver" else fused
-    parallel = module._parallel
+    real = driver.split_jobs
 
-    def spy(kernel, ntask, arrays, *args):
-        seen.append(driver._THREADS.count)
-        return parallel(kernel, ntask, arrays, *args)
+    def spy(jobs):
+        seen.append((driver._THREADS.count, len(jobs)))
+        return real(jobs)
 
-    monkeypatch.setattr(module, "_parallel", spy)
+    monkeypatch.setattr(driver, "split_jobs", spy)
+    monkeypatch.setattr(fused, "split_jobs", spy)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -407,7 +407,8 @@ def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
             gridgrad.gradient(torch.randn(*shape, dtype=torch.float64))
     finally:
         torch.set_num_threads(before)
-    assert seen == [1, 1]  # two dims: two passes, or the interior and the rest
+    # two dims: two passes, or one hand-over of the interior and the other rows
+    assert seen == ([(1, 1), (1, 1)] if kernels == "driver" else [(1, 2)])
     assert driver._THREADS.count is None  # restored after the call
 
 

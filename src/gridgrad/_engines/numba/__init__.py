@@ -9,7 +9,6 @@ any input its guard accepts.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Literal
 
 import numpy as np
@@ -19,7 +18,7 @@ from gridgrad._combination import gradient as _all_dims
 from gridgrad._engines.numba import loader
 from gridgrad._engines.numba import tables as _tables
 from gridgrad._layout import complex_weights
-from gridgrad._plan import AxisPlan, GradientPlan
+from gridgrad._plan import GradientPlan
 
 __all__ = [
     "ENGINE",
@@ -217,15 +216,8 @@ def combination_tables(comb: Combination, dtype: np.dtype) -> dict[tuple[int, in
     for terms in comb.outputs:
         for p, a, _ in terms:
             if (p, a) not in found:
-                found[p, a] = _table(comb.plans[p].axes[a], np.dtype(dtype))
+                found[p, a] = _tables.table(comb.plans[p].axes[a], np.dtype(dtype))
     return found
-
-
-@functools.lru_cache(maxsize=32)
-def _table(ax: AxisPlan, dtype: np.dtype) -> _tables.Table:
-    """:func:`tables.table`, remembered for recent axis plans (the guard and the run of
-    one call build the same tables, and the plan cache hands out the same plans)."""
-    return _tables.table(ax, dtype)
 
 
 FUSED = FusedEngine()

@@ -26,7 +26,7 @@ from numba import types
 
 from gridgrad._combination import Combination
 from gridgrad._engines.numba import combination_tables
-from gridgrad._engines.numba.driver import _memory_order, split
+from gridgrad._engines.numba.driver import _memory_order, split_jobs
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import Table
@@ -144,9 +144,11 @@ def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, 
     return geom, src, offs, scales, signs, (nout, counts[0], kinds.pop(), hows.pop())
 
 
-def _parallel(run: Any, ntask: int, xs: Any, outs: Any, *rest: Any) -> None:
-    """Tasks ``0:ntask`` split among threads (the driver's :func:`~.driver.split`)."""
-    split(run, ntask, (xs, outs), rest)
+def _parallel(jobs: list[tuple[Any, int, tuple[Any, ...]]]) -> None:
+    """Each job ``(run, ntask, (xs, outs, *rest))``: its tasks ``0:ntask`` split among
+    the threads, every thread running its share of each job in turn (the driver's
+    :func:`~.driver.split_jobs`: one hand-over to the threads per call)."""
+    split_jobs([(run, ntask, args[:2], args[2:]) for run, ntask, args in jobs])
 
 
 def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int], int], tuple[np.ndarray, ...]]:  # fmt: skip
@@ -199,13 +201,28 @@ def _planned(
 ) -> tuple[tuple[np.ndarray, ...], list[list[int]], Any]:
     """The flattened tables, the program on the 4-D shape in memory ``order``, and
     the interior path's plan (:func:`_interior`; None where the arrays are not all
-    ``contiguous`` in that order or no term is plain enough)."""
+    ``contiguous`` in that order or no term is plain enough). Remembered for recent
+    calls on the same tables (the same objects: tables are remembered per axis plan
+    and the plan cache reuses plans), so a repeated call plans nothing; the arrays
+    are shared and only read."""
+    tables = tuple(found.values())
+    memo = (tuple(found), tuple(map(id, tables)), tuple(program), order, tuple(shape), nout, contiguous)  # fmt: skip
+    known = _PLANNED.get(memo)
+    if known is not None and all(a is b for a, b in zip(known[0], tables)):
+        return known[1]
     index, arrays = _flatten(found)
     lead = _NDIM - len(shape)
     prog = [[k, src, order.index(axis) + lead, index[key], sign]
             for k, src, axis, key, sign in program]  # fmt: skip
     shape4 = (1,) * lead + tuple(shape[d] for d in order)
-    return arrays, prog, _interior(prog, arrays, shape4, nout) if contiguous else None
+    planned = arrays, prog, _interior(prog, arrays, shape4, nout) if contiguous else None
+    if len(_PLANNED) >= 128:
+        _PLANNED.clear()
+    _PLANNED[memo] = (tables, planned)  # holds the tables: their ids are not reused meanwhile
+    return planned
+
+
+_PLANNED: dict[tuple[Any, ...], tuple[tuple[Table, ...], Any]] = {}  # :func:`_planned`'s
 
 
 def _contiguous(order: tuple[int, ...], arrays: tuple[np.ndarray, ...]) -> bool:
@@ -300,7 +317,8 @@ def _apply(
     n0, n1, n2, n3 = o4[0].shape
     entries = np.asarray(prog, np.int64)
     skip = np.zeros(6, np.int64)  # no rows skipped
-    if inner is not None:  # the interior box first, on its own kernel
+    jobs = []
+    if inner is not None:  # the interior box on its own kernel (the other rows: below)
         geom, *rest, structure = inner
         iargs = (geom, *rest, *arrays[1:])
         xf = tuple(a.reshape(-1) for a in x4)
@@ -308,11 +326,14 @@ def _apply(
         box = geom[4:12]
         nrow = int(np.prod(box[1:6:2] - box[0:6:2]))
         ntask = -(-nrow // int(geom[12])) * -(-(int(box[7]) - int(box[6])) // _ROW_BLOCK)
-        _parallel(_interior_entry(xf, of, iargs, structure), ntask, xf, of, *iargs, *structure)
+        run = _interior_entry(xf, of, iargs, structure)
+        jobs.append((run, ntask, (xf, of, *iargs, *structure)))
         skip = geom[4:10].copy()
     rows = max(1, _BLOCK // max(1, n3)) if n3 <= _BLOCK else 1
     args = (np.int64(_BLOCK), np.int64(rows), skip, entries, *arrays)
-    run = _entry(x4, o4, args)
     ntask = n0 * n1 * -(-n2 // rows) * -(-n3 // _BLOCK)
-    _parallel(run, ntask, x4, o4, *args)
+    # the rows outside the box (all rows without one): the two kernels write
+    # disjoint points, so each thread runs its share of both in one go
+    jobs.append((_entry(x4, o4, args), ntask, (x4, o4, *args)))
+    _parallel(jobs)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from gridgrad._plan import AxisPlan, Run
 
-__all__ = ["Table", "table", "unwrapped"]
+__all__ = ["Table", "build", "table", "unwrapped"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,16 @@ def unwrapped(ax: AxisPlan) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+@functools.lru_cache(maxsize=32)
 def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
+    """:func:`build`, remembered for the 32 most recent (axis plan, dtype) pairs: an
+    axis plan is immutable and compared by identity, and the plan cache hands out the
+    same plans to repeated calls (so each call does not rebuild, and torch tensors do
+    not re-register, the same tables). The arrays are shared: read them only."""
+    return build(ax, value_dtype)
+
+
+def build(ax: AxisPlan, value_dtype: np.dtype) -> Table:
     """Runs of ``ax`` as flat arrays, in the dtypes the reference engine computes in.
 
     The weights are stored in ``result_type(values, weights)`` (Python numbers are

@@ -139,6 +139,9 @@ def _register(t: Table) -> int:
     """The index of the table ``t`` (the same contents, the same index), so that the
     operator takes an int: a constant torch.compile keeps in its graph. One entry per
     distinct stencil (grid, dtype, options) a process uses."""
+    seen = _SEEN.get(id(t))
+    if seen is not None and seen[0] is t:  # this very table (tables are remembered)
+        return seen[1]
     parts = (t.runs, t.terms, t.coef, t.scale)
     digest = b"|".join(a.dtype.str.encode() + a.tobytes() for a in parts)
     with _LOCK:
@@ -146,7 +149,13 @@ def _register(t: Table) -> int:
         if key is None:
             key = _KEYS[digest] = len(_TABLES)
             _TABLES[key] = t
+        if len(_SEEN) >= 1024:
+            _SEEN.clear()
+        _SEEN[id(t)] = (t, key)  # holds t: its id is not reused while it is here
     return key
+
+
+_SEEN: dict[int, tuple[Table, int]] = {}  # tables registered lately, by identity
 
 
 class Operator:
