@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from gridgrad._numba_cache import lock_caches
+
 __all__ = ["interior", "jacobian_at"]
 
 
@@ -169,3 +171,6 @@ def interior(
         return None
     i, j = int(rows[0]), int(bad[rows[0]])
     return (i, j), float(jacobian_at(x, y, w, i, j, wrap_i, wrap_j))
+
+
+lock_caches(globals())  # saves and loads of the on-disk cache under a lock (processes racing)

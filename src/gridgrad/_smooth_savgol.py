@@ -203,6 +203,10 @@ def _kernels() -> dict[str, Any]:
                     for q in range(inner):
                         out[o, i, q] += f[o, s + k, q] * c
 
+    from gridgrad._numba_cache import lock_cache
+
+    for kernel in (point, rows, strided):  # the on-disk cache's saves under a lock
+        lock_cache(kernel)
     _KERNELS.update(rows=rows, strided=strided)
     return _KERNELS
 

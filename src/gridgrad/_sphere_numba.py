@@ -24,6 +24,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from gridgrad._numba_cache import lock_caches
+
 __all__ = ["gradient", "laplacian", "scalar"]
 
 
@@ -290,3 +292,6 @@ def laplacian(
         bool(cyclic),
     )
     _run(_laplacian_rows, f.shape[0] * f.shape[1], ins, (out,))
+
+
+lock_caches(globals())  # saves and loads of the on-disk cache under a lock (processes racing)

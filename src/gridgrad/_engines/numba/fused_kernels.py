@@ -23,6 +23,7 @@ import numba
 import numpy as np
 
 from gridgrad._engines.numba.kernels import _add, _scaled
+from gridgrad._numba_cache import lock_caches
 
 __all__ = ["combine", "interior"]
 
@@ -592,3 +593,6 @@ def _interior(xs, outs, t0, t1, geom, src, offs, scales, signs, runs, terms, coe
 #: the entry points the driver compiles
 combine = _combine
 interior = _interior
+
+
+lock_caches(globals())  # saves and loads of the on-disk cache under a lock (processes racing)

@@ -15,6 +15,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from gridgrad._numba_cache import lock_caches
+
 __all__ = ["across", "along"]
 
 
@@ -337,3 +339,6 @@ def _along(x, out, xw, ow, t0, t1, block, lines, flat, runs, terms, coef, scale,
 #: the entry points the driver compiles
 across = _across
 along = _along
+
+
+lock_caches(globals())  # saves and loads of the on-disk cache under a lock (processes racing)
