@@ -51,8 +51,10 @@ def checked(
     the cache keeps will be reused: the engines prepare for it.
     """
     plan = _cache.lookup(validate, f, dim, spacing, options, order)
-    if plan is not None:  # a plain ndarray
+    if plan is not None and type(f) is np.ndarray:  # a plain ndarray
         return Call(plan, f, Library.NUMPY, None if out is None else check_out(out, f, plan))
+    if plan is not None and out is None:  # a plain torch tensor (_cache.TENSOR_ENTRIES)
+        return Call(plan, f, Library.ARRAY_API, None)
     return _build(validate, f, dim, spacing, options, order, out)
 
 
@@ -71,6 +73,9 @@ def _build(
     if _cache.store(validate, f, dim, spacing, options, order, plan):
         _engines.prepare(plan)
     return Call(plan, array, request.library, request.out)
+
+
+_cache.TENSOR_ENTRIES.add(gradient_request)  # see gradient(): tensors' plans are kept
 
 
 def _run_plain(plan: GradientPlan, f: np.ndarray) -> tuple[Any, ...]:
@@ -263,8 +268,10 @@ def gradient(
 
         return _compile.gradient(input, spacing, dim, options)
     plan = _cache.lookup(gradient_request, input, dim, spacing, options, 1)
-    if plan is None:
+    if plan is None or (out is not None and type(input) is not np.ndarray):
         return run(*_build(gradient_request, input, dim, spacing, options, 1, out))
+    if type(input) is not np.ndarray:  # a torch tensor's (its checks are its plan's)
+        return run(plan, input, Library.ARRAY_API)
     if out is None:
         return _run_plain(plan, input)
     return run(plan, input, Library.NUMPY, check_out(out, input, plan))

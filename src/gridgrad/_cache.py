@@ -4,7 +4,11 @@ A plan depends only on the arguments, so a call that repeats another's arguments
 reuse its plan. Building and hashing a request costs microseconds that small arrays
 cannot spend, so the key is built from the raw arguments instead, and only where that
 is cheap and exact: a plain ``numpy.ndarray`` and plain scalar arguments (numbers,
-strings, None, and lists or tuples of them). Every other call builds its plan afresh.
+strings, None, and lists or tuples of them). For the entries that allow it
+(:data:`TENSOR_ENTRIES`: ``gradient``, torch.gradient's drop-in), a plain strided
+``torch.Tensor`` of a floating or complex dtype keys by shape, dtype and device as
+well (its checks read nothing else; integer tensors stay out: their values are
+checked for overflow on every call). Every other call builds its plan afresh.
 The key is this module's business: callers look up and store plans by their arguments.
 
 One cache, bounded (oldest entry out first), safe under calls from many threads:
@@ -24,7 +28,7 @@ import numpy as np
 
 from gridgrad._plan import GradientPlan
 
-__all__ = ["PLANS", "Bounded", "lookup", "store"]
+__all__ = ["PLANS", "TENSOR_ENTRIES", "Bounded", "lookup", "store"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -91,9 +95,32 @@ def _typed(value: Any) -> tuple[Any, ...] | None:
     return None
 
 
+#: the entry points whose plans torch tensors may key (their array is the input itself)
+TENSOR_ENTRIES: set[Any] = set()
+
+
+def _tensor(f: Any) -> tuple[Any, ...] | None:
+    """What a plain torch tensor's plan depends on (shape, dtype, device); None for
+    anything else: subclasses (fake, functional, parameters), sparse or nested
+    layouts, integer and boolean dtypes."""
+    t = type(f)
+    if t.__name__ != "Tensor" or t.__module__ != "torch":
+        return None
+    dtype = f.dtype
+    if not (dtype.is_floating_point or dtype.is_complex) or f.is_nested:
+        return None
+    if str(f.layout) != "torch.strided":
+        return None
+    return (t, tuple(f.shape), dtype, str(f.device))
+
+
 def _key(entry: Any, f: Any, dim: Any, spacing: Any, options: tuple[Any, ...], order: Any) -> Any:
     """The key of a call, or None where the arguments are not plain (never cached)."""
-    if type(f) is not np.ndarray:
+    if type(f) is np.ndarray:
+        head: tuple[Any, ...] = (entry, f.shape, f.dtype)
+    elif entry in TENSOR_ENTRIES and (found := _tensor(f)) is not None:
+        head = (entry, *found)
+    else:
         return None
     # the usual call: plain scalars (a tuple of them for numpy's varargs), typed in one go
     if type(spacing) is tuple:
@@ -102,9 +129,9 @@ def _key(entry: Any, f: Any, dim: Any, spacing: Any, options: tuple[Any, ...], o
         values = (dim, order, spacing, *options)
     types = tuple(map(type, values))
     if _PLAIN.issuperset(types):
-        return (entry, f.shape, f.dtype, type(spacing), values, types)
+        return (*head, type(spacing), values, types)
     typed = _typed((dim, order, spacing, *options))
-    return None if typed is None else (entry, f.shape, f.dtype, typed)
+    return None if typed is None else (*head, typed)
 
 
 #: plans by their call's key: the plan cache of every entry point
