@@ -114,3 +114,18 @@ def test_calculus_helpers_get_tensor_calls_right(builds) -> None:
         assert call.library is _api.Library.ARRAY_API and call.f is x
     got = _api.run(call.plan, call.f, call.library)
     _same(got, gridgrad.gradient(x))
+
+
+def test_calculus_functions_reuse_tensor_plans(builds) -> None:
+    x = torch.randn(7, 6, dtype=torch.float64, requires_grad=True)
+    results = [gridgrad.laplacian(x, spacing=0.5)]
+    first = len(builds)
+    assert first >= 1
+    for _ in range(3):
+        results.append(gridgrad.laplacian(x, spacing=0.5))
+    assert len(builds) == first  # nothing built again
+    with gridgrad.use_engine("reference"):
+        expected = gridgrad.laplacian(x, spacing=0.5)
+    assert all(torch.equal(r, expected) for r in results)
+    results[-1].sum().backward()
+    assert x.grad is not None

@@ -14,7 +14,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
-from gridgrad import _engines
+from gridgrad import _cache, _engines
 from gridgrad._api import Call, _compiling, checked, run
 from gridgrad._combination import Combination, Term
 from gridgrad._options import Options
@@ -163,6 +163,9 @@ def _count(components: Any) -> int:
 def _dims(f: Any, arguments: dict[str, Any]) -> int:
     dim = arguments["dim"]
     return f.ndim if dim is None else len(dim) if isinstance(dim, (list, tuple)) else 1
+
+
+_cache.TENSOR_ENTRIES.add(derivative_request)  # plain tensors' plans are kept (see _cache)
 
 
 def _checked(f: Any, dim: Any, spacing: Any, options: Options, order: Any = 1) -> Call:
