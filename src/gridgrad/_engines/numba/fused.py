@@ -31,7 +31,7 @@ from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import Table
 
-__all__ = ["apply", "combine", "combine_plain", "plain", "plain_program"]
+__all__ = ["apply", "apply_plain", "combine", "combine_plain", "plain"]
 
 _KERNEL: Any = _kernel
 _INTERIOR: Any = _interior_kernel
@@ -239,18 +239,6 @@ def plain(comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, 
     return _planned(found, program, order, xs[0].shape, len(comb.outputs), True)[2] is not None
 
 
-def plain_program(
-    found: dict[Any, Table],
-    program: list[tuple[int, int, int, Any, int]],
-    order: tuple[int, ...],
-    shape: tuple[int, ...],
-    nout: int,
-) -> bool:
-    """:func:`plain` for the arguments of :func:`apply`, on arrays of ``shape``
-    contiguous in the memory ``order`` (dims from the largest stride)."""
-    return _planned(found, program, order, shape, nout, True)[2] is not None
-
-
 def combine(
     comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None
 ) -> tuple[np.ndarray, ...]:
@@ -285,6 +273,18 @@ def apply(
     results = _apply(found, program, xs, nout, out, plain_only=False)
     assert results is not None  # computed whatever the interior
     return results
+
+
+def apply_plain(
+    found: dict[Any, Table],
+    program: list[tuple[int, int, int, Any, int]],
+    xs: tuple[np.ndarray, ...],
+    nout: int,
+    out: tuple[np.ndarray, ...] | None = None,
+) -> tuple[np.ndarray, ...] | None:
+    """:func:`apply` where its interior path takes the interior (the NumPy path's
+    one-pass rule), else None, nothing computed."""
+    return _apply(found, program, xs, nout, out, plain_only=True)
 
 
 def _apply(

@@ -323,7 +323,7 @@ class Program:
         self.entries = entries
         self.nout = nout
         self.nin = nin
-        self.one_pass = False  # a gradient's forward: its outputs in one pass (the operator)
+        self.plain = False  # a gradient's forward: one pass only where the NumPy path takes one
 
     def flat(self) -> list[int]:
         """The entries as the operator takes them: five ints each, operators by key."""
@@ -356,11 +356,17 @@ _SLOTS = 4  # inputs and outputs of the operator (fixed: torch's legacy vmap, wh
 
 
 @torch.library.custom_op("gridgrad::combine", mutates_args=())
-def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int, plain: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
     """Outputs that are signed sums of registered weight tables applied along dims of
     the first ``nin`` inputs (``program``: five ints per entry, see :class:`Program`),
     in one pass (the fused kernel); more than 4 dims (a vmapped call), entry by entry.
-    The first ``nout`` results are the outputs, the others empty."""
+    With ``plain`` (a gradient's forward: one entry per output), one pass only where
+    the NumPy path takes one on the same memory (``ONE_PASS``, rows long enough, the
+    interior path), else entry by entry, as the NumPy path's per-axis passes (the same
+    bits either way). The first ``nout`` results are the outputs, the others empty."""
+    from gridgrad._engines import numba as engine
+    from gridgrad._engines.numba import fused
+
     xs = [_readable(x) for x in (x0, x1, x2, x3)[:nin]]
     outs = [_fresh(xs[0]) for _ in range(nout)]
     entries: list[tuple[int, int, int, Any, int]] = [
@@ -369,13 +375,13 @@ def _combine(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Ten
     ]
     xn = tuple(x.detach().numpy() for x in xs)
     on = tuple(o.numpy() for o in outs)
+    found = {key: _TABLES[key] for _, _, _, key, _ in entries}
     with _kernels() as driver:
-        if xs[0].ndim <= 4:
-            from gridgrad._engines.numba import fused
-
-            found = {key: _TABLES[key] for _, _, _, key, _ in entries}
+        if xs[0].ndim > 4:
+            _entrywise(driver, entries, xn, on)
+        elif not plain:
             fused.apply(found, entries, xn, nout, on)
-        else:
+        elif not (engine.ONE_PASS and engine.FUSED.pays(xn[0])) or fused.apply_plain(found, entries, xn, nout, on) is None:  # fmt: skip
             _entrywise(driver, entries, xn, on)
     return tuple(outs + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # type: ignore[return-value]
 
@@ -394,24 +400,24 @@ def _entrywise(driver: Any, entries: list[Any], xs: tuple[np.ndarray, ...], outs
 
 
 @_combine.register_fake
-def _(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[torch.Tensor, ...]:  # fmt: skip
+def _(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int, plain: bool) -> tuple[torch.Tensor, ...]:  # fmt: skip
     return tuple([torch.empty_like(x0) for _ in range(nout)] + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # fmt: skip
 
 
 @torch.library.register_vmap("gridgrad::combine")
-def _(info: Any, in_dims: tuple[Any, ...], x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int) -> tuple[Any, Any]:  # fmt: skip
+def _(info: Any, in_dims: tuple[Any, ...], x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torch.Tensor, program: list[int], nin: int, nout: int, plain: bool) -> tuple[Any, Any]:  # fmt: skip
     size = info.batch_size
     moved = [x.unsqueeze(0).expand(size, *x.shape) if d is None else x.movedim(d, 0)
              for x, d in zip((x0, x1, x2, x3), in_dims[:4])]  # fmt: skip
     shifted = [v + 1 if i % 5 == 2 else v for i, v in enumerate(program)]  # the dims
-    results = _combine(*moved, shifted, nin, nout)
+    results = _combine(*moved, shifted, nin, nout, plain)
     return results, tuple([0] * nout + [None] * (_SLOTS - nout))
 
 
 def _call(program: Program, xs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
     """The operator on ``xs`` (padded to its four inputs): ``program``'s outputs."""
     padded = (*xs, *(xs[0],) * (_SLOTS - len(xs)))
-    results = torch.ops.gridgrad.combine(*padded, program.flat(), len(xs), program.nout)
+    results = torch.ops.gridgrad.combine(*padded, program.flat(), len(xs), program.nout, program.plain)  # fmt: skip
     return tuple(results[: program.nout])
 
 
@@ -505,56 +511,20 @@ def _before_tracing(ops: Iterable[Operator], backward: bool) -> None:
 
 
 class TracedGradient(TracedCombine):
-    """The partial derivatives along several axes of one input: forward in one pass
-    reading the input once where the NumPy path takes one (``program.one_pass``, see
-    :func:`_one_pass`), else one stencil pass per axis; the backward
-    ``sum_k D_k^T g_k`` in one fused pass (the transposed :class:`Program`: every
-    upstream gradient read once, the input's gradient written once)."""
-
-    @staticmethod
-    def forward(program: Program, *xs: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        if program.one_pass:
-            return _call(program, xs)
-        (x,) = xs
-        return tuple(torch.ops.gridgrad.stencil(x, d, op.key) for _, _, d, op, _ in program.entries)
+    """The partial derivatives along several axes of one input (a :class:`Program`
+    with ``plain`` set: its forward in one pass reading the input once where the
+    NumPy path takes one, else one stencil pass per axis, decided by the operator on
+    the memory it gets); the backward ``sum_k D_k^T g_k`` in one fused pass (the
+    transposed program: every upstream gradient read once, the input's gradient
+    written once)."""
 
 
 class Gradient(Combine):
     """:class:`TracedGradient` with forward mode and vmap."""
 
-    forward = TracedGradient.forward
-
     @staticmethod
     def jvp(ctx: Any, *tangents: Any) -> tuple[torch.Tensor, ...]:
         return Gradient.apply(ctx.program, tangents[1])
-
-
-def _one_pass(program: Program, x: torch.Tensor) -> bool:
-    """Whether the gradient's forward on ``x`` reads it once for all outputs: where
-    the NumPy path would on the same memory (``ONE_PASS``, rows long enough, the
-    fused kernel's interior path); the results are the same bits either way."""
-    from gridgrad._engines import numba as engine
-    from gridgrad._engines.numba import fused
-    from gridgrad._engines.numba.driver import order_of
-
-    if not engine.ONE_PASS or not engine.FUSED.pays(x) or x.is_conj() or x.is_neg():
-        return False
-    order = order_of(x.stride())  # as for the NumPy array
-    if not x.permute(order).is_contiguous():
-        return False
-    entries = tuple((k, s, d, op.key, sign) for k, s, d, op, sign in program.entries)
-    known = (entries, order, tuple(x.shape), program.nout)  # keys name table contents
-    answer = _PLAIN.get(known)
-    if answer is None:
-        found = {e[3]: _TABLES[e[3]] for e in entries}
-        answer = fused.plain_program(found, list(entries), order, tuple(x.shape), program.nout)
-        if len(_PLAIN) >= 256:
-            _PLAIN.clear()
-        _PLAIN[known] = answer
-    return answer
-
-
-_PLAIN: dict[tuple[Any, ...], bool] = {}  # :func:`_one_pass`'s answers (plans are reused)
 
 
 def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -564,9 +534,9 @@ def run(plan: GradientPlan, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
     ops = [Operator(_numpy_axis(ax), dtype) for ax in plan.axes]
     many = len(ops) > 1 and x.ndim <= 4
     program = Program([(k, 0, ax.axis, op, 1) for k, (ax, op) in enumerate(zip(plan.axes, ops))], len(ops), 1)  # fmt: skip
+    program.plain = True
     if not torch.compiler.is_compiling():
         if many:
-            program.one_pass = _one_pass(program, x)
             return tuple(Gradient.apply(program, x))
         return tuple(Stencil.apply(x, ax.axis, op) for ax, op in zip(plan.axes, ops))
     _before_tracing(ops, x.requires_grad)
