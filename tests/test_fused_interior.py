@@ -253,6 +253,38 @@ def test_repeated_calls_plan_once(monkeypatch) -> None:  # type: ignore[no-untyp
     _same_bits(again, ref)
 
 
+def test_large_tables_are_rebuilt_not_kept(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A non-uniform axis' table grows with the axis (a weight per point): it is not
+    kept alive between calls, nor is the fused pass's layout of it; small ones are."""
+    from gridgrad._engines.numba import tables
+
+    loader.load()
+    large = []
+    real_build = tables.build
+
+    def build(ax, dtype):  # type: ignore[no-untyped-def]
+        t = real_build(ax, dtype)
+        if t.nbytes > tables.KEEP_BYTES:
+            large.append(ax.axis)
+        return t
+
+    monkeypatch.setattr(tables, "build", build)
+    rng = np.random.default_rng(14)
+    x = np.cumsum(rng.random(40_000) + 0.5)
+    f = rng.standard_normal((3, 40_000))
+    with gridgrad.use_engine("reference"):
+        ref = gridgrad.gradient(f, spacing=(1.0, x))
+    with gridgrad.use_engine("numba"):
+        for _ in range(2):
+            got = gridgrad.gradient(f, spacing=(1.0, x))
+            _same_bits(got, ref)
+            kept = [t for _, t in tables._KEPT.values()]
+            assert kept and all(t.nbytes <= tables.KEEP_BYTES for t in kept)
+            planned = [p for _, p in fused._PLANNED.values()]
+            assert all(sum(a.nbytes for a in p[0]) <= tables.KEEP_BYTES for p in planned)
+    assert len(large) >= 2 and set(large) == {1}  # built on each call, never kept
+
+
 def test_into_given_outputs() -> None:
     f = np.random.default_rng(12).standard_normal((8, 9, 10))
     call = checked(gradient_request, f, None, 0.25, Options())

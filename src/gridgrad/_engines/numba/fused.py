@@ -29,7 +29,7 @@ from gridgrad._engines.numba import combination_tables
 from gridgrad._engines.numba.driver import _memory_order, split_jobs
 from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
-from gridgrad._engines.numba.tables import Table
+from gridgrad._engines.numba.tables import KEEP_BYTES, Table
 
 __all__ = ["apply", "apply_plain", "combine", "combine_plain", "plain"]
 
@@ -216,9 +216,10 @@ def _planned(
             for k, src, axis, key, sign in program]  # fmt: skip
     shape4 = (1,) * lead + tuple(shape[d] for d in order)
     planned = arrays, prog, _interior(prog, arrays, shape4, nout) if contiguous else None
-    if len(_PLANNED) >= 128:
-        _PLANNED.clear()
-    _PLANNED[memo] = (tables, planned)  # holds the tables: their ids are not reused meanwhile
+    if sum(a.nbytes for a in arrays) <= KEEP_BYTES:  # small: kept (as tables are)
+        if len(_PLANNED) >= 128:
+            _PLANNED.clear()
+        _PLANNED[memo] = (tables, planned)  # holds the tables: their ids are not reused
     return planned
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from gridgrad._plan import AxisPlan, Run
 
-__all__ = ["Table", "build", "table", "unwrapped"]
+__all__ = ["KEEP_BYTES", "Table", "build", "table", "unwrapped"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,10 @@ class Table:
     terms: np.ndarray
     coef: np.ndarray
     scale: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.runs.nbytes + self.terms.nbytes + self.coef.nbytes + self.scale.nbytes
 
     @property
     def flat(self) -> int:
@@ -98,13 +101,28 @@ def unwrapped(ax: AxisPlan) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-@functools.lru_cache(maxsize=32)
+#: tables up to this size are remembered (a uniform axis' is under a kilobyte; one
+#: with a weight per point grows with the axis and is rebuilt instead of kept alive)
+KEEP_BYTES = 1 << 16
+_KEPT: dict[tuple[int, np.dtype], tuple[AxisPlan, Table]] = {}
+
+
 def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
-    """:func:`build`, remembered for the 32 most recent (axis plan, dtype) pairs: an
-    axis plan is immutable and compared by identity, and the plan cache hands out the
-    same plans to repeated calls (so each call does not rebuild, and torch tensors do
-    not re-register, the same tables). The arrays are shared: read them only."""
-    return build(ax, value_dtype)
+    """:func:`build`, remembered for recent (axis plan, dtype) pairs where the table
+    is small (:data:`KEEP_BYTES`): an axis plan is immutable and known by identity,
+    and the plan cache hands out the same plans to repeated calls, so a repeated call
+    does not rebuild (and torch tensors do not re-register) its tables. At most 64
+    are kept (all dropped when full). The arrays are shared: read them only."""
+    key = (id(ax), np.dtype(value_dtype))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is ax:
+        return kept[1]
+    t = build(ax, value_dtype)
+    if t.nbytes <= KEEP_BYTES:
+        if len(_KEPT) >= 64:
+            _KEPT.clear()
+        _KEPT[key] = (ax, t)  # holds ax: its id is not reused while it is here
+    return t
 
 
 def build(ax: AxisPlan, value_dtype: np.dtype) -> Table:
