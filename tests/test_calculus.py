@@ -399,6 +399,7 @@ def test_numba_kernels_run_wide_stencils_like_the_reference(monkeypatch, kw, blo
     driver = pytest.importorskip("gridgrad._engines.numba.driver")
 
     monkeypatch.setattr(driver, "_BLOCK", block)
+    monkeypatch.setattr(driver, "THREAD_WORK", 1)  # split among the threads however small
     rng = np.random.default_rng(0)
     f = rng.standard_normal((20, 24, 18))
     kw = dict(kw)

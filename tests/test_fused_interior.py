@@ -184,7 +184,8 @@ def test_periodic_wraps_at_the_row_ends(monkeypatch) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_any_number_of_threads(threads) -> None:  # type: ignore[no-untyped-def]
+def test_any_number_of_threads(threads, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(driver, "THREAD_WORK", 1)  # this size would run on one thread
     f = np.random.default_rng(11).standard_normal((17, 19, 23))
     with gridgrad.use_engine("reference"):
         ref = _ops("curl", f, spacing=0.3)
@@ -229,6 +230,42 @@ def test_split_jobs_runs_every_task_once_on_one_hand_over(monkeypatch, threads) 
         covered = [t for t0, t1 in mine for t in range(t0, t1)]
         assert covered == list(range(size))  # each task once, ranges contiguous
     assert len(submitted) == min(threads, 10) - 1  # one hand-over for all the jobs
+
+
+@pytest.mark.parametrize(("work", "threads", "expected"), [(None, 3, 3), (0, 3, 1), (2**19 - 1, 3, 1), (2**19, 3, 1), (2**20, 3, 2), (2**30, 3, 3), (2**30, 1, 1)])  # fmt: skip
+def test_threads_only_for_enough_work(monkeypatch, work, threads, expected) -> None:  # type: ignore[no-untyped-def]
+    """A call writing ``work`` points runs on at most one thread per
+    ``THREAD_WORK`` of them (a hand-over costs more than a small call's work)."""
+    submitted = []
+    real_submit = driver.ThreadPoolExecutor.submit
+    monkeypatch.setattr(driver.ThreadPoolExecutor, "submit", lambda self, *a: submitted.append(1) or real_submit(self, *a))  # fmt: skip
+    ran = []
+    before = driver.set_threads(threads)
+    try:
+        driver.split_jobs([(lambda t0, t1: ran.append((t0, t1)), 12, (), ())], work)
+    finally:
+        driver.set_threads(before)
+    assert len(submitted) == expected - 1
+    assert sorted(t for t0, t1 in ran for t in range(t0, t1)) == list(range(12))
+
+
+def test_small_calls_hand_nothing_to_other_threads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fused pass and the per-axis passes pass the points they write: a small
+    call runs on the calling thread alone, a large one on several."""
+    seen = []
+    real = driver.split_jobs
+
+    def spy(jobs, work=None):  # type: ignore[no-untyped-def]
+        seen.append(work)
+        return real(jobs, work)
+
+    monkeypatch.setattr(driver, "split_jobs", spy)
+    monkeypatch.setattr(fused, "split_jobs", spy)
+    f = np.random.default_rng(15).standard_normal((6, 7, 20))
+    with gridgrad.use_engine("numba"):
+        gridgrad.gradient(f)  # one pass: 3 outputs
+        gridgrad.gradient(f, spacing=(np.arange(6.0) ** 2, 1.0, 1.0))  # per axis
+    assert seen == [3 * f.size] + [f.size] * 3
 
 
 def test_repeated_calls_plan_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]

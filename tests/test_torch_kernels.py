@@ -394,9 +394,9 @@ def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
     seen = []
     real = driver.split_jobs
 
-    def spy(jobs):
+    def spy(jobs, work=None):
         seen.append((driver._THREADS.count, len(jobs)))
-        return real(jobs)
+        return real(jobs, work)
 
     monkeypatch.setattr(driver, "split_jobs", spy)
     monkeypatch.setattr(fused, "split_jobs", spy)

@@ -144,11 +144,12 @@ def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, 
     return geom, src, offs, scales, signs, (nout, counts[0], kinds.pop(), hows.pop())
 
 
-def _parallel(jobs: list[tuple[Any, int, tuple[Any, ...]]]) -> None:
+def _parallel(jobs: list[tuple[Any, int, tuple[Any, ...]]], work: int) -> None:
     """Each job ``(run, ntask, (xs, outs, *rest))``: its tasks ``0:ntask`` split among
     the threads, every thread running its share of each job in turn (the driver's
-    :func:`~.driver.split_jobs`: one hand-over to the threads per call)."""
-    split_jobs([(run, ntask, args[:2], args[2:]) for run, ntask, args in jobs])
+    :func:`~.driver.split_jobs`: one hand-over to the threads per call; ``work``:
+    the points written)."""
+    split_jobs([(run, ntask, args[:2], args[2:]) for run, ntask, args in jobs], work)
 
 
 def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int], int], tuple[np.ndarray, ...]]:  # fmt: skip
@@ -336,5 +337,5 @@ def _apply(
     # the rows outside the box (all rows without one): the two kernels write
     # disjoint points, so each thread runs its share of both in one go
     jobs.append((_entry(x4, o4, args), ntask, (x4, o4, *args)))
-    _parallel(jobs)
+    _parallel(jobs, nout * o4[0].size)
     return out
