@@ -112,3 +112,68 @@ def test_lock_cache_leaves_other_objects_alone() -> None:
 
     plain = numba.njit(lambda v: v + 1)  # no cache=True: nothing on disk to lock
     assert lock_cache(plain) is plain and lock_cache(len) is len
+
+
+_MODULE = """
+import numba
+
+from gridgrad._numba_cache import lock_caches
+
+
+@numba.njit(cache=True)
+def twice(x):
+    return x * 2
+
+
+lock_caches(globals())
+"""
+
+_CALLER = """
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+import {name} as m
+open(os.path.join(sys.argv[1], "ready"), "w").close()
+start = time.time()
+m.twice(1.5)
+done = time.time()
+print(json.dumps({{"start": start, "done": done,
+                  "hits": sum(m.twice.stats.cache_hits.values()),
+                  "misses": sum(m.twice.stats.cache_misses.values())}}))
+"""
+
+
+def test_a_variant_compiles_once_across_processes(tmp_path, monkeypatch) -> None:
+    """While one process compiles a variant (here: this one, holding the variant's
+    lock), another that needs it waits, then loads it from the cache instead of
+    compiling it again."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+    import time
+
+    import numba
+
+    from gridgrad import _numba_cache
+
+    name = f"gg_twice_{os.getpid()}"
+    (tmp_path / f"{name}.py").write_text(_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = __import__(name)
+    twice = module.twice
+    index = twice._cache._cache_file._index_path
+    variant = hashlib.sha1(repr((numba.float64,)).encode()).hexdigest()[:16]
+    with _numba_cache._locked(f"{index}.{variant}.lock"):  # "this process compiles"
+        other = subprocess.Popen([sys.executable, "-c", _CALLER.format(name=name), str(tmp_path)],
+                                 stdout=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.time() + 60
+        while not (tmp_path / "ready").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the other process is calling twice(1.5) by now
+        getattr(twice.compile, "__wrapped__", twice.compile)((numba.float64,))  # compile, save
+        released = time.time()
+    out, _ = other.communicate(timeout=120)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["start"] < released <= report["done"]  # it waited for the lock
+    assert (report["hits"], report["misses"]) == (1, 0)  # and loaded, not compiled
+    assert twice(2.5) == 5.0

@@ -13,19 +13,33 @@ gufuncs).
 :func:`lock_caches` gives the cached kernels of a module a cache file whose saves
 and loads hold an exclusive lock (``fcntl.flock`` on ``<name>.nbi.lock``, beside the
 index, created once and left there), so a save's index and data land together
-before any other process reads or saves that function's cache. Where locking is
-unavailable (no ``fcntl``, or a cache directory the lock file cannot be made in),
-the cache behaves as numba's own.
+before any other process reads or saves that function's cache.
+
+It also compiles each variant once across processes: compiling a signature that
+is not loaded yet holds a lock of that variant (``<name>.nbi.<hash>.lock``), so a
+second process that needs the same variant meanwhile waits for the first to save
+it and then loads it from the cache, instead of compiling it again (test workers
+and process pools starting on a cold cache compile the same common kernels at the
+same moment; a kernel variant takes 5-20 s to compile). Different variants still
+compile in parallel. The lock is taken inside numba's compiler lock, so threads of
+one process never wait on each other's file locks, and nested compiles (a kernel
+calling another) lock the callee's variant only, whose calls never lead back.
+
+Where locking is unavailable (no ``fcntl``, or a cache directory the lock file
+cannot be made in), the cache behaves as numba's own.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from numba.core import sigutils
 from numba.core.caching import IndexDataCacheFile
+from numba.core.compiler_lock import global_compiler_lock
 
 try:
     import fcntl
@@ -67,13 +81,32 @@ class LockedCacheFile(IndexDataCacheFile):
             return super().load(key)
 
 
+def _compiling_once(dispatcher: Any, compile: Callable[[Any], Any], index_path: str) -> Callable[[Any], Any]:  # fmt: skip
+    """``dispatcher.compile`` holding the lock of the signature's variant while it
+    compiles one that is not loaded in this process."""
+
+    def locked_compile(sig: Any) -> Any:
+        with global_compiler_lock:  # reentrant; numba's compile takes it too
+            args, _ = sigutils.normalize_signature(sig)
+            if dispatcher.overloads.get(tuple(args)) is not None:
+                return compile(sig)  # loaded here already: nothing to compile
+            variant = hashlib.sha1(repr(tuple(args)).encode()).hexdigest()[:16]
+            with _locked(f"{index_path}.{variant}.lock"):
+                return compile(sig)  # loads what another process saved meanwhile
+
+    locked_compile.__wrapped__ = compile  # type: ignore[attr-defined]
+    return locked_compile
+
+
 def lock_cache(dispatcher: Any) -> Any:
     """``dispatcher`` (a numba function compiled with ``cache=True``) with its cache
-    file locked; anything else returned as it is."""
+    file locked and its variants compiled once across processes; anything else
+    returned as it is."""
     cache = getattr(dispatcher, "_cache", None)
     cache_file = getattr(cache, "_cache_file", None)
     if type(cache_file) is IndexDataCacheFile:
         cache_file.__class__ = LockedCacheFile
+        dispatcher.compile = _compiling_once(dispatcher, dispatcher.compile, cache_file._index_path)  # fmt: skip
     return dispatcher
 
 
