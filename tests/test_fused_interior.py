@@ -367,9 +367,10 @@ def test_one_pass_gradient_only_where_plain(monkeypatch) -> None:  # type: ignor
     coords = [np.cumsum(rng.uniform(0.5, 1.5, n)) for n in f.shape]
     uniform = all_dims(checked(gradient_request, f, None, 0.3, Options()).plan)
     irregular = all_dims(checked(gradient_request, f, None, coords, Options()).plan)
-    assert fused.plain(uniform, (f,))
-    assert not fused.plain(irregular, (f,))
-    assert not fused.plain(uniform, (f[:, ::2],))  # strided: the generic kernel
+    assert fused.combine_plain(uniform, (f,)) is not None
+    assert fused.combine_plain(irregular, (f,)) is None
+    assert fused.combine_plain(uniform, (f[:, ::2],)) is None  # strided: the generic kernel
+    spy.structures.clear()  # the uniform call above computed
     for spacing in (0.3, coords):
         with gridgrad.use_engine("numba"):
             fast = gridgrad.gradient(f, spacing=spacing)

@@ -24,6 +24,7 @@ import numba
 import numpy as np
 from numba import types
 
+from gridgrad._cache import Bounded
 from gridgrad._combination import Combination
 from gridgrad._engines.numba import combination_tables
 from gridgrad._engines.numba.driver import _memory_order, split_jobs
@@ -31,7 +32,7 @@ from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import KEEP_BYTES, Table
 
-__all__ = ["apply", "apply_plain", "combine", "combine_plain", "plain"]
+__all__ = ["apply", "apply_plain", "combine", "combine_plain"]
 
 _KERNEL: Any = _kernel
 _INTERIOR: Any = _interior_kernel
@@ -144,14 +145,6 @@ def _interior(prog: list[list[int]], arrays: tuple[Any, ...], shape: tuple[int, 
     return geom, src, offs, scales, signs, (nout, counts[0], kinds.pop(), hows.pop())
 
 
-def _parallel(jobs: list[tuple[Any, int, tuple[Any, ...]]], work: int) -> None:
-    """Each job ``(run, ntask, (xs, outs, *rest))``: its tasks ``0:ntask`` split among
-    the threads, every thread running its share of each job in turn (the driver's
-    :func:`~.driver.split_jobs`: one hand-over to the threads per call; ``work``:
-    the points written)."""
-    split_jobs([(run, ntask, args[:2], args[2:]) for run, ntask, args in jobs], work)
-
-
 def _flatten(found: dict[tuple[int, int], Table]) -> tuple[dict[tuple[int, int], int], tuple[np.ndarray, ...]]:  # fmt: skip
     """The tables as one set of arrays, offsets made global; the index of each."""
     index: dict[tuple[int, int], int] = {}
@@ -218,27 +211,17 @@ def _planned(
     shape4 = (1,) * lead + tuple(shape[d] for d in order)
     planned = arrays, prog, _interior(prog, arrays, shape4, nout) if contiguous else None
     if sum(a.nbytes for a in arrays) <= KEEP_BYTES:  # small: kept (as tables are)
-        if len(_PLANNED) >= 128:
-            _PLANNED.clear()
-        _PLANNED[memo] = (tables, planned)  # holds the tables: their ids are not reused
+        _PLANNED.put(memo, (tables, planned))  # holds the tables: their ids are not reused
     return planned
 
 
-_PLANNED: dict[tuple[Any, ...], tuple[tuple[Table, ...], Any]] = {}  # :func:`_planned`'s
+_PLANNED: Bounded[tuple[Any, ...], tuple[tuple[Table, ...], Any]] = Bounded(
+    128
+)  # :func:`_planned`'s
 
 
 def _contiguous(order: tuple[int, ...], arrays: tuple[np.ndarray, ...]) -> bool:
     return all(a.transpose(order).flags.c_contiguous for a in arrays)
-
-
-def plain(comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None) -> bool:  # fmt: skip
-    """Whether :func:`combine` computes the interior of ``comb`` on ``xs`` with the
-    interior kernel (every term plain there, the arrays contiguous in memory order)."""
-    order = _memory_order(xs[0])
-    if not _contiguous(order, (*xs, *(out or ()))):
-        return False
-    found, program = _program(comb, xs[0].dtype)
-    return _planned(found, program, order, xs[0].shape, len(comb.outputs), True)[2] is not None
 
 
 def combine(
@@ -256,8 +239,8 @@ def combine(
 def combine_plain(
     comb: Combination, xs: tuple[np.ndarray, ...], out: tuple[np.ndarray, ...] | None = None
 ) -> tuple[np.ndarray, ...] | None:
-    """:func:`combine` where its interior path takes the interior (:func:`plain`),
-    else None, nothing computed; planned once either way."""
+    """:func:`combine` where its interior path takes the interior (every term plain
+    there, the arrays contiguous in memory order), else None, nothing computed."""
     found, program = _program(comb, xs[0].dtype)
     return _apply(found, program, xs, len(comb.outputs), out, plain_only=True)
 
@@ -329,13 +312,14 @@ def _apply(
         nrow = int(np.prod(box[1:6:2] - box[0:6:2]))
         ntask = -(-nrow // int(geom[12])) * -(-(int(box[7]) - int(box[6])) // _ROW_BLOCK)
         run = _interior_entry(xf, of, iargs, structure)
-        jobs.append((run, ntask, (xf, of, *iargs, *structure)))
+        jobs.append((run, ntask, (xf, of), (*iargs, *structure)))
         skip = geom[4:10].copy()
     rows = max(1, _BLOCK // max(1, n3)) if n3 <= _BLOCK else 1
     args = (np.int64(_BLOCK), np.int64(rows), skip, entries, *arrays)
     ntask = n0 * n1 * -(-n2 // rows) * -(-n3 // _BLOCK)
     # the rows outside the box (all rows without one): the two kernels write
-    # disjoint points, so each thread runs its share of both in one go
-    jobs.append((_entry(x4, o4, args), ntask, (x4, o4, *args)))
-    _parallel(jobs, nout * o4[0].size)
+    # disjoint points, so each thread runs its share of both in one go (one
+    # hand-over to the threads per call)
+    jobs.append((_entry(x4, o4, args), ntask, (x4, o4), args))
+    split_jobs(jobs, nout * o4[0].size)
     return out

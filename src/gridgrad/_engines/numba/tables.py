@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from gridgrad._cache import Bounded
 from gridgrad._plan import AxisPlan, Run
 
 __all__ = ["KEEP_BYTES", "Table", "build", "table", "unwrapped"]
@@ -104,7 +105,7 @@ def unwrapped(ax: AxisPlan) -> tuple[Run, ...]:
 #: tables up to this size are remembered (a uniform axis' is under a kilobyte; one
 #: with a weight per point grows with the axis and is rebuilt instead of kept alive)
 KEEP_BYTES = 1 << 16
-_KEPT: dict[tuple[int, np.dtype], tuple[AxisPlan, Table]] = {}
+_KEPT: Bounded[tuple[int, np.dtype], tuple[AxisPlan, Table]] = Bounded(64)
 
 
 def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
@@ -112,16 +113,14 @@ def table(ax: AxisPlan, value_dtype: np.dtype) -> Table:
     is small (:data:`KEEP_BYTES`): an axis plan is immutable and known by identity,
     and the plan cache hands out the same plans to repeated calls, so a repeated call
     does not rebuild (and torch tensors do not re-register) its tables. At most 64
-    are kept (all dropped when full). The arrays are shared: read them only."""
+    are kept (the oldest dropped first). The arrays are shared: read them only."""
     key = (id(ax), np.dtype(value_dtype))
     kept = _KEPT.get(key)
     if kept is not None and kept[0] is ax:
         return kept[1]
     t = build(ax, value_dtype)
     if t.nbytes <= KEEP_BYTES:
-        if len(_KEPT) >= 64:
-            _KEPT.clear()
-        _KEPT[key] = (ax, t)  # holds ax: its id is not reused while it is here
+        _KEPT.put(key, (ax, t))  # holds ax: its id is not reused while it is here
     return t
 
 

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from gridgrad._cache import Bounded
 from gridgrad._engines.numba.tables import Table, table
 from gridgrad._layout import complex_weights
 from gridgrad._plan import AxisPlan, GradientPlan, Run
@@ -149,13 +150,11 @@ def _register(t: Table) -> int:
         if key is None:
             key = _KEYS[digest] = len(_TABLES)
             _TABLES[key] = t
-        if len(_SEEN) >= 1024:
-            _SEEN.clear()
-        _SEEN[id(t)] = (t, key)  # holds t: its id is not reused while it is here
+        _SEEN.put(id(t), (t, key))  # holds t: its id is not reused while it is here
     return key
 
 
-_SEEN: dict[int, tuple[Table, int]] = {}  # tables registered lately, by identity
+_SEEN: Bounded[int, tuple[Table, int]] = Bounded(1024)  # tables registered lately, by identity
 
 
 class Operator:
