@@ -44,8 +44,11 @@ class _Spy:
         self.structures: list[tuple[int, ...]] = []
         real = fused._interior_entry
 
+        self.geoms: list[np.ndarray] = []
+
         def spy(xs, outs, args, shape):  # type: ignore[no-untyped-def]
             self.structures.append(tuple(shape))
+            self.geoms.append(args[0])
             return real(xs, outs, args, shape)
 
         monkeypatch.setattr(fused, "_interior_entry", spy)
@@ -148,15 +151,45 @@ def test_fortran_order_takes_the_interior(monkeypatch) -> None:  # type: ignore[
     assert len(spy.structures) == 1
 
 
-@pytest.mark.parametrize("n", [8191, 8192, 8195, 20001])
+@pytest.mark.parametrize("n", [63, 64, 67, 201])
 def test_rows_cut_in_blocks(monkeypatch, n) -> None:  # type: ignore[no-untyped-def]
-    """Rows longer than a task's block: the end points only in the first and last."""
+    """Rows longer than a task's block (64 points here, as rows of over 2**18 points
+    are cut): the end points only in the first and last block of a row."""
+    monkeypatch.setattr(fused, "_ROW_BLOCK", 64)
+    fused._PLANNED.clear()  # plans made with the usual block
     spy = _Spy(monkeypatch)
     f = np.random.default_rng(8).standard_normal((4, n))
-    for eo in (1, 2):
-        fast, ref = _both("laplacian", f, edge_order=eo)
-        _same_bits(fast, ref)
+    try:
+        for eo in (1, 2):
+            fast, ref = _both("laplacian", f, edge_order=eo)
+            _same_bits(fast, ref)
+    finally:
+        fused._PLANNED.clear()
     assert len(spy.structures) == 2
+    assert [int(geom[13]) for geom in spy.geoms] == [64, 64]
+
+
+@pytest.mark.parametrize(
+    "shape", [(256, 256, 256), (130, 130), (32, 5, 64, 64), (4, 300000), (5, 4, 9)]
+)
+def test_tasks_long_but_enough_of_them(monkeypatch, shape) -> None:  # type: ignore[no-untyped-def]
+    """A task of the interior kernel writes up to ``_ROW_BLOCK`` points of each
+    output (whole rows where they are shorter: a long stretch of memory), and there
+    are at least ``_MIN_TASKS`` tasks where the box has that many rows."""
+    spy = _Spy(monkeypatch)
+    with gridgrad.use_engine("numba"):
+        gridgrad.laplacian(np.zeros(shape))
+    (geom,) = spy.geoms
+    box = geom[4:12].reshape(4, 2)
+    nrow = int(np.prod(box[:3, 1] - box[:3, 0]))
+    width = int(box[3, 1] - box[3, 0])
+    rows, block = int(geom[12]), int(geom[13])
+    assert block == fused._ROW_BLOCK
+    assert rows == 1 or rows * width <= block  # up to a block's points per task
+    ntask = -(-nrow // rows) * -(-width // block)
+    assert ntask >= min(nrow, fused._MIN_TASKS)
+    # as long as that allows: one more row per task would leave too few tasks
+    assert rows * width > block - width or nrow // (rows + 1) < fused._MIN_TASKS
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

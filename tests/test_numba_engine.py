@@ -121,11 +121,15 @@ def problems(draw):
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    problems(), st.sampled_from([2048, 16, 7]), st.sampled_from(["difference", "torch", "numpy"])
+    problems(),
+    st.sampled_from([2048, 16, 7]),
+    st.sampled_from(["difference", "torch", "numpy"]),
+    st.sampled_from([0, 1 << 20]),
 )
-def test_kernels_match_reference_engine(problem, block, form) -> None:
+def test_kernels_match_reference_engine(problem, block, form, plane) -> None:
     """Small blocks split lines into chunks and rows into blocks, as large arrays are;
-    every form of the expressions (gridgrad's, torch's, numpy's)."""
+    every form of the expressions (gridgrad's, torch's, numpy's); tasks across a dim
+    in groups of rows (as for planes too large for cache) or in memory order."""
     f, dims, spacing, edge_order, numpy_style = problem
     plan = _plan(f, dims, spacing, edge_order, numpy_style, form)
     # complex weights on complex values stay on the NumPy engines (the guard)
@@ -133,8 +137,37 @@ def test_kernels_match_reference_engine(problem, block, form) -> None:
     ref = reference.gradient(plan, f, array_namespace(f))
     # small blocks, and every call split among the threads however small
     with mock.patch.object(driver, "_BLOCK", block), mock.patch.object(driver, "THREAD_WORK", 1):
-        ours = driver.gradient(plan, f)
+        with mock.patch.object(driver, "_PLANE_BYTES", plane):
+            ours = driver.gradient(plan, f)
     _assert_same(ours, ref, f.dtype)
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "plane", "group"),
+    [
+        ((6, 5, 7), "float64", 1 << 20, 1),  # planes of 35 points: memory order
+        ((6, 5, 7), "float64", 279, 32),  # 280 bytes: over the limit, groups of rows
+        ((6, 5, 7), "float32", 140, 1),  # 140 bytes of float32 fit
+        ((6, 5, 7), "int16", 279, 32),  # the float64 output's bytes count
+    ],
+)
+def test_rows_across_in_memory_order_where_planes_fit(shape, dtype, plane, group) -> None:  # type: ignore[no-untyped-def]
+    """Across dim 0, tasks run in memory order (groups of one row) where a plane's
+    bytes (input or output, the larger) fit in ``_PLANE_BYTES``, else in groups of
+    ``_GROUP`` rows; the same bits either way."""
+    f = _values(shape, dtype, np.random.default_rng(3))
+    plan = _plan(f, (0,), None, 1)
+    seen = []
+    real = driver._parallel
+
+    def spy(kernel, ntask, arrays, *args):  # type: ignore[no-untyped-def]
+        seen.append(int(args[1]))
+        return real(kernel, ntask, arrays, *args)
+
+    with mock.patch.object(driver, "_PLANE_BYTES", plane), mock.patch.object(driver, "_parallel", spy):  # fmt: skip
+        ours = driver.gradient(plan, f)
+    assert seen == [group]
+    _assert_same(ours, reference.gradient(plan, f, array_namespace(f)), dtype)
 
 
 @pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "float16"])  # float16: NumPy engines
