@@ -16,6 +16,7 @@ Run: ``PYTHONPATH=src python benchmarks/fused_bench.py [--n 256] [--repeat 5]``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import gridgrad
 from gridgrad._engines import numba as numba_engine
 from gridgrad._engines.numba import loader
-from gridgrad.bench import _best, _floor
+from gridgrad.bench import _floor, _side_by_side
 
 _POOL = ThreadPoolExecutor(2)
 
@@ -71,9 +72,13 @@ def main() -> None:
     f = rng.standard_normal(shape)
     u = [rng.standard_normal(shape) for _ in range(3)]
     r = args.repeat
-    print(f"{shape} float64, best of {r}; ratios: each time over the last-named base")
+    print(
+        f"{shape} float64, best of {r} rounds (the calls of a row take turns); ratios: "
+        "each time over the last-named base"
+    )
 
-    g0 = _best(lambda: gridgrad.gradient(f, dim=0), r)
+    def g0() -> Any:
+        return gridgrad.gradient(f, dim=0)
 
     def lap_before() -> np.ndarray:
         out = gridgrad.derivative(f, 0, order=2)
@@ -81,17 +86,16 @@ def main() -> None:
             out = out + gridgrad.derivative(f, k, order=2)
         return out
 
-    lap = {
-        "laplacian": _best(lambda: gridgrad.laplacian(f), r),
-        "gradient dim0": g0,
-        "before": _best(lap_before, r),
-        "numpy": _best(
-            lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)), r
-        ),
-    }
     fd = _findiff(3)
+    calls: dict[str, Callable[[], Any]] = {
+        "laplacian": lambda: gridgrad.laplacian(f),
+        "gradient dim0": g0,
+        "before": lap_before,
+        "numpy": lambda: sum(np.gradient(np.gradient(f, axis=i), axis=i) for i in range(3)),
+    }
     if fd:
-        lap["findiff"] = _best(lambda: fd["laplacian"](f), r)
+        calls["findiff"] = lambda: fd["laplacian"](f)
+    lap = _side_by_side(calls, r)
     print(_line("laplacian", lap, "laplacian"))
 
     def div_before() -> np.ndarray:
@@ -100,15 +104,16 @@ def main() -> None:
             out = out + gridgrad.derivative(u[k], k)
         return out
 
-    div = {
-        "divergence": _best(lambda: gridgrad.divergence(u), r),
+    calls = {
+        "divergence": lambda: gridgrad.divergence(u),
         "gradient dim0": g0,
-        "before": _best(div_before, r),
-        "numpy": _best(lambda: sum(np.gradient(u[i], axis=i) for i in range(3)), r),
+        "before": div_before,
+        "numpy": lambda: sum(np.gradient(u[i], axis=i) for i in range(3)),
     }
     if fd:
         stacked = np.stack(u)  # findiff takes the components stacked (not timed)
-        div["findiff"] = _best(lambda: fd["divergence"](stacked), r)
+        calls["findiff"] = lambda: fd["divergence"](stacked)
+    div = _side_by_side(calls, r)
     print(_line("divergence", div, "divergence"))
 
     def d(a: np.ndarray, k: int) -> np.ndarray:
@@ -119,39 +124,52 @@ def main() -> None:
         return (g(u[2], axis=1) - g(u[1], axis=2), g(u[0], axis=2) - g(u[2], axis=0),
                 g(u[1], axis=0) - g(u[0], axis=1))  # fmt: skip
 
-    curl = {
-        "curl": _best(lambda: gridgrad.curl(u), r),
+    calls = {
+        "curl": lambda: gridgrad.curl(u),
         "gradient dim0": g0,
-        "before": _best(
-            lambda: (d(u[2], 1) - d(u[1], 2), d(u[0], 2) - d(u[2], 0), d(u[1], 0) - d(u[0], 1)), r
+        "before": lambda: (
+            d(u[2], 1) - d(u[1], 2),
+            d(u[0], 2) - d(u[2], 0),
+            d(u[1], 0) - d(u[0], 1),
         ),
-        "numpy": _best(curl_numpy, r),
+        "numpy": curl_numpy,
     }
     if fd:
-        curl["findiff"] = _best(lambda: fd["curl"](stacked), r)
-    print(_line("curl", curl, "curl"))
+        calls["findiff"] = lambda: fd["curl"](stacked)
+    print(_line("curl", _side_by_side(calls, r), "curl"))
 
     outs = tuple(np.empty_like(f) for _ in range(3))
     before = numba_engine.ONE_PASS
+
+    def gradient(one_pass: bool, out: Any) -> Callable[[], Any]:
+        def call() -> Any:
+            numba_engine.ONE_PASS = one_pass
+            return gridgrad.gradient(f, out=out)
+
+        return call
+
     try:
-        numba_engine.ONE_PASS = True
-        one_out = _best(lambda: gridgrad.gradient(f, out=outs), r)
-        one_new = _best(lambda: gridgrad.gradient(f), r)
-        numba_engine.ONE_PASS = False
-        per_out = _best(lambda: gridgrad.gradient(f, out=outs), r)
-        per_new = _best(lambda: gridgrad.gradient(f), r)
+        into = _side_by_side(
+            {"one pass": gradient(True, outs), "per axis": gradient(False, outs),
+             "copy floor": lambda: _copy_into(f, outs)},
+            r,
+        )  # fmt: skip
+        fresh = _side_by_side(
+            {"one pass": gradient(True, None), "per axis": gradient(False, None),
+             "copy floor": lambda: _floor(f, 3)},
+            r,
+        )  # fmt: skip
     finally:
         numba_engine.ONE_PASS = before
-    floor_out = _best(lambda: _copy_into(f, outs), r)
-    floor_new = _best(lambda: _floor(f, 3), r)
-    print(_line("all, out=", {"one pass": one_out, "per axis": per_out, "copy floor": floor_out}, "copy floor"))  # fmt: skip
-    print(_line("all, fresh", {"one pass": one_new, "per axis": per_new, "copy floor": floor_new}, "copy floor"))  # fmt: skip
+    print(_line("all, out=", into, "copy floor"))
+    print(_line("all, fresh", fresh, "copy floor"))
     print(
-        f"targets: laplacian <= 1.5x gradient dim0 (got {lap['laplacian'] / g0:.2f}x), "
+        f"targets: laplacian <= 1.5x gradient dim0 (got {lap['laplacian'] / lap['gradient dim0']:.2f}x), "
         f">= 8x numpy (got {lap['numpy'] / lap['laplacian']:.1f}x); divergence <= 2.5x "
-        f"(got {div['divergence'] / g0:.2f}x), >= 6x numpy (got "
+        f"(got {div['divergence'] / div['gradient dim0']:.2f}x), >= 6x numpy (got "
         f"{div['numpy'] / div['divergence']:.1f}x); one pass into out= <= 0.8x floor "
-        f"(got {one_out / floor_out:.2f}x), fresh <= 1.0x (got {one_new / floor_new:.2f}x)"
+        f"(got {into['one pass'] / into['copy floor']:.2f}x), fresh <= 1.0x (got "
+        f"{fresh['one pass'] / fresh['copy floor']:.2f}x)"
     )
 
 

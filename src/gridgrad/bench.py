@@ -1,8 +1,9 @@
 """The speed table: ``python -m gridgrad.bench`` (``--quick`` for a small run).
 
 Times gridgrad against numpy.gradient, torch.gradient, jax.numpy.gradient and
-findiff (each where installed) on the same inputs, side by side in one process,
-best of ``--repeat`` runs after a warm-up, and the memory floor: two threads
+findiff (each where installed) on the same inputs, side by side in one process
+(the calls compared in a row or line take turns, one call of each per round), best
+of ``--repeat`` rounds after a warm-up, and the memory floor: two threads
 copying the input's bytes into a freshly allocated array, once per output. Ratios
 are each column's time over gridgrad's. Memory is the peak a call uses beyond its
 input and outputs: traced allocations (tracemalloc) for gridgrad, numpy and
@@ -41,6 +42,22 @@ def _best(fn: Callable[[], Any], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def _side_by_side(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """The best of ``repeat`` timed calls of each function, called in turns (one call
+    of each per round, after a warm-up call of each): a machine that is slower for a
+    while (a shared VM's neighbours, its memory's state) slows all of them alike, so
+    their ratios hold where times taken one function after another drift apart."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: min(v) for name, v in times.items()}
 
 
 def _traced_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
@@ -156,17 +173,18 @@ def _row(
     rng = np.random.default_rng(0)
     coords = [np.cumsum(rng.uniform(0.5, 1.5, f.shape[d])) for d in dims] if nonuniform else []
     calls = _peers(f, dims, coords, edge_order)
-    times: dict[str, float] = {}
     mems: dict[str, float] = {}
+    able: dict[str, Callable[[], Any]] = {}
     for name, (fn, how) in calls.items():
         try:
-            times[name] = _best(fn, repeat)
             peak, result = (_traced_peak if how == "trace" else _rss_peak)(fn)
             mems[name] = max(0, peak - _nbytes(result)) / 2**20
             del result
         except Exception:  # a peer that cannot do this case
             continue
-    times["floor"] = _best(lambda: _floor(f, len(dims)), repeat)
+        able[name] = fn
+    able["floor"] = lambda: _floor(f, len(dims))
+    times = _side_by_side(able, repeat)
     base = times["gridgrad"]
     cells = [f"{base * 1e3:9.1f} {mems['gridgrad']:6.1f}"]
     for name in PEERS:
@@ -184,14 +202,20 @@ def _row(
 def _out_row(f: np.ndarray, repeat: int) -> str:
     dims = tuple(range(f.ndim))
     out = tuple(np.empty_like(f) for _ in dims)
-    ours = _best(lambda: gridgrad.gradient(f, out=out), repeat)
-    ref = _best(lambda: np.gradient(f), repeat)
 
     def copies() -> None:
         for o in out:
             np.copyto(o, f)
 
-    floor = _best(copies, repeat)
+    t = _side_by_side(
+        {
+            "ours": lambda: gridgrad.gradient(f, out=out),
+            "ref": lambda: np.gradient(f),
+            "floor": copies,
+        },
+        repeat,
+    )
+    ours, ref, floor = t["ours"], t["ref"], t["floor"]
     return (
         f"into out= arrays, {f.shape} float64, all dims: gridgrad {ours * 1e3:.1f} ms, "
         f"numpy.gradient {ref * 1e3:.1f} ms ({ref / ours:.2f}x), "
@@ -201,8 +225,14 @@ def _out_row(f: np.ndarray, repeat: int) -> str:
 
 def _periodic_line(f: np.ndarray, repeat: int) -> str:
     """Issue 11's target: periodic axes within 1.2x of one-sided edges."""
-    periodic = _best(functools.partial(gridgrad.gradient, f, boundary="periodic"), repeat)
-    one_sided = _best(functools.partial(gridgrad.gradient, f), repeat)
+    t = _side_by_side(
+        {
+            "periodic": functools.partial(gridgrad.gradient, f, boundary="periodic"),
+            "one-sided": functools.partial(gridgrad.gradient, f),
+        },
+        repeat,
+    )
+    periodic, one_sided = t["periodic"], t["one-sided"]
     return (
         f"periodic, {f.shape} float64, all dims: {periodic * 1e3:.1f} ms, one-sided "
         f"{one_sided * 1e3:.1f} ms ({periodic / one_sided:.2f}x)"
@@ -214,8 +244,14 @@ def _accuracy_lines(f: np.ndarray, repeat: int) -> list[str]:
     h = 1.0 / f.shape[0]
     lines = []
     for d in (0, f.ndim - 1):
-        t2 = _best(functools.partial(gridgrad.derivative, f, d, accuracy=2, spacing=h), repeat)
-        t8 = _best(functools.partial(gridgrad.derivative, f, d, accuracy=8, spacing=h), repeat)
+        t = _side_by_side(
+            {
+                "2": functools.partial(gridgrad.derivative, f, d, accuracy=2, spacing=h),
+                "8": functools.partial(gridgrad.derivative, f, d, accuracy=8, spacing=h),
+            },
+            repeat,
+        )
+        t2, t8 = t["2"], t["8"]
         line = (
             f"first derivative along dim {d}, {f.shape} float64: accuracy 8 {t8 * 1e3:.1f} ms, "
             f"accuracy 2 {t2 * 1e3:.1f} ms ({t8 / t2:.2f}x)"
@@ -243,9 +279,15 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
         return ["torch rows: torch not installed"]
     lines = []
     t = torch.from_numpy(f)
-    ours = _best(lambda: gridgrad.gradient(t), repeat)
-    peer = _best(lambda: torch.gradient(t), min(repeat, 3))
-    numpy_path = _best(lambda: gridgrad.gradient(f), repeat)
+    ms = _side_by_side(
+        {
+            "ours": lambda: gridgrad.gradient(t),
+            "peer": lambda: torch.gradient(t),
+            "numpy": lambda: gridgrad.gradient(f),
+        },
+        repeat,
+    )
+    ours, peer, numpy_path = ms["ours"], ms["peer"], ms["numpy"]
     lines.append(
         f"torch CPU tensor {tuple(f.shape)} float64, all dims: gridgrad {ours * 1e3:.1f} ms, "
         f"torch.gradient {peer * 1e3:.1f} ms ({peer / ours:.2f}x), gridgrad on the NumPy array "
@@ -264,8 +306,6 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
     def dense(g: Any) -> Any:
         return sum((gi * yi).sum() for gi, yi in zip(g, ys))
 
-    ours = _best(both(gridgrad.gradient, x, dense), min(repeat, 3))
-    peer = _best(both(torch.gradient, x, dense), min(repeat, 3))
     gs = [torch.randn_like(t).requires_grad_(True) for _ in range(f.ndim)]
 
     def loss_alone() -> None:  # the loss's own forward and backward, given the g_i
@@ -273,7 +313,15 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
         for g in gs:
             g.grad = None
 
-    alone = _best(loss_alone, min(repeat, 3))
+    ms = _side_by_side(
+        {
+            "ours": both(gridgrad.gradient, x, dense),
+            "peer": both(torch.gradient, x, dense),
+            "alone": loss_alone,
+        },
+        min(repeat, 3),
+    )
+    ours, peer, alone = ms["ours"], ms["peer"], ms["alone"]
     lines.append(
         f"torch forward + backward, dense upstream (sum((g_i * y_i).sum())), {tuple(f.shape)} "
         f"float64: gridgrad {ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms "
@@ -282,15 +330,19 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
     )
     img = torch.from_numpy(np.random.default_rng(2).standard_normal((32, 3, 256, 256), dtype=np.float32))  # fmt: skip
     xi = img.clone().requires_grad_(True)
-    ours = _best(lambda: gridgrad.gradient(xi, dim=(2, 3)), repeat)
-    peer = _best(lambda: torch.gradient(xi, dim=(2, 3)), repeat)
-    floor = _best(functools.partial(_floor, img.numpy(), 2), repeat)
+    ms = _side_by_side(
+        {
+            "ours": lambda: gridgrad.gradient(xi, dim=(2, 3)),
+            "peer": lambda: torch.gradient(xi, dim=(2, 3)),
+            "floor": functools.partial(_floor, img.numpy(), 2),
+        },
+        repeat,
+    )
+    ours, peer, floor = ms["ours"], ms["peer"], ms["floor"]
 
     def smooth(g: Any) -> Any:
         return sum(gi.square().mean() for gi in g)
 
-    ours_b = _best(both(lambda v: gridgrad.gradient(v, dim=(2, 3)), xi, smooth), repeat)
-    peer_b = _best(both(lambda v: torch.gradient(v, dim=(2, 3)), xi, smooth), repeat)
     gi = [torch.randn_like(img).requires_grad_(True) for _ in range(2)]
 
     def smooth_alone() -> None:  # the loss's own forward and backward, given the g_i
@@ -298,7 +350,15 @@ def _torch_lines(f: np.ndarray, repeat: int) -> list[str]:
         for g in gi:
             g.grad = None
 
-    alone_b = _best(smooth_alone, repeat)
+    ms = _side_by_side(
+        {
+            "ours": both(lambda v: gridgrad.gradient(v, dim=(2, 3)), xi, smooth),
+            "peer": both(lambda v: torch.gradient(v, dim=(2, 3)), xi, smooth),
+            "alone": smooth_alone,
+        },
+        repeat,
+    )
+    ours_b, peer_b, alone_b = ms["ours"], ms["peer"], ms["alone"]
     lines.append(
         f"image batch (32, 3, 256, 256) float32, requires_grad, dims (2, 3): forward gridgrad "
         f"{ours * 1e3:.1f} ms, torch.gradient {peer * 1e3:.1f} ms ({peer / ours:.2f}x), copy "
@@ -347,8 +407,14 @@ def _startup_lines() -> list[str]:
 def _latency_line(repeat: int) -> str:
     f = np.random.default_rng(0).standard_normal(100)
     n = 2000
-    ours = _best(lambda: [gridgrad.gradient(f) for _ in range(n)], repeat) / n
-    ref = _best(lambda: [np.gradient(f) for _ in range(n)], repeat) / n
+    ms = _side_by_side(
+        {
+            "ours": lambda: [gridgrad.gradient(f) for _ in range(n)],
+            "ref": lambda: [np.gradient(f) for _ in range(n)],
+        },
+        repeat,
+    )
+    ours, ref = ms["ours"] / n, ms["ref"] / n
     return (
         f"100-element float64 array: gridgrad {ours * 1e6:.1f} us, numpy.gradient "
         f"{ref * 1e6:.1f} us ({ours / ref:.2f}x numpy's time)"
@@ -372,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
         else [(5 * 10**7,), (4096, 4096), (256, 256, 256)]
     )
     print(f"gridgrad {gridgrad.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs")
-    print("times in ms, best of", args.repeat, "after a warm-up; ratio = time / gridgrad's;")
+    print("times in ms, best of", args.repeat, "rounds taking turns after a warm-up; ratio = time / gridgrad's;")  # fmt: skip
     print("MB = peak memory beyond input and outputs")
     head = f"{'case':<34}|{'gridgrad ms    MB':>16}|" + "|".join(
         f"{name + ' ms ratio MB':>22}" if name != "floor" else f"{'floor ms ratio':>15}"
