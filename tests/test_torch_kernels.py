@@ -341,10 +341,26 @@ def test_coordinates_requiring_grad_get_their_gradient():
 
 
 def test_large_tensors_choose_the_kernels_small_ones_the_reference():
-    big = torch.zeros(64, MIN_TENSOR_SIZE // 64, dtype=torch.float32)
-    small = torch.zeros(4, 8, dtype=torch.float32)
+    """With autograd to record: the kernels' operators from MIN_TENSOR_SIZE elements,
+    the reference engine's torch operations below."""
+    big = torch.zeros(64, MIN_TENSOR_SIZE // 64, dtype=torch.float32, requires_grad=True)
+    small = torch.zeros(4, 8, dtype=torch.float32, requires_grad=True)
     assert _engine_of(big) is NUMBA
     assert _engine_of(small).name == "reference"
+
+
+def test_eager_tensors_take_the_numpy_path():
+    """Nothing to record: the tensor's memory on the NumPy path's engine for its size
+    (the small-array engine, then the kernels from MIN_SIZE elements)."""
+    from gridgrad._engines.numba import MIN_SIZE
+
+    loader.load()  # the kernels loaded (else a first call runs without them)
+    small = torch.zeros(64, MIN_TENSOR_SIZE // 64, dtype=torch.float32)
+    big = torch.zeros(64, MIN_SIZE // 64, dtype=torch.float32)
+    for x, name in ((small, "small"), (big, "numba")):
+        engine = _engine_of(x)
+        assert type(engine).__name__ == "_AsTensors" and engine.name == name
+        assert engine.view.ctypes.data == x.data_ptr()  # the tensor's memory, no copy
 
 
 def test_no_grad_and_requires_grad():
@@ -386,10 +402,16 @@ def test_threads_racing_on_first_use():
             _same(a, b)
 
 
-@pytest.mark.parametrize(("shape", "kernels"), [((50, 6), "driver"), ((50, 60), "fused")])
-def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
-    """Per-dim passes (rows of 6) and the one pass (rows of 60) alike."""
+@pytest.mark.parametrize(
+    ("shape", "kernels", "engine"),
+    [((50, 6), "driver", "numba"), ((50, 60), "fused", "numba"), ((1024, 512), "fused", "auto")],
+)
+def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels, engine):
+    """Per-dim passes (rows of 6) and the one pass (rows of 60) alike; an eager call
+    on the NumPy path too (automatic choice, a tensor of MIN_SIZE elements)."""
     from gridgrad._engines.numba import fused
+
+    loader.load()
 
     seen = []
     real = driver.split_jobs
@@ -403,7 +425,7 @@ def test_runs_on_torch_get_num_threads(monkeypatch, shape, kernels):
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with gridgrad.use_engine("numba"):
+        with gridgrad.use_engine(engine):
             gridgrad.gradient(torch.randn(*shape, dtype=torch.float64))
     finally:
         torch.set_num_threads(before)

@@ -100,6 +100,46 @@ class _ThenLoadNumba:
             _numba_loader.start()
 
 
+class _AsTensors:
+    """Runs ``engine`` on ``view`` (a CPU tensor's memory as an ndarray: the NumPy
+    path's engine for it) and hands the results back as tensors sharing their
+    memory: an eager call on a plain tensor skips ``autograd.Function`` and the
+    dispatcher, and takes the NumPy path's engine for its size (the small-array
+    engine below 2**19 elements, as for arrays). The same bits as the kernels'
+    tensor path (:func:`gridgrad._engines.numba.tensors.numpy_view`)."""
+
+    def __init__(self, engine: Engine, view: np.ndarray) -> None:
+        self.engine = engine
+        self.view = view
+        self.name = engine.name
+        self.serves = engine.serves
+
+    def supports(self, plan: GradientPlan, x: Any) -> bool:
+        return self.engine.supports(plan, self.view)
+
+    def prepare(self, plan: GradientPlan) -> None:
+        self.engine.prepare(plan)
+
+    def run(self, plan: GradientPlan, x: Any, out: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        import torch
+
+        from gridgrad._engines.numba import tensors
+
+        with tensors.torch_threads():  # as the tensor path: torch's thread count
+            results = self.engine.run(plan, self.view, out)
+        return tuple(torch.from_numpy(r) for r in results)
+
+
+def _tensor_view(plan: GradientPlan, x: Any) -> np.ndarray | None:
+    """:func:`gridgrad._engines.numba.tensors.numpy_view` where torch's CPU tensors
+    are served (numba itself is not needed: the NumPy path picks its engine)."""
+    if x.device.type != "cpu":
+        return None
+    from gridgrad._engines.numba import tensors
+
+    return tensors.numpy_view(plan, x)
+
+
 # --------------------------------------------------------------------------- switch
 
 
@@ -203,6 +243,9 @@ def _automatic(plan: GradientPlan, x: Any) -> Engine:
     if type(x) is not np.ndarray:
         if not _is_tensor(x):
             return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
+        view = _tensor_view(plan, x)
+        if view is not None:  # an eager call: the NumPy path on the tensor's memory
+            return _AsTensors(_automatic(plan, view), view)
         numba = _NUMBA.choice(plan, x)
         if numba == "now":
             return _NUMBA
@@ -210,7 +253,7 @@ def _automatic(plan: GradientPlan, x: Any) -> Engine:
     numba = _NUMBA.choice(plan, x) if x.size >= _MIN_NUMBA else "no"
     if numba == "now":
         return _NUMBA
-    engine: Engine = _SMALL if _SMALL.prepared(plan) else _reference.ENGINE
+    engine: Engine = _SMALL if _SMALL.prepared(plan, x.dtype) else _reference.ENGINE
     return _ThenLoadNumba(engine) if numba == "later" else engine
 
 

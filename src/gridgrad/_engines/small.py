@@ -194,12 +194,34 @@ def _axis_steps(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> list[_Step
     return steps
 
 
-def compile_plan(plan: GradientPlan) -> Program | None:
+_TORCH_DTYPES = {"torch.float16", "torch.float32", "torch.float64", "torch.complex64", "torch.complex128"}  # fmt: skip
+
+
+def _open(plan: GradientPlan) -> bool:
+    """Whether ``plan`` leaves its dtypes to its input (a torch tensor's plan)."""
+    return plan.value_dtype is None and plan.out_dtype is None
+
+
+def _as_numpy(dtype: Any) -> Any:
+    """A torch floating or complex dtype (a tensor's plan, run on the tensor's memory
+    viewed as an ndarray) as NumPy's; any other dtype unchanged."""
+    if type(dtype).__module__ == "torch" and str(dtype) in _TORCH_DTYPES:
+        return np.dtype(str(dtype).removeprefix("torch."))
+    return dtype
+
+
+def compile_plan(plan: GradientPlan, dtype: np.dtype | None = None) -> Program | None:
     """The program of ``plan`` for plain ndarrays, or None where the reference engine
     must run: coordinates (per-point weights), periodic axes, a result dtype other
     than the dtype the values are differenced in (complex spacing on real values),
-    non-floating values (datetimes)."""
-    dtype, out_dtype = plan.value_dtype, plan.out_dtype
+    non-floating values (datetimes). A torch tensor's plan leaves its dtypes to the
+    input (None): ``dtype``, that of the tensor's memory viewed as an ndarray."""
+    if _open(plan):
+        if dtype is None:
+            return None
+        dtype, out_dtype = np.dtype(dtype), np.dtype(dtype)
+    else:
+        dtype, out_dtype = _as_numpy(plan.value_dtype), _as_numpy(plan.out_dtype)
     if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or out_dtype != dtype:
         return None
     axes = []
@@ -228,29 +250,40 @@ class SmallEngine:
         self._programs: Bounded[GradientPlan, Program | None] = Bounded(256)
 
     def prepare(self, plan: GradientPlan) -> None:
-        """Compile ``plan``, which will be reused (the plan cache keeps it)."""
-        self._programs.put(plan, compile_plan(plan))
+        """Compile ``plan``, which will be reused (the plan cache keeps it); a plan
+        that leaves its dtype to the input (a tensor's) compiles on first use."""
+        if not _open(plan):
+            self._programs.put(plan, compile_plan(plan))
 
-    def prepared(self, plan: GradientPlan) -> bool:
-        """Whether ``plan`` is compiled: the automatic choice's test (for plain ndarrays)."""
+    def _program(self, plan: GradientPlan, dtype: np.dtype) -> Program | None:
+        """``plan``'s program for values of ``dtype``, compiled and kept on first use
+        (a kept program of another dtype, for a plan that leaves its dtype to the
+        input, is replaced)."""
+        program = self._programs.get(plan)
+        if plan in self._programs and (program is None or not _open(plan) or program.value_dtype == dtype):  # fmt: skip
+            return program
+        program = compile_plan(plan, dtype)  # forced, or on a plan the cache does not keep
+        self._programs.put(plan, program)
+        return program
+
+    def prepared(self, plan: GradientPlan, dtype: np.dtype | None = None) -> bool:
+        """Whether ``plan`` is compiled (for values of ``dtype``): the automatic
+        choice's test (for plain ndarrays; a tensor's plan compiles here, on first
+        use, for its memory viewed as an ndarray)."""
+        if dtype is not None and _open(plan):
+            return self._program(plan, dtype) is not None
         return self._programs.get(plan) is not None
 
     def supports(self, plan: GradientPlan, x: Any) -> bool:
         if type(x) is not np.ndarray:
             return False
-        if plan in self._programs:
-            return self._programs.get(plan) is not None
-        program = compile_plan(plan)  # forced on a plan the cache does not keep
-        self._programs.put(plan, program)
-        return program is not None
+        return self._program(plan, x.dtype) is not None
 
     def run(
         self, plan: GradientPlan, x: np.ndarray, out: tuple[np.ndarray, ...] | None
     ) -> tuple[np.ndarray, ...]:
-        program = self._programs.get(plan)
-        if program is None:  # evicted since it was chosen
-            program = compile_plan(plan)
-            assert program is not None, "run a plan the engine supports"
+        program = self._program(plan, x.dtype)  # compiled again if evicted since chosen
+        assert program is not None, "run a plan the engine supports"
         return program(x, out)
 
 

@@ -93,7 +93,9 @@ class NumbaEngine:
             return tensors.guard(plan, x)
         if type(x) is not np.ndarray or x.dtype.char not in _DTYPES:
             return False
-        if plan.value_dtype != x.dtype or np.dtype(plan.out_dtype).kind not in "fc":
+        if plan.value_dtype is None and plan.out_dtype is None:  # a tensor's plan, on its
+            pass  # memory viewed as an ndarray: computed in its dtype, as the tensor path does
+        elif plan.value_dtype != x.dtype or np.dtype(plan.out_dtype).kind not in "fc":
             return False
         return not (x.dtype.kind == "c" and any(complex_weights(ax.runs) for ax in plan.axes))
 
