@@ -77,6 +77,22 @@ def test_bitwise_torch_gradient_on_the_numpy_path(dtype, shape, kwargs) -> None:
     assert torch.equal(x, before)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.complex64])
+def test_what_the_small_engine_does_not_compile_keeps_the_tensor_path(dtype) -> None:
+    """Periodic axes on a small tensor: the NumPy path would take its reference
+    engine, whose NumPy type promotion is not torch's (a float32 tensor came back
+    float64 from the sphere's functions), so the tensor keeps its own path."""
+    x = _values((12, 10), dtype)
+    engine = _engine_of(x, dim=1)
+    assert type(engine).__name__ == "_AsTensors"
+    call = _api.checked(gradient_request, x, None, None, (2, None, "periodic", None))
+    assert _engines.select(call.plan, call.f).name == "reference"  # torch's operations
+    ours = gridgrad.gradient(x, boundary="periodic", spacing=0.1)
+    with gridgrad.use_engine("reference"):
+        _same(ours, gridgrad.gradient(x, boundary="periodic", spacing=0.1))
+    assert all(g.dtype == dtype for g in ours)
+
+
 def test_lazy_conjugate_and_negative_views() -> None:
     x = _values((30, 20), torch.complex128)
     for view in (x.conj(), torch._neg_view(x)):

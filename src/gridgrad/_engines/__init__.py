@@ -130,6 +130,20 @@ class _AsTensors:
         return tuple(torch.from_numpy(r) for r in results)
 
 
+def _view_engine(plan: GradientPlan, view: np.ndarray) -> Engine | None:
+    """The NumPy path's engine for a tensor's memory ``view``: the kernels or the
+    small-array engine, which compute a tensor's plan as the kernels' tensor path
+    does; None where the NumPy path would take the reference engine (NumPy's type
+    promotion is not torch's: a 0-d float64 array promotes float32 values, a 0-d
+    float64 tensor does not), so the tensor keeps its own path."""
+    numba = _NUMBA.choice(plan, view) if view.size >= _MIN_NUMBA else "no"
+    if numba == "now":
+        return _NUMBA
+    if not _SMALL.prepared(plan, view.dtype):
+        return None
+    return _ThenLoadNumba(_SMALL) if numba == "later" else _SMALL
+
+
 def _tensor_view(plan: GradientPlan, x: Any) -> np.ndarray | None:
     """:func:`gridgrad._engines.numba.tensors.numpy_view` where torch's CPU tensors
     are served (numba itself is not needed: the NumPy path picks its engine)."""
@@ -244,8 +258,9 @@ def _automatic(plan: GradientPlan, x: Any) -> Engine:
         if not _is_tensor(x):
             return _dask.ENGINE if _dask.ENGINE.supports(plan, x) else _reference.ENGINE
         view = _tensor_view(plan, x)
-        if view is not None:  # an eager call: the NumPy path on the tensor's memory
-            return _AsTensors(_automatic(plan, view), view)
+        on_view = None if view is None else _view_engine(plan, view)
+        if view is not None and on_view is not None:  # an eager call: the NumPy path
+            return _AsTensors(on_view, view)  # on the tensor's memory
         numba = _NUMBA.choice(plan, x)
         if numba == "now":
             return _NUMBA
