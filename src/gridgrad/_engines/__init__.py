@@ -105,7 +105,7 @@ class _AsTensors:
     path's engine for it) and hands the results back as tensors sharing their
     memory: an eager call on a plain tensor skips ``autograd.Function`` and the
     dispatcher, and takes the NumPy path's engine for its size (the small-array
-    engine below 2**19 elements, as for arrays). The same bits as the kernels'
+    engine below 2**17 elements, as for arrays). The same bits as the kernels'
     tensor path (:func:`gridgrad._engines.numba.tensors.numpy_view`)."""
 
     def __init__(self, engine: Engine, view: np.ndarray) -> None:

@@ -35,10 +35,13 @@ __all__ = [
 ]
 
 # The automatic choice runs the kernels on inputs of at least this many elements
-# (below it the small-array engine's in-place ufuncs are as fast: 1-D 2**18, 512x512
-# and 64**3 faster, 2**19, 724x724 and 80**3 slower, measured against each other on
-# the 2-core machine).
-MIN_SIZE = 1 << 19
+# (below it the small-array engine's in-place ufuncs are about as fast). Measured
+# against each other on the 2-core machine (2026-12-02, best of 40, turns rotated),
+# small-array engine time over the kernels': 128**2 0.52, 256**2 1.22, 362**2 1.79,
+# 512**2 1.25 (float32 1.51), 32**3 0.91, 48**3 1.23, 64**3 0.99 (float32 0.91),
+# (8, 3, 128, 128) float32 over dims (2, 3) 1.31, 1-D 2**16 0.81, 2**18 1.32; it was
+# 2**19 when the kernels split every call among the threads.
+MIN_SIZE = 1 << 17
 # Fused operators (a Laplacian, a divergence, a curl) from this many elements: the
 # composed path makes several NumPy passes per term (64**3 laplacian 5.5 ms composed,
 # 0.9 ms fused; 32**3 0.40 against 0.34; 16**3 0.11 against 0.22).
