@@ -194,20 +194,9 @@ def _axis_steps(runs: tuple[Run, ...], axis: int, dtype: np.dtype) -> list[_Step
     return steps
 
 
-_TORCH_DTYPES = {"torch.float16", "torch.float32", "torch.float64", "torch.complex64", "torch.complex128"}  # fmt: skip
-
-
 def _open(plan: GradientPlan) -> bool:
     """Whether ``plan`` leaves its dtypes to its input (a torch tensor's plan)."""
     return plan.value_dtype is None and plan.out_dtype is None
-
-
-def _as_numpy(dtype: Any) -> Any:
-    """A torch floating or complex dtype (a tensor's plan, run on the tensor's memory
-    viewed as an ndarray) as NumPy's; any other dtype unchanged."""
-    if type(dtype).__module__ == "torch" and str(dtype) in _TORCH_DTYPES:
-        return np.dtype(str(dtype).removeprefix("torch."))
-    return dtype
 
 
 def compile_plan(plan: GradientPlan, dtype: np.dtype | None = None) -> Program | None:
@@ -221,7 +210,7 @@ def compile_plan(plan: GradientPlan, dtype: np.dtype | None = None) -> Program |
             return None
         dtype, out_dtype = np.dtype(dtype), np.dtype(dtype)
     else:
-        dtype, out_dtype = _as_numpy(plan.value_dtype), _as_numpy(plan.out_dtype)
+        dtype, out_dtype = plan.value_dtype, plan.out_dtype
     if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or out_dtype != dtype:
         return None
     axes = []

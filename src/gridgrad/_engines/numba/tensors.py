@@ -506,8 +506,8 @@ def _eager(xs: Iterable[torch.Tensor]) -> bool:
         return False
     if torch._C._functorch.peek_interpreter_stack() is not None:
         return False
-    if torch.autograd.forward_ad._current_level >= 0:
-        return False
+    if getattr(torch.autograd.forward_ad, "_current_level", 0) >= 0:  # a dual level
+        return False  # is open (private; where it is gone, never plain)
     grad = torch.is_grad_enabled()
     for x in xs:
         if type(x) is not torch.Tensor or (grad and x.requires_grad):
