@@ -575,7 +575,7 @@ ONE_PASS_CASES = [
 
 
 def _spy(real, calls):
-    """``real`` (fused._apply, behind the NumPy path and the torch operator alike),
+    """``real`` (fused.apply, behind the NumPy path and the torch operator alike),
     recording the number of outputs of each call that computed them."""
 
     def spy(*args, **kwargs):
@@ -604,7 +604,7 @@ def test_gradient_forward_in_one_pass_where_the_numpy_path_takes_one(monkeypatch
         ref = gridgrad.gradient(x, **kwargs)
     nout = len(ref)
     calls = []
-    monkeypatch.setattr(fused, "_apply", _spy(fused._apply, calls))
+    monkeypatch.setattr(fused, "apply", _spy(fused.apply, calls))
     with gridgrad.use_engine("numba"):
         got = gridgrad.gradient(x, **kwargs)
         assert calls == ([nout] if one else [])
@@ -638,7 +638,7 @@ def test_gradcheck_through_the_one_pass_forward(monkeypatch, dtype):
     from gridgrad._engines.numba import fused
 
     calls = []
-    monkeypatch.setattr(fused, "_apply", _spy(fused._apply, calls))
+    monkeypatch.setattr(fused, "apply", _spy(fused.apply, calls))
     x = torch.randn(4, 5, 17, dtype=dtype, requires_grad=True)
 
     def f(x):

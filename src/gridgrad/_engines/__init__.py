@@ -145,10 +145,8 @@ def _view_engine(plan: GradientPlan, view: np.ndarray) -> Engine | None:
 
 
 def _tensor_view(plan: GradientPlan, x: Any) -> np.ndarray | None:
-    """:func:`gridgrad._engines.numba.tensors.numpy_view` where torch's CPU tensors
-    are served (numba itself is not needed: the NumPy path picks its engine)."""
-    if x.device.type != "cpu":
-        return None
+    """:func:`gridgrad._engines.numba.tensors.numpy_view` (that module needs torch,
+    not numba: the NumPy path picks its engine)."""
     from gridgrad._engines.numba import tensors
 
     return tensors.numpy_view(plan, x)

@@ -32,7 +32,7 @@ from gridgrad._engines.numba.fused_kernels import combine as _kernel
 from gridgrad._engines.numba.fused_kernels import interior as _interior_kernel
 from gridgrad._engines.numba.tables import KEEP_BYTES, Table
 
-__all__ = ["apply", "apply_plain", "combine", "combine_plain"]
+__all__ = ["apply", "combine", "combine_plain"]
 
 _KERNEL: Any = _kernel
 _INTERIOR: Any = _interior_kernel
@@ -241,7 +241,9 @@ def combine(
     4 dims, 4 inputs and 4 outputs, every table in the result's dtype.
     """
     found, program = _program(comb, xs[0].dtype)
-    return apply(found, program, xs, len(comb.outputs), out)
+    results = apply(found, program, xs, len(comb.outputs), out)
+    assert results is not None  # computed whatever the interior
+    return results
 
 
 def combine_plain(
@@ -250,7 +252,7 @@ def combine_plain(
     """:func:`combine` where its interior path takes the interior (every term plain
     there, the arrays contiguous in memory order), else None, nothing computed."""
     found, program = _program(comb, xs[0].dtype)
-    return _apply(found, program, xs, len(comb.outputs), out, plain_only=True)
+    return apply(found, program, xs, len(comb.outputs), out, plain_only=True)
 
 
 def apply(
@@ -259,37 +261,14 @@ def apply(
     xs: tuple[np.ndarray, ...],
     nout: int,
     out: tuple[np.ndarray, ...] | None = None,
-) -> tuple[np.ndarray, ...]:
+    *,
+    plain_only: bool = False,
+) -> tuple[np.ndarray, ...] | None:
     """``nout`` outputs, each the signed sum of the ``program`` entries ``(output,
     input, dim, table, sign)`` naming it, left to right: the table ``found[table]``
-    applied along ``dim`` of ``xs[input]``. Arrays as :func:`combine`'s."""
-    results = _apply(found, program, xs, nout, out, plain_only=False)
-    assert results is not None  # computed whatever the interior
-    return results
-
-
-def apply_plain(
-    found: dict[Any, Table],
-    program: list[tuple[int, int, int, Any, int]],
-    xs: tuple[np.ndarray, ...],
-    nout: int,
-    out: tuple[np.ndarray, ...] | None = None,
-) -> tuple[np.ndarray, ...] | None:
-    """:func:`apply` where its interior path takes the interior (the NumPy path's
-    one-pass rule), else None, nothing computed."""
-    return _apply(found, program, xs, nout, out, plain_only=True)
-
-
-def _apply(
-    found: dict[Any, Table],
-    program: list[tuple[int, int, int, Any, int]],
-    xs: tuple[np.ndarray, ...],
-    nout: int,
-    out: tuple[np.ndarray, ...] | None,
-    plain_only: bool,
-) -> tuple[np.ndarray, ...] | None:
-    """:func:`apply`; with ``plain_only``, None where the interior path does not
-    take the interior (before any output is allocated)."""
+    applied along ``dim`` of ``xs[input]``. Arrays as :func:`combine`'s. With
+    ``plain_only`` (the NumPy path's one-pass rule), None where the interior path does
+    not take the interior, before any output is allocated; else never None."""
     x0 = xs[0]
     order = _memory_order(x0)
     # outputs made here are laid out like the first input: contiguous in its order

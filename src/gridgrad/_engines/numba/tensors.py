@@ -445,7 +445,7 @@ def _combine_call(x0: torch.Tensor, x1: torch.Tensor, x2: torch.Tensor, x3: torc
             _entrywise(driver, entries, xn, on)
         elif not plain:
             fused.apply(found, entries, xn, nout, on)
-        elif not (engine.ONE_PASS and engine.FUSED.pays(xn[0])) or fused.apply_plain(found, entries, xn, nout, on) is None:  # fmt: skip
+        elif not (engine.ONE_PASS and engine.FUSED.pays(xn[0])) or fused.apply(found, entries, xn, nout, on, plain_only=True) is None:  # fmt: skip
             _entrywise(driver, entries, xn, on)
     return tuple(outs + [x0.new_empty(0) for _ in range(_SLOTS - nout)])  # type: ignore[return-value]
 
